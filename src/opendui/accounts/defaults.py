@@ -1,0 +1,93 @@
+"""The roles a new installation starts with. Administrators adapt them afterwards."""
+
+from __future__ import annotations
+
+from .permissions import AccessLevel, DataCategory
+
+N, R, W = AccessLevel.NONE.value, AccessLevel.READ.value, AccessLevel.WRITE.value
+ADM, SOC, CARE, MED, PSY = (c.value for c in DataCategory)
+
+
+def _matrix(adm: str, soc: str, care: str, med: str, psy: str) -> dict[str, str]:
+    return {ADM: adm, SOC: soc, CARE: care, MED: med, PSY: psy}
+
+
+_PERSON = ["person.view_identity"]
+_CARE_TEAM = [*_PERSON, "person.break_glass"]
+
+DEFAULT_ROLES: list[dict] = [
+    {
+        "code": "accueil",
+        "name": "Accueil / secrétariat",
+        "description": "Admissions, identité, dossier administratif.",
+        "permissions": [*_PERSON, "person.create", "person.edit_identity", "person.export"],
+        "data_access": _matrix(W, N, N, N, N),
+    },
+    {
+        "code": "educateur",
+        "name": "Éducateur",
+        "description": "Accompagnement éducatif et social au quotidien.",
+        "permissions": _PERSON,
+        "data_access": _matrix(R, W, N, N, N),
+    },
+    {
+        "code": "aide-soignant",
+        "name": "Aide-soignant",
+        "description": "Soins de nursing et accompagnement de la vie quotidienne.",
+        "permissions": _PERSON,
+        "data_access": _matrix(R, R, W, N, N),
+    },
+    {
+        "code": "infirmier",
+        "name": "Infirmier",
+        "description": "Soins infirmiers, circuit du médicament.",
+        "permissions": _CARE_TEAM,
+        "data_access": _matrix(R, R, W, R, N),
+    },
+    {
+        "code": "medecin",
+        "name": "Médecin",
+        "description": "Suivi médical (médecin coordonnateur ou traitant).",
+        "permissions": _CARE_TEAM,
+        "data_access": _matrix(R, R, W, W, R),
+    },
+    {
+        "code": "psychologue",
+        "name": "Psychologue",
+        "description": "Suivi psychologique.",
+        "permissions": _PERSON,
+        "data_access": _matrix(R, R, N, N, W),
+    },
+    {
+        "code": "chef-de-service",
+        "name": "Chef de service",
+        "description": "Organisation de l'accompagnement d'un service ou d'une unité.",
+        "permissions": [*_PERSON, "person.create", "person.edit_identity", "person.export",
+                        "facility.view_overview"],
+        "data_access": _matrix(W, W, R, N, N),
+    },
+    {
+        "code": "directeur",
+        "name": "Directeur",
+        "description": "Direction d'un ou plusieurs établissements.",
+        "permissions": [*_PERSON, "person.export", "facility.view_overview",
+                        "audit.view_person_access", "person.break_glass"],
+        "data_access": _matrix(R, R, N, N, N),
+    },
+    {
+        "code": "admin",
+        "name": "Administrateur de l'organisme",
+        "description": "Organisation, établissements, comptes et habilitations. Pas d'accès aux dossiers.",
+        "permissions": ["organisation.manage", "accounts.manage", "roles.manage"],
+        "data_access": _matrix(N, N, N, N, N),
+        "requires_totp": True,
+    },
+    {
+        "code": "dpo",
+        "name": "Délégué à la protection des données",
+        "description": "Contrôle des accès aux dossiers (journal d'audit).",
+        "permissions": ["audit.search", "audit.view_person_access"],
+        "data_access": _matrix(N, N, N, N, N),
+        "requires_totp": True,
+    },
+]

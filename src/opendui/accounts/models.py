@@ -1,0 +1,263 @@
+"""Professionals (users), roles as data, assignments and break-the-glass grants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opendui.core.identifiers import adeli_problem, rpps_problem
+from opendui.core.models import VersionedModel
+from opendui.organisations.models import Facility, ManagingOrganisation, Unit
+
+from .permissions import CATALOGUE, AccessLevel, DataCategory
+from .professions import ActivityRole, Profession
+
+
+def validate_rpps(value: str) -> None:
+    problem = rpps_problem(value)
+    if problem:
+        raise ValidationError(problem, code="rpps")
+
+
+def validate_adeli(value: str) -> None:
+    problem = adeli_problem(value)
+    if problem:
+        raise ValidationError(problem, code="adeli")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser, VersionedModel):
+    """A professional. Logs in with an e-mail address (and later Pro Santé Connect)."""
+
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    profession = models.CharField(
+        _("profession"), max_length=10, choices=Profession, default=Profession.OTHER
+    )
+    activity_role = models.CharField(
+        _("rôle d'activité médico-sociale (RPPS+)"),
+        max_length=6,
+        choices=ActivityRole,
+        blank=True,
+    )
+    rpps = models.CharField(
+        _("numéro RPPS"),
+        max_length=11,
+        blank=True,
+        validators=[validate_rpps],
+        help_text=_("11 chiffres, pour les professions enregistrées au RPPS."),
+    )
+    adeli = models.CharField(
+        _("numéro ADELI"), max_length=9, blank=True, validators=[validate_adeli]
+    )
+    rpps_plus = models.CharField(
+        _("numéro RPPS+ (professionnel à rôle)"),
+        max_length=11,
+        blank=True,
+        validators=[validate_rpps],
+    )
+    is_active = models.BooleanField(_("compte actif"), default=True)
+
+    # Second factor (TOTP, RFC 6238).
+    totp_secret = models.CharField(max_length=64, blank=True, editable=False)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    totp_last_counter = models.BigIntegerField(default=0, editable=False)
+
+    # Lockout after repeated failures.
+    failed_logins = models.PositiveIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("professionnel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rpps"], condition=~Q(rpps=""), name="user_unique_rpps_when_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}".strip()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def has_totp(self) -> bool:
+        return self.totp_confirmed_at is not None
+
+    @property
+    def national_id(self) -> str:
+        """idNat used by national services: 8 + RPPS, or 0 + ADELI."""
+        if self.rpps:
+            return "8" + self.rpps
+        if self.rpps_plus:
+            return "8" + self.rpps_plus
+        if self.adeli:
+            return "0" + self.adeli
+        return ""
+
+
+def default_data_access() -> dict[str, str]:
+    return {category.value: AccessLevel.NONE.value for category in DataCategory}
+
+
+class Role(VersionedModel):
+    """A role, as data: functional permissions and a data-category matrix."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    data_access = models.JSONField(_("accès par catégorie de données"), default=default_data_access)
+    requires_totp = models.BooleanField(
+        _("second facteur obligatoire"),
+        default=False,
+        help_text=_("Les titulaires de ce rôle doivent valider un code TOTP à chaque connexion."),
+    )
+    is_builtin = models.BooleanField(_("rôle livré par défaut"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("rôle")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = [code for code in self.permissions if code not in CATALOGUE]
+        if unknown:
+            raise ValidationError({"permissions": _("Permissions inconnues : %s") % unknown})
+        categories = {c.value for c in DataCategory}
+        levels = {level.value for level in AccessLevel}
+        if set(self.data_access) - categories or set(self.data_access.values()) - levels:
+            raise ValidationError({"data_access": _("Matrice des catégories de données invalide.")})
+
+    def level_for(self, category: DataCategory | str) -> str:
+        return self.data_access.get(str(category), AccessLevel.NONE.value)
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active_on(self, day: dt.date | None = None) -> AssignmentQuerySet:
+        day = day or timezone.localdate()
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Assignment(VersionedModel):
+    """A user holds a role in the whole organisation, one facility, or one unit, for a period."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("professionnel")
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, verbose_name=_("rôle"))
+    organisation = models.ForeignKey(
+        ManagingOrganisation, on_delete=models.PROTECT, verbose_name=_("organisme gestionnaire")
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("établissement"),
+        help_text=_("Vide : toute l'organisation."),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("unité"),
+        help_text=_("Vide : tout l'établissement."),
+    )
+    start_date = models.DateField(_("début"), default=timezone.localdate)
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "start_date"]
+        verbose_name = _("affectation")
+        indexes = [models.Index(fields=["user", "end_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.role} – {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.unit_id:
+            return str(self.unit)
+        if self.facility_id:
+            return str(self.facility)
+        return str(self.organisation)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.unit_id and self.unit.facility_id != self.facility_id:
+            errors["unit"] = _("L'unité doit appartenir à l'établissement choisi.")
+        if self.facility_id and self.facility.organisation_id != self.organisation_id:
+            errors["facility"] = _("L'établissement doit appartenir à l'organisme choisi.")
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            errors["end_date"] = _("La fin de l'affectation ne peut précéder son début.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class BreakGlassGrant(models.Model):
+    """Time-limited access to one person's record outside the user's scope."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass_grants")
+    person = models.ForeignKey(
+        "persons.Person", on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.TextField(_("motif"))
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "person", "expires_at"])]
+        verbose_name = _("accès exceptionnel")
+
+    def is_current(self) -> bool:
+        return self.expires_at > timezone.now()
+
+
+class LoginFailure(models.Model):
+    """A failed login, for per-address throttling. Holds no e-mail, only a hash."""
+
+    address = models.GenericIPAddressField(null=True)
+    account_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["address", "at"])]

@@ -1,0 +1,123 @@
+"""Writing the audit trail. Every service that shows or changes a person's data calls it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from opendui.core.actor import Actor
+
+from .chain import event_hash
+from .models import AuditChainHead, AuditEvent, AuditEventPerson, EventKind
+
+# Fields whose values never enter the trail.
+SECRET_FIELDS = frozenset({"password", "totp_secret", "totp_last_counter"})
+
+
+def json_safe(value: Any) -> Any:
+    """Turn dates, decimals and UUIDs into the strings they round-trip as in JSON columns."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def record(
+    actor: Actor,
+    kind: EventKind | str,
+    action: str,
+    *,
+    person_ids: Iterable[int] = (),
+    obj: models.Model | None = None,
+    details: Mapping[str, Any] | None = None,
+    organisation_id: int | None = None,
+    facility_id: int | None = None,
+    break_glass: bool = False,
+    reason: str = "",
+) -> AuditEvent | None:
+    """Append one event to the chain, in the caller's transaction when there is one.
+
+    The chain head row is locked for the rest of the transaction, so concurrent
+    writers are serialised and each event links to the one before it.
+    """
+    if not settings.AUDIT_ENABLED:
+        return None
+    persons = sorted({int(pk) for pk in person_ids})
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            seq=head.seq + 1,
+            occurred_at=timezone.now(),
+            kind=str(kind),
+            action=action,
+            user_id=actor.user_id,
+            user_label=actor.label or (actor.user.email if actor.user else ""),
+            address=actor.address,
+            organisation_id=organisation_id,
+            facility_id=facility_id if facility_id is not None else actor.facility_id,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            person_ids=persons,
+            details=json_safe(dict(details or {})),
+            break_glass=break_glass,
+            reason=reason,
+            prev_hash=head.hash,
+        )
+        event.hash = event_hash(head.hash, event.chain_content())
+        event.save(force_insert=True)
+        if persons:
+            AuditEventPerson.objects.bulk_create(
+                [AuditEventPerson(event=event, person_id=pk) for pk in persons]
+            )
+        head.seq, head.hash = event.seq, event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited values of a row: concrete fields, foreign keys as ids, secrets left out."""
+    values = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in SECRET_FIELDS or field.name in {"created_at", "updated_at"}:
+            continue
+        values[field.attname] = getattr(instance, field.attname)
+    return json_safe(values)
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that changed (old is None on creation)."""
+    before = before or {}
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if name not in before or before[name] != value
+    }
+
+
+def record_change(
+    actor: Actor,
+    action: str,
+    instance: models.Model,
+    before: Mapping[str, Any] | None,
+    *,
+    person_ids: Iterable[int] = (),
+    organisation_id: int | None = None,
+    facility_id: int | None = None,
+    break_glass: bool = False,
+) -> AuditEvent | None:
+    """Record a create (before=None) or update with the before/after values of each changed field."""
+    changes = diff(before, snapshot(instance))
+    return record(
+        actor,
+        EventKind.CHANGE,
+        action,
+        obj=instance,
+        person_ids=person_ids,
+        details={"changes": changes, "created": before is None},
+        organisation_id=organisation_id,
+        facility_id=facility_id,
+        break_glass=break_glass,
+    )

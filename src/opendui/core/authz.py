@@ -1,0 +1,38 @@
+"""Permission enforcement for views: deny, record the refusal, answer 403."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from opendui.accounts.access import Decision, check
+from opendui.audit.models import EventKind
+from opendui.audit.services import record
+
+from .actor import Actor
+
+
+def authorize(
+    request: HttpRequest,
+    code: str,
+    *,
+    person: Any = None,
+    facility: Any = None,
+    organisation: Any = None,
+) -> Decision:
+    """Return the decision when allowed; otherwise audit the refusal and raise PermissionDenied."""
+    decision = check(request.user, code, person=person, facility=facility, organisation=organisation)
+    if decision:
+        return decision
+    record(
+        Actor.from_request(request),
+        EventKind.ACCESS,
+        "access.denied",
+        person_ids=[person.pk] if person is not None else [],
+        obj=person or facility or organisation,
+        details={"permission": code, "path": request.path},
+        organisation_id=getattr(organisation or person or facility, "organisation_id", None),
+    )
+    raise PermissionDenied(code)

@@ -1,0 +1,68 @@
+"""Deployment checks: `opendui check --deploy` fails while demo settings or accounts are active."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
+
+DEMO_EMAIL_DOMAIN = "@demo.opendui.fr"
+
+
+@register(Tags.security, deploy=True)
+def refuse_demo_configuration(app_configs, **kwargs) -> list[Error]:
+    errors = []
+    if settings.DEMO:
+        errors.append(
+            Error(
+                "Le mode démonstration est actif (OPENDUI_DEMO).",
+                hint="Retirez OPENDUI_DEMO en production.",
+                id="opendui.E001",
+            )
+        )
+    if settings.SECRET_KEY == settings.DEMO_SECRET_KEY or len(settings.SECRET_KEY) < 50:
+        errors.append(
+            Error(
+                "La clé secrète est celle de la démonstration ou trop courte.",
+                hint="Définissez OPENDUI_SECRET_KEY (au moins 50 caractères aléatoires).",
+                id="opendui.E002",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(Error("OPENDUI_DEBUG est actif.", id="opendui.E003"))
+    if not settings.AUDIT_ENABLED:
+        errors.append(
+            Error(
+                "Le journal d'audit est désactivé (OPENDUI_AUDIT_ENABLED).",
+                hint="La traçabilité des accès est obligatoire.",
+                id="opendui.E004",
+            )
+        )
+    if not settings.SESSION_COOKIE_SECURE:
+        errors.append(
+            Error(
+                "Les cookies de session ne sont pas marqués Secure.",
+                hint="Servez OpenDUI en HTTPS et retirez OPENDUI_SECURE_COOKIES=0.",
+                id="opendui.E005",
+            )
+        )
+    errors.extend(_demo_accounts())
+    return errors
+
+
+def _demo_accounts() -> list[Error]:
+    from opendui.accounts.models import User
+
+    try:
+        count = User.objects.filter(email__endswith=DEMO_EMAIL_DOMAIN, is_active=True).count()
+    except DatabaseError:
+        return []  # database not migrated yet: nothing to refuse
+    if not count:
+        return []
+    return [
+        Error(
+            f"{count} compte(s) de démonstration ({DEMO_EMAIL_DOMAIN}) sont actifs.",
+            hint="Désactivez-les ou utilisez une base sans données de démonstration.",
+            id="opendui.E006",
+        )
+    ]

@@ -1,0 +1,48 @@
+"""The main navigation: real sections for what the user may do, the rest marked 'à venir'."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from opendui.accounts.access import has_anywhere
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str | None  # None: the section does not exist yet
+    active: bool = False
+
+
+_SECTIONS = [
+    (_("Accueil"), "core:home", None),
+    (_("Personnes accompagnées"), "persons:list", "person.view_identity"),
+    (_("Administration"), "organisations:admin_home", "organisation.manage"),
+    (_("Professionnels"), "accounts:user_list", "accounts.manage"),
+    (_("Rôles et habilitations"), "accounts:role_list", "roles.manage"),
+    (_("Journal d'audit"), "audit:search", "audit.search"),
+]
+
+COMING_SECTIONS = [
+    _("Admissions et séjours"),
+    _("Projets personnalisés"),
+    _("Agenda"),
+    _("Transmissions"),
+    _("Pilotage"),
+]
+
+
+def navigation_for(request: HttpRequest) -> list[NavItem]:
+    items = []
+    for label, url_name, permission in _SECTIONS:
+        if permission and not has_anywhere(request.user, permission):
+            continue
+        url = reverse(url_name)
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append(NavItem(str(label), url, active))
+    items.extend(NavItem(str(label), None) for label in COMING_SECTIONS)
+    return items

@@ -1,0 +1,2 @@
+app_name = "persons"
+urlpatterns: list = []

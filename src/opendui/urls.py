@@ -1,0 +1,15 @@
+"""Root URL configuration."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("opendui.core.urls")),
+    path("", include("opendui.accounts.urls")),
+    path("organisation/", include("opendui.organisations.urls")),
+    path("personnes/", include("opendui.persons.urls")),
+    path("audit/", include("opendui.audit.urls")),
+]
+
+handler403 = "opendui.core.views.permission_denied"
+handler404 = "opendui.core.views.page_not_found"
+handler500 = "opendui.core.views.server_error"
