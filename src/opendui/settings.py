@@ -190,6 +190,8 @@ STORAGES = {
 }
 # Serve static files straight from the apps unless collectstatic was run.
 WHITENOISE_USE_FINDERS = env_bool("STATIC_FROM_APPS", default=True)
+if WHITENOISE_USE_FINDERS:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from opendui.organisations.models import Facility, ManagingOrganisation
     from opendui.persons.models import Person
 
-    from .models import BreakGlassGrant, User
+    from .models import BreakGlassGrant
 
 _GRANTS_CACHE = "_opendui_grants"
 
@@ -117,7 +117,10 @@ class Scope:
 
         stays = Stay.objects.filter(person=OuterRef("pk"))
         if facility is not None:
-            if facility.organisation_id in self.organisation_ids or facility.pk in self.facility_ids:
+            if (
+                facility.organisation_id in self.organisation_ids
+                or facility.pk in self.facility_ids
+            ):
                 return Q(Exists(stays.filter(facility=facility)))
             units = [u for f, u in self.units if f == facility.pk]
             return Q(Exists(stays.filter(unit_id__in=units))) if units else Q(pk__in=[])

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 LAST_SEEN_KEY = "last_seen"
@@ -30,9 +30,7 @@ class IdleSessionMiddleware:
 
                 record_logout(request, reason="inactivité")
                 logout(request)
-                messages.info(
-                    request, _("Votre session a expiré après une période d'inactivité.")
-                )
+                messages.info(request, _("Votre session a expiré après une période d'inactivité."))
                 return redirect_to_login(request.get_full_path())
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

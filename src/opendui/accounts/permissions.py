@@ -120,7 +120,9 @@ _FUNCTIONAL = [
     ),
     Permission("audit.search", _("Rechercher dans le journal d'audit"), ScopeKind.ORGANISATION),
     Permission(
-        "facility.view_overview", _("Voir le tableau de bord d'un établissement"), ScopeKind.FACILITY
+        "facility.view_overview",
+        _("Voir le tableau de bord d'un établissement"),
+        ScopeKind.FACILITY,
     ),
     Permission(
         "organisation.manage",
@@ -128,7 +130,9 @@ _FUNCTIONAL = [
         ScopeKind.ORGANISATION,
     ),
     Permission(
-        "accounts.manage", _("Gérer les professionnels et leurs affectations"), ScopeKind.ORGANISATION
+        "accounts.manage",
+        _("Gérer les professionnels et leurs affectations"),
+        ScopeKind.ORGANISATION,
     ),
     Permission(
         "roles.manage", _("Gérer les rôles et la matrice des habilitations"), ScopeKind.ORGANISATION
@@ -144,4 +148,6 @@ def get_permission(code: str) -> Permission:
     try:
         return CATALOGUE[code]
     except KeyError:
-        raise LookupError(f"Unknown permission {code!r}: declare it in accounts.permissions") from None
+        raise LookupError(
+            f"Unknown permission {code!r}: declare it in accounts.permissions"
+        ) from None

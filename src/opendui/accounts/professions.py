@@ -46,8 +46,9 @@ class ActivityRole(models.TextChoices):
     """The five RPPS+ 'genre d'activité' roles of social and medico-social professionals."""
 
     COORDINATION = "GENR08", _("Coordination et orientation")
-    SUPPORT = "GENR09", _(
-        "Fonctions administratives ou d'appui à l'organisation de l'accompagnement"
+    SUPPORT = (
+        "GENR09",
+        _("Fonctions administratives ou d'appui à l'organisation de l'accompagnement"),
     )
     SOCIAL_LIFE = "GENR10", _("Accompagnement à la vie sociale, professionnelle et éducative")
     CARE = "GENR11", _("Accompagnement au soin")

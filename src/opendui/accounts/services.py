@@ -13,11 +13,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from opendui.audit.models import EventKind
-from opendui.audit.services import record, record_change, snapshot
+from opendui.audit.services import record
 from opendui.core.actor import Actor, client_address
 
 from . import totp
-from .access import forget_grants, grants_of
+from .access import grants_of
 from .models import LoginFailure, User
 
 PENDING_KEY = "auth_pending"
@@ -83,11 +83,15 @@ def finish_login(request: HttpRequest, user: User, method: str) -> None:
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="opendui.accounts.backends.EmailBackend")
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-    record(Actor.from_request(request), EventKind.SECURITY, "auth.login", details={"method": method})
+    record(
+        Actor.from_request(request), EventKind.SECURITY, "auth.login", details={"method": method}
+    )
 
 
 def record_logout(request: HttpRequest, reason: str = "") -> None:
-    record(Actor.from_request(request), EventKind.SECURITY, "auth.logout", details={"reason": reason})
+    record(
+        Actor.from_request(request), EventKind.SECURITY, "auth.logout", details={"reason": reason}
+    )
 
 
 def verify_second_factor(user: User, code: str) -> bool:
@@ -113,15 +117,3 @@ def confirm_totp_enrolment(actor: Actor, user: User, secret: str, code: str) -> 
         user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_counter"])
         record(actor, EventKind.SECURITY, "auth.totp_enrolled", obj=user)
     return True
-
-
-def save_with_audit(actor: Actor, instance: Any, action: str, **audit: Any) -> None:
-    """Save a form-edited row and record its before/after values in one transaction."""
-    with transaction.atomic():
-        before = None
-        if instance.pk is not None:
-            before = snapshot(type(instance).objects.get(pk=instance.pk))
-        instance.save()
-        record_change(actor, action, instance, before, **audit)
-    if actor.user is not None:
-        forget_grants(actor.user)

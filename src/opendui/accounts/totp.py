@@ -25,7 +25,9 @@ def qr_code_data_uri(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
-def matching_counter(secret: str, code: str, last_counter: int, at: float | None = None) -> int | None:
+def matching_counter(
+    secret: str, code: str, last_counter: int, at: float | None = None
+) -> int | None:
     """The time-step counter `code` is valid for (±1 step of drift), or None.
 
     A counter not greater than `last_counter` is refused so a code cannot be replayed.

@@ -45,8 +45,10 @@ def verify_chain(
     for seq, prev_hash, stored_hash, content in rows:
         if seq != expected_seq:
             if seq > expected_seq:
-                missing = f"{expected_seq}" if seq == expected_seq + 1 else (
-                    f"{expected_seq} à {seq - 1}"
+                missing = (
+                    f"{expected_seq}"
+                    if seq == expected_seq + 1
+                    else (f"{expected_seq} à {seq - 1}")
                 )
                 problems.append(ChainProblem(seq, f"événement(s) n° {missing} supprimé(s)"))
             else:
@@ -56,7 +58,9 @@ def verify_chain(
                 ChainProblem(seq, "le lien vers l'événement précédent est rompu (ligne insérée ?)")
             )
         if event_hash(prev_hash, content) != stored_hash:
-            problems.append(ChainProblem(seq, "le contenu ne correspond plus à son empreinte (ligne modifiée)"))
+            problems.append(
+                ChainProblem(seq, "le contenu ne correspond plus à son empreinte (ligne modifiée)")
+            )
         previous_hash = stored_hash
         expected_seq = seq + 1
     last_seq = expected_seq - 1
@@ -64,10 +68,15 @@ def verify_chain(
         head_seq, head_hash = head
         if head_seq > last_seq:
             problems.append(
-                ChainProblem(head_seq, f"événement(s) n° {last_seq + 1} à {head_seq} supprimé(s) en fin de journal")
+                ChainProblem(
+                    head_seq,
+                    f"événement(s) n° {last_seq + 1} à {head_seq} supprimé(s) en fin de journal",
+                )
             )
         elif head_seq == last_seq and head_hash != previous_hash:
-            problems.append(ChainProblem(head_seq, "le dernier événement ne correspond pas à la tête de chaîne"))
+            problems.append(
+                ChainProblem(head_seq, "le dernier événement ne correspond pas à la tête de chaîne")
+            )
         elif head_seq < last_seq:
             problems.append(ChainProblem(head_seq + 1, "événements ajoutés hors du journal"))
     return problems

@@ -23,7 +23,9 @@ def authorize(
     organisation: Any = None,
 ) -> Decision:
     """Return the decision when allowed; otherwise audit the refusal and raise PermissionDenied."""
-    decision = check(request.user, code, person=person, facility=facility, organisation=organisation)
+    decision = check(
+        request.user, code, person=person, facility=facility, organisation=organisation
+    )
     if decision:
         return decision
     record(

@@ -26,7 +26,9 @@ def validate_mssante_address(value: str) -> None:
     domain = value.rpartition("@")[2].lower()
     if not domain.endswith(".mssante.fr"):
         raise ValidationError(
-            _("Une adresse MSSanté se termine par « .mssante.fr » (ex. : accueil@ehpad.mssante.fr)."),
+            _(
+                "Une adresse MSSanté se termine par « .mssante.fr » (ex. : accueil@ehpad.mssante.fr)."
+            ),
             code="mssante",
         )
 
@@ -159,7 +161,9 @@ class Unit(VersionedModel):
         ordering = ["facility", "name"]
         verbose_name = _("unité")
         constraints = [
-            models.UniqueConstraint(fields=["facility", "name"], name="unit_unique_name_per_facility")
+            models.UniqueConstraint(
+                fields=["facility", "name"], name="unit_unique_name_per_facility"
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,2 +1,9 @@
+from django.urls import path
+
+from . import views
+
 app_name = "organisations"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.admin_home, name="admin_home"),
+]

@@ -49,9 +49,7 @@ def parse_search(query: str) -> tuple[str, dt.date | None]:
     return search_key(" ".join(name_words)), birth_date
 
 
-def search_persons(
-    user: Any, query: str, facility: Facility | None = None
-) -> QuerySet[Person]:
+def search_persons(user: Any, query: str, facility: Facility | None = None) -> QuerySet[Person]:
     """Name (birth or used, accent- and case-insensitive, prefix), birth date or local id."""
     persons = visible_persons(user, facility)
     name, birth_date = parse_search(query)

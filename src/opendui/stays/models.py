@@ -15,7 +15,9 @@ from opendui.persons.models import Person
 class StayQuerySet(models.QuerySet["Stay"]):
     def current(self) -> StayQuerySet:
         today = timezone.localdate()
-        return self.filter(Q(start_date__lte=today), Q(end_date__isnull=True) | Q(end_date__gte=today))
+        return self.filter(
+            Q(start_date__lte=today), Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
 
 
 class Stay(VersionedModel):

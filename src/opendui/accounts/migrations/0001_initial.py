@@ -2,120 +2,330 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import opendui.accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
+import opendui.accounts.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
-        ('persons', '0001_initial'),
+        ("organisations", "0001_initial"),
+        ("persons", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('permissions', models.JSONField(blank=True, default=list, verbose_name='permissions')),
-                ('data_access', models.JSONField(default=opendui.accounts.models.default_data_access, verbose_name='accès par catégorie de données')),
-                ('requires_totp', models.BooleanField(default=False, help_text='Les titulaires de ce rôle doivent valider un code TOTP à chaque connexion.', verbose_name='second facteur obligatoire')),
-                ('is_builtin', models.BooleanField(default=False, editable=False, verbose_name='rôle livré par défaut')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "permissions",
+                    models.JSONField(blank=True, default=list, verbose_name="permissions"),
+                ),
+                (
+                    "data_access",
+                    models.JSONField(
+                        default=opendui.accounts.models.default_data_access,
+                        verbose_name="accès par catégorie de données",
+                    ),
+                ),
+                (
+                    "requires_totp",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Les titulaires de ce rôle doivent valider un code TOTP à chaque connexion.",
+                        verbose_name="second facteur obligatoire",
+                    ),
+                ),
+                (
+                    "is_builtin",
+                    models.BooleanField(
+                        default=False, editable=False, verbose_name="rôle livré par défaut"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rôle',
-                'ordering': ['name'],
+                "verbose_name": "rôle",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='adresse e-mail')),
-                ('first_name', models.CharField(max_length=100, verbose_name='prénom')),
-                ('last_name', models.CharField(max_length=100, verbose_name='nom')),
-                ('profession', models.CharField(choices=[('G15:10', 'Médecin'), ('G15:35', 'Aide-soignant'), ('G15:60', 'Infirmier'), ('G15:70', 'Masseur-kinésithérapeute'), ('G15:91', 'Orthophoniste'), ('G15:93', 'Psychologue'), ('G15:94', 'Ergothérapeute'), ('G15:96', 'Psychomotricien'), ('SOC:41', 'Assistant de service social'), ('SOC:42', 'Auxiliaire de vie sociale'), ('SOC:43', "Technicien de l'intervention sociale et familiale"), ('SOC:44', 'Conseiller en économie sociale et familiale'), ('SOC:45', 'Médiateur familial'), ('SOC:46', 'Assistant familial'), ('SOC:47', 'Aide médico-psychologique'), ('SOC:48', 'Moniteur éducateur'), ('SOC:49', 'Éducateur de jeunes enfants'), ('SOC:51', 'Éducateur spécialisé'), ('SOC:52', 'Éducateur technique spécialisé'), ('SOC:53', 'Accompagnant éducatif et social'), ('AUTRE', 'Autre (personnel administratif, de direction…)')], default='AUTRE', max_length=10, verbose_name='profession')),
-                ('activity_role', models.CharField(blank=True, choices=[('GENR08', 'Coordination et orientation'), ('GENR09', "Fonctions administratives ou d'appui à l'organisation de l'accompagnement"), ('GENR10', 'Accompagnement à la vie sociale, professionnelle et éducative'), ('GENR11', 'Accompagnement au soin'), ('GENR12', "Encadrement et organisation de l'accompagnement")], max_length=6, verbose_name="rôle d'activité médico-sociale (RPPS+)")),
-                ('rpps', models.CharField(blank=True, help_text='11 chiffres, pour les professions enregistrées au RPPS.', max_length=11, validators=[opendui.accounts.models.validate_rpps], verbose_name='numéro RPPS')),
-                ('adeli', models.CharField(blank=True, max_length=9, validators=[opendui.accounts.models.validate_adeli], verbose_name='numéro ADELI')),
-                ('rpps_plus', models.CharField(blank=True, max_length=11, validators=[opendui.accounts.models.validate_rpps], verbose_name='numéro RPPS+ (professionnel à rôle)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='compte actif')),
-                ('totp_secret', models.CharField(blank=True, editable=False, max_length=64)),
-                ('totp_confirmed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('totp_last_counter', models.BigIntegerField(default=0, editable=False)),
-                ('failed_logins', models.PositiveIntegerField(default=0, editable=False)),
-                ('locked_until', models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="adresse e-mail"),
+                ),
+                ("first_name", models.CharField(max_length=100, verbose_name="prénom")),
+                ("last_name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "profession",
+                    models.CharField(
+                        choices=[
+                            ("G15:10", "Médecin"),
+                            ("G15:35", "Aide-soignant"),
+                            ("G15:60", "Infirmier"),
+                            ("G15:70", "Masseur-kinésithérapeute"),
+                            ("G15:91", "Orthophoniste"),
+                            ("G15:93", "Psychologue"),
+                            ("G15:94", "Ergothérapeute"),
+                            ("G15:96", "Psychomotricien"),
+                            ("SOC:41", "Assistant de service social"),
+                            ("SOC:42", "Auxiliaire de vie sociale"),
+                            ("SOC:43", "Technicien de l'intervention sociale et familiale"),
+                            ("SOC:44", "Conseiller en économie sociale et familiale"),
+                            ("SOC:45", "Médiateur familial"),
+                            ("SOC:46", "Assistant familial"),
+                            ("SOC:47", "Aide médico-psychologique"),
+                            ("SOC:48", "Moniteur éducateur"),
+                            ("SOC:49", "Éducateur de jeunes enfants"),
+                            ("SOC:51", "Éducateur spécialisé"),
+                            ("SOC:52", "Éducateur technique spécialisé"),
+                            ("SOC:53", "Accompagnant éducatif et social"),
+                            ("AUTRE", "Autre (personnel administratif, de direction…)"),
+                        ],
+                        default="AUTRE",
+                        max_length=10,
+                        verbose_name="profession",
+                    ),
+                ),
+                (
+                    "activity_role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("GENR08", "Coordination et orientation"),
+                            (
+                                "GENR09",
+                                "Fonctions administratives ou d'appui à l'organisation de l'accompagnement",
+                            ),
+                            (
+                                "GENR10",
+                                "Accompagnement à la vie sociale, professionnelle et éducative",
+                            ),
+                            ("GENR11", "Accompagnement au soin"),
+                            ("GENR12", "Encadrement et organisation de l'accompagnement"),
+                        ],
+                        max_length=6,
+                        verbose_name="rôle d'activité médico-sociale (RPPS+)",
+                    ),
+                ),
+                (
+                    "rpps",
+                    models.CharField(
+                        blank=True,
+                        help_text="11 chiffres, pour les professions enregistrées au RPPS.",
+                        max_length=11,
+                        validators=[opendui.accounts.models.validate_rpps],
+                        verbose_name="numéro RPPS",
+                    ),
+                ),
+                (
+                    "adeli",
+                    models.CharField(
+                        blank=True,
+                        max_length=9,
+                        validators=[opendui.accounts.models.validate_adeli],
+                        verbose_name="numéro ADELI",
+                    ),
+                ),
+                (
+                    "rpps_plus",
+                    models.CharField(
+                        blank=True,
+                        max_length=11,
+                        validators=[opendui.accounts.models.validate_rpps],
+                        verbose_name="numéro RPPS+ (professionnel à rôle)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="compte actif")),
+                ("totp_secret", models.CharField(blank=True, editable=False, max_length=64)),
+                ("totp_confirmed_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("totp_last_counter", models.BigIntegerField(default=0, editable=False)),
+                ("failed_logins", models.PositiveIntegerField(default=0, editable=False)),
+                ("locked_until", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'verbose_name': 'professionnel',
-                'ordering': ['last_name', 'first_name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('rpps', ''), _negated=True), fields=('rpps',), name='user_unique_rpps_when_set')],
+                "verbose_name": "professionnel",
+                "ordering": ["last_name", "first_name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("rpps", ""), _negated=True),
+                        fields=("rpps",),
+                        name="user_unique_rpps_when_set",
+                    )
+                ],
             },
             managers=[
-                ('objects', opendui.accounts.models.UserManager()),
+                ("objects", opendui.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.GenericIPAddressField(null=True)),
-                ('account_hash', models.CharField(max_length=64)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.GenericIPAddressField(null=True)),
+                ("account_hash", models.CharField(max_length=64)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             options={
-                'indexes': [models.Index(fields=['address', 'at'], name='accounts_lo_address_1c1f03_idx')],
+                "indexes": [
+                    models.Index(fields=["address", "at"], name="accounts_lo_address_1c1f03_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BreakGlassGrant',
+            name="BreakGlassGrant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='motif')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to='persons.person')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="motif")),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="break_glass_grants",
+                        to="persons.person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="break_glass_grants",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accès exceptionnel',
-                'indexes': [models.Index(fields=['user', 'person', 'expires_at'], name='accounts_br_user_id_06a202_idx')],
+                "verbose_name": "accès exceptionnel",
+                "indexes": [
+                    models.Index(
+                        fields=["user", "person", "expires_at"],
+                        name="accounts_br_user_id_06a202_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('start_date', models.DateField(default=django.utils.timezone.localdate, verbose_name='début')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='fin')),
-                ('facility', models.ForeignKey(blank=True, help_text="Vide : toute l'organisation.", null=True, on_delete=django.db.models.deletion.PROTECT, to='organisations.facility', verbose_name='établissement')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organisations.managingorganisation', verbose_name='organisme gestionnaire')),
-                ('unit', models.ForeignKey(blank=True, help_text="Vide : tout l'établissement.", null=True, on_delete=django.db.models.deletion.PROTECT, to='organisations.unit', verbose_name='unité')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to=settings.AUTH_USER_MODEL, verbose_name='professionnel')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.role', verbose_name='rôle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "start_date",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="début"),
+                ),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : toute l'organisation.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organisations.facility",
+                        verbose_name="établissement",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organisations.managingorganisation",
+                        verbose_name="organisme gestionnaire",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : tout l'établissement.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organisations.unit",
+                        verbose_name="unité",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="professionnel",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.role",
+                        verbose_name="rôle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'affectation',
-                'ordering': ['user', 'start_date'],
-                'indexes': [models.Index(fields=['user', 'end_date'], name='accounts_as_user_id_60e056_idx')],
+                "verbose_name": "affectation",
+                "ordering": ["user", "start_date"],
+                "indexes": [
+                    models.Index(fields=["user", "end_date"], name="accounts_as_user_id_60e056_idx")
+                ],
             },
         ),
     ]

@@ -5,57 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('occurred_at', models.DateTimeField(db_index=True)),
-                ('kind', models.CharField(choices=[('access', 'Consultation'), ('change', 'Modification'), ('security', 'Sécurité'), ('system', 'Système')], max_length=10)),
-                ('action', models.CharField(max_length=60)),
-                ('user_id', models.BigIntegerField(null=True)),
-                ('user_label', models.CharField(blank=True, max_length=254)),
-                ('address', models.GenericIPAddressField(null=True)),
-                ('organisation_id', models.BigIntegerField(null=True)),
-                ('facility_id', models.BigIntegerField(null=True)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=40)),
-                ('person_ids', models.JSONField(default=list)),
-                ('details', models.JSONField(default=dict)),
-                ('break_glass', models.BooleanField(default=False)),
-                ('reason', models.TextField(blank=True)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("occurred_at", models.DateTimeField(db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("access", "Consultation"),
+                            ("change", "Modification"),
+                            ("security", "Sécurité"),
+                            ("system", "Système"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("action", models.CharField(max_length=60)),
+                ("user_id", models.BigIntegerField(null=True)),
+                ("user_label", models.CharField(blank=True, max_length=254)),
+                ("address", models.GenericIPAddressField(null=True)),
+                ("organisation_id", models.BigIntegerField(null=True)),
+                ("facility_id", models.BigIntegerField(null=True)),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=40)),
+                ("person_ids", models.JSONField(default=list)),
+                ("details", models.JSONField(default=dict)),
+                ("break_glass", models.BooleanField(default=False)),
+                ("reason", models.TextField(blank=True)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['user_id', 'seq'], name='audit_user_seq'), models.Index(fields=['action', 'seq'], name='audit_action_seq')],
+                "ordering": ["-seq"],
+                "indexes": [
+                    models.Index(fields=["user_id", "seq"], name="audit_user_seq"),
+                    models.Index(fields=["action", "seq"], name="audit_action_seq"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEventPerson',
+            name="AuditEventPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person_id', models.BigIntegerField()),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='audit.auditevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person_id", models.BigIntegerField()),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="audit.auditevent",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['person_id', 'event'], name='audit_person_event')],
+                "indexes": [models.Index(fields=["person_id", "event"], name="audit_person_event")],
             },
         ),
     ]

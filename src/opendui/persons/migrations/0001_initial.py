@@ -5,37 +5,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('local_id', models.CharField(max_length=20, verbose_name='identifiant local')),
-                ('birth_name', models.CharField(max_length=100, verbose_name='nom de naissance')),
-                ('first_name', models.CharField(max_length=100, verbose_name='premier prénom de naissance')),
-                ('used_name', models.CharField(blank=True, max_length=100, verbose_name='nom utilisé')),
-                ('used_first_name', models.CharField(blank=True, max_length=100, verbose_name='prénom utilisé')),
-                ('birth_date', models.DateField(verbose_name='date de naissance')),
-                ('sex', models.CharField(choices=[('F', 'Féminin'), ('M', 'Masculin'), ('I', 'Indéterminé')], max_length=1, verbose_name='sexe')),
-                ('birth_name_key', models.CharField(editable=False, max_length=100)),
-                ('used_name_key', models.CharField(blank=True, editable=False, max_length=100)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='organisations.managingorganisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("local_id", models.CharField(max_length=20, verbose_name="identifiant local")),
+                ("birth_name", models.CharField(max_length=100, verbose_name="nom de naissance")),
+                (
+                    "first_name",
+                    models.CharField(max_length=100, verbose_name="premier prénom de naissance"),
+                ),
+                (
+                    "used_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="nom utilisé"),
+                ),
+                (
+                    "used_first_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="prénom utilisé"),
+                ),
+                ("birth_date", models.DateField(verbose_name="date de naissance")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("F", "Féminin"), ("M", "Masculin"), ("I", "Indéterminé")],
+                        max_length=1,
+                        verbose_name="sexe",
+                    ),
+                ),
+                ("birth_name_key", models.CharField(editable=False, max_length=100)),
+                ("used_name_key", models.CharField(blank=True, editable=False, max_length=100)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="organisations.managingorganisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personne accompagnée',
-                'ordering': ['birth_name_key', 'first_name', 'id'],
-                'indexes': [models.Index(fields=['birth_name_key', 'first_name', 'id'], name='person_name_order', opclasses=['varchar_pattern_ops', 'varchar_pattern_ops', 'int8_ops']), models.Index(fields=['used_name_key'], name='person_used_name', opclasses=['varchar_pattern_ops']), models.Index(fields=['birth_date'], name='person_birth_date')],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'local_id'), name='person_unique_local_id')],
+                "verbose_name": "personne accompagnée",
+                "ordering": ["birth_name_key", "first_name", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["birth_name_key", "first_name", "id"],
+                        name="person_name_order",
+                        opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"],
+                    ),
+                    models.Index(
+                        fields=["used_name_key"],
+                        name="person_used_name",
+                        opclasses=["varchar_pattern_ops"],
+                    ),
+                    models.Index(fields=["birth_date"], name="person_birth_date"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "local_id"), name="person_unique_local_id"
+                    )
+                ],
             },
         ),
     ]

@@ -5,33 +5,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
-        ('persons', '0001_initial'),
+        ("organisations", "0001_initial"),
+        ("persons", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Stay',
+            name="Stay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('start_date', models.DateField(verbose_name='début')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='fin')),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stays', to='organisations.facility')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stays', to='persons.person')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stays', to='organisations.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("start_date", models.DateField(verbose_name="début")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stays",
+                        to="organisations.facility",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stays",
+                        to="persons.person",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stays",
+                        to="organisations.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'séjour',
-                'ordering': ['-start_date'],
-                'indexes': [models.Index(fields=['facility', 'person'], name='stay_facility_person'), models.Index(fields=['unit', 'person'], name='stay_unit_person'), models.Index(fields=['person', 'start_date'], name='stay_person_start')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='stay_end_after_start')],
+                "verbose_name": "séjour",
+                "ordering": ["-start_date"],
+                "indexes": [
+                    models.Index(fields=["facility", "person"], name="stay_facility_person"),
+                    models.Index(fields=["unit", "person"], name="stay_unit_person"),
+                    models.Index(fields=["person", "start_date"], name="stay_person_start"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="stay_end_after_start",
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Nom, date de naissance (JJ/MM/AAAA) ou identifiant"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class BreakGlassSearchForm(forms.Form):
+    birth_name = forms.CharField(label=_("Nom de naissance (complet)"), max_length=100)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_birth_date(self) -> dt.date:
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("La date de naissance ne peut pas être dans le futur."))
+        return value
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif de l'accès exceptionnel"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Obligatoire. Le motif, votre nom et l'heure sont enregistrés et visibles par le "
+            "délégué à la protection des données."
+        ),
+    )

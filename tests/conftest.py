@@ -1,0 +1,157 @@
+"""Shared fixtures: a small organisation with two facilities, units, and users per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from opendui.accounts.models import Assignment, Role, User
+from opendui.core.identifiers import luhn_check_digit
+from opendui.organisations.models import (
+    Couloir,
+    Facility,
+    FinessCategory,
+    LegalStatus,
+    ManagingOrganisation,
+    Unit,
+)
+from opendui.persons.models import Person, Sex
+from opendui.stays.models import Stay
+
+PASSWORD = "Test-Password-2026!"
+
+
+def pytest_configure(config) -> None:
+    # Production hashing is deliberately slow; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_sessionstart(session) -> None:
+    """Under CI's PostgreSQL pass the suite must really run on PostgreSQL."""
+    if os.environ.get("OPENDUI_TEST_REQUIRE_POSTGRES") == "1":
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            raise pytest.UsageError(f"PostgreSQL demandé mais la base configurée est {engine}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Fail loudly when the configured database cannot be reached."""
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+
+
+def valid_finess(body8: str) -> str:
+    return body8 + luhn_check_digit(body8)
+
+
+def valid_siret(body13: str) -> str:
+    return body13 + luhn_check_digit(body13)
+
+
+class World:
+    """Hand-built fixture world; attributes are documented where created."""
+
+    def user(self, role_code: str, *, facility=None, unit=None, organisation=None, email=None):
+        organisation = organisation or self.og
+        user = User.objects.create_user(
+            email or f"{role_code}.{User.objects.count()}@test.example",
+            PASSWORD,
+            first_name="Test",
+            last_name=role_code,
+        )
+        Assignment.objects.create(
+            user=user,
+            role=Role.objects.get(code=role_code),
+            organisation=organisation,
+            facility=facility,
+            unit=unit,
+            start_date=dt.date(2020, 1, 1),
+        )
+        return user
+
+    def person(self, facility, unit=None, *, birth_name="DUPONT", first_name="Marie", **extra):
+        person = Person.objects.create(
+            organisation=facility.organisation,
+            local_id=f"T{Person.objects.count() + 1:06d}",
+            birth_name=birth_name,
+            first_name=first_name,
+            birth_date=extra.pop("birth_date", dt.date(1940, 5, 17)),
+            sex=extra.pop("sex", Sex.FEMALE),
+            **extra,
+        )
+        Stay.objects.create(
+            person=person, facility=facility, unit=unit, start_date=dt.date(2024, 1, 1)
+        )
+        return person
+
+
+@pytest.fixture
+def world(db) -> World:
+    """OG 'og' with facilities 'ehpad' (units 'glycines', 'lilas') and 'ime';
+    another OG 'other_og' with facility 'other'; persons 'anne' (ehpad/glycines),
+    'bruno' (ehpad/lilas), 'chloe' (ime) and 'denis' (other)."""
+    w = World()
+    w.og = ManagingOrganisation.objects.create(
+        name="Association Test",
+        finess_ej=valid_finess("75000001"),
+        siret=valid_siret("7750000010000"),
+        legal_status=LegalStatus.ASSOCIATION,
+    )
+    w.other_og = ManagingOrganisation.objects.create(
+        name="Fondation Autre",
+        finess_ej=valid_finess("69000001"),
+        siret=valid_siret("7690000010000"),
+        legal_status=LegalStatus.FOUNDATION,
+    )
+    ehpad_cat = FinessCategory.objects.get(code="500")
+    ime_cat = FinessCategory.objects.get(code="183")
+    w.ehpad = Facility.objects.create(
+        organisation=w.og,
+        name="EHPAD Les Tilleuls",
+        finess_et=valid_finess("75000002"),
+        category=ehpad_cat,
+        couloir=Couloir.PA,
+        capacity_permanent=80,
+    )
+    w.ime = Facility.objects.create(
+        organisation=w.og,
+        name="IME Les Sources",
+        finess_et=valid_finess("75000003"),
+        category=ime_cat,
+        couloir=Couloir.PH,
+        capacity_permanent=40,
+    )
+    w.other = Facility.objects.create(
+        organisation=w.other_og,
+        name="EHPAD Ailleurs",
+        finess_et=valid_finess("69000002"),
+        category=ehpad_cat,
+        couloir=Couloir.PA,
+        capacity_permanent=60,
+    )
+    w.glycines = Unit.objects.create(facility=w.ehpad, name="Les Glycines")
+    w.lilas = Unit.objects.create(facility=w.ehpad, name="Les Lilas")
+    w.anne = w.person(w.ehpad, w.glycines, birth_name="MARTIN", first_name="Anne")
+    w.bruno = w.person(w.ehpad, w.lilas, birth_name="Lefèvre", first_name="Bruno", sex=Sex.MALE)
+    w.chloe = w.person(
+        w.ime, birth_name="PETIT", first_name="Chloé", birth_date=dt.date(2012, 3, 4)
+    )
+    w.denis = w.person(w.other, birth_name="DURAND", first_name="Denis", sex=Sex.MALE)
+    return w
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form (no second factor configured)."""
+
+    def _login(user, password=PASSWORD):
+        response = client.post("/connexion/", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.content[:500]
+        return client
+
+    return _login
