@@ -217,9 +217,14 @@ def check(
             return Decision(True, break_glass=True, reason=grant.reason, grant=grant)
         return DENIED
     if permission.scope is ScopeKind.FACILITY:
-        if facility is None:
-            return Decision(not scope.is_empty and organisation is None)
-        return Decision(scope.covers_facility(facility))
+        if facility is not None:
+            return Decision(scope.covers_facility(facility))
+        if organisation is not None:
+            # Anywhere in that organisation (e.g. break-the-glass within one's employer).
+            return Decision(
+                any(g.organisation_id == organisation.pk and g.allows(permission) for g in grants)
+            )
+        return Decision(not scope.is_empty)
     # Organisation scope.
     if organisation is None:
         return Decision(bool(scope.organisation_ids))

@@ -111,7 +111,7 @@ _FUNCTIONAL = [
     Permission(
         "person.break_glass",
         _("Accès exceptionnel (bris de glace) à un dossier hors périmètre"),
-        ScopeKind.ORGANISATION,
+        ScopeKind.FACILITY,
     ),
     Permission(
         "audit.view_person_access",

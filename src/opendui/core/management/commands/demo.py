@@ -1,0 +1,54 @@
+"""`opendui demo`: migrate, load the demo data when the database is empty, and serve."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Prépare et lance la démonstration (base SQLite, données et comptes de démonstration)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Adresse d'écoute.")
+        parser.add_argument(
+            "--no-server", action="store_true", help="Préparer la base sans lancer le serveur."
+        )
+        parser.add_argument("--facilities", type=int, default=5)
+        parser.add_argument("--persons", type=int, default=300)
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEMO:
+            raise CommandError(
+                "La démonstration crée des comptes au mot de passe public : "
+                "elle exige OPENDUI_DEMO=1 (ce que fait `make demo`)."
+            )
+        from opendui.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+        from opendui.organisations.models import ManagingOrganisation
+
+        call_command("migrate", interactive=False, verbosity=0)
+        if ManagingOrganisation.objects.exists():
+            self.stdout.write("Base déjà initialisée : données conservées.")
+        else:
+            self.stdout.write("Chargement des données de démonstration…")
+            seed_demo(options["facilities"], options["persons"], seed=1, progress=_progress)
+            sys.stderr.write("\n")
+        self.stdout.write(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.email:<34} {account.description}")
+        if options["no_server"]:
+            return
+        self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
+        call_command("runserver", options["addr"], use_reloader=False, use_threading=True)
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    percent = 100 * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    sys.stderr.write(f"\r{label:<14} [{bar}] {percent:3d} % ({done}/{total})")
+    sys.stderr.flush()

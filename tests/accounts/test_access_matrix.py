@@ -1,0 +1,124 @@
+"""The role × permission × (in scope / out of scope) matrix, as a table.
+
+The expected table is written by hand on purpose: it documents what each
+default role may do, and any change to the defaults or to the scope logic
+must show up here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opendui.accounts.access import check
+from opendui.accounts.permissions import CATALOGUE, ScopeKind
+
+FUNCTIONAL_COLUMNS = [
+    "person.view_identity",
+    "person.create",
+    "person.edit_identity",
+    "person.export",
+    "person.break_glass",
+    "audit.view_person_access",
+    "audit.search",
+    "facility.view_overview",
+    "organisation.manage",
+    "accounts.manage",
+    "roles.manage",
+]
+CATEGORIES = ["administrative", "social", "care", "medical", "psychological"]
+
+# Y/N per functional permission | data level per category (- none, R read, W write).
+EXPECTED = """
+accueil         | Y Y Y Y N N N N N N N | W - - - -
+educateur       | Y N N N N N N N N N N | R W - - -
+aide-soignant   | Y N N N N N N N N N N | R R W - -
+infirmier       | Y N N N Y N N N N N N | R R W R -
+medecin         | Y N N N Y N N N N N N | R R W W R
+psychologue     | Y N N N N N N N N N N | R R - - W
+chef-de-service | Y Y Y Y N N N Y N N N | W W R - -
+directeur       | Y N N Y Y Y N Y N N N | R R - - -
+admin           | N N N N N N N N Y Y Y | - - - - -
+dpo             | N N N N N Y Y N N N N | - - - - -
+"""
+
+ORGANISATION_WIDE_ROLES = {"admin", "dpo"}
+
+
+def expected_rows() -> list[tuple[str, str, bool]]:
+    rows = []
+    for line in EXPECTED.strip().splitlines():
+        role, functional, data = (part.split() for part in line.split("|"))
+        (role,) = role
+        for code, flag in zip(FUNCTIONAL_COLUMNS, functional, strict=True):
+            rows.append((role, code, flag == "Y"))
+        for category, level in zip(CATEGORIES, data, strict=True):
+            rows.append((role, f"person.view_{category}", level in {"R", "W"}))
+            rows.append((role, f"person.edit_{category}", level == "W"))
+    return rows
+
+
+def test_table_covers_the_whole_catalogue():
+    covered = {code for _, code, _ in expected_rows()}
+    assert covered == set(CATALOGUE), "declare new permissions in this table"
+
+
+def targets(world, code: str, in_scope: bool) -> dict:
+    """The object to check against: inside the user's scope, or just outside it."""
+    scope = CATALOGUE[code].scope
+    if scope is ScopeKind.PERSON:
+        return {"person": world.anne if in_scope else world.chloe}
+    if scope is ScopeKind.FACILITY:
+        return {"facility": world.ehpad if in_scope else world.ime}
+    return {"organisation": world.og if in_scope else world.other_og}
+
+
+@pytest.mark.parametrize(("role", "code", "allowed"), expected_rows())
+def test_role_permission_scope(world, role, code, allowed):
+    if role in ORGANISATION_WIDE_ROLES:
+        user = world.user(role)  # organisation-wide: 'out of scope' is the other organisation
+        outside = {
+            ScopeKind.PERSON: {"person": world.denis},
+            ScopeKind.FACILITY: {"facility": world.other},
+            ScopeKind.ORGANISATION: {"organisation": world.other_og},
+        }[CATALOGUE[code].scope]
+    else:
+        user = world.user(role, facility=world.ehpad)
+        outside = targets(world, code, in_scope=False)
+    inside = targets(world, code, in_scope=True)
+    if role in ORGANISATION_WIDE_ROLES and CATALOGUE[code].scope is ScopeKind.FACILITY:
+        inside = {"facility": world.ehpad}
+
+    assert check(user, code, **inside).allowed is allowed
+    assert check(user, code, **outside).allowed is False
+    # A person of another organisation is never in scope, whatever the role.
+    if CATALOGUE[code].scope is ScopeKind.PERSON:
+        assert check(user, code, person=world.denis).allowed is False
+
+
+def test_unit_assignment_limits_to_the_unit(world):
+    carer = world.user("aide-soignant", facility=world.ehpad, unit=world.glycines)
+    assert check(carer, "person.view_identity", person=world.anne)  # in Les Glycines
+    assert not check(carer, "person.view_identity", person=world.bruno)  # in Les Lilas
+
+
+def test_ended_assignment_grants_nothing(world):
+    import datetime as dt
+
+    educator = world.user("educateur", facility=world.ime)
+    educator.assignments.update(end_date=dt.date(2021, 1, 1))
+    educator.refresh_from_db()
+    assert not check(educator, "person.view_identity", person=world.chloe)
+
+
+def test_unknown_permission_is_a_programming_error(world):
+    with pytest.raises(LookupError):
+        check(world.user("directeur", facility=world.ehpad), "person.fly")
+
+
+def test_anonymous_and_inactive_users_are_refused(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not check(AnonymousUser(), "person.view_identity", person=world.anne)
+    nurse = world.user("infirmier", facility=world.ehpad)
+    nurse.is_active = False
+    assert not check(nurse, "person.view_identity", person=world.anne)

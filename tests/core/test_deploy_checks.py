@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from opendui.accounts.models import User
+
+PRODUCTION = {
+    "DEMO": False,
+    "DEBUG": False,
+    "SECRET_KEY": "x" * 20 + "a-real-random-secret-key-for-production-use-only-0123",
+    "AUDIT_ENABLED": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+}
+
+
+def opendui_errors(capsys) -> str:
+    try:
+        call_command("check", "--deploy")
+    except SystemCheckError as error:
+        return str(error)
+    return ""
+
+
+@pytest.fixture
+def production(settings):
+    for name, value in PRODUCTION.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@pytest.mark.django_db
+def test_production_settings_pass(production, capsys):
+    assert "opendui.E" not in opendui_errors(capsys)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("setting", "value", "error_id"),
+    [
+        ("DEMO", True, "opendui.E001"),
+        (
+            "SECRET_KEY",
+            "opendui-demo-only-secret-key-never-use-in-production-0123456789",
+            "opendui.E002",
+        ),
+        ("DEBUG", True, "opendui.E003"),
+        ("AUDIT_ENABLED", False, "opendui.E004"),
+        ("SESSION_COOKIE_SECURE", False, "opendui.E005"),
+    ],
+)
+def test_insecure_settings_fail(production, capsys, setting, value, error_id):
+    setattr(production, setting, value)
+    assert error_id in opendui_errors(capsys)
+
+
+@pytest.mark.django_db
+def test_active_demo_accounts_fail(production, capsys):
+    demo = User.objects.create_user("directeur@demo.opendui.fr", "x", first_name="D", last_name="D")
+    assert "opendui.E006" in opendui_errors(capsys)
+    demo.is_active = False
+    demo.save()
+    assert "opendui.E006" not in opendui_errors(capsys)

@@ -1,0 +1,129 @@
+"""Walk every URL pattern: anonymous users go to the login page, outsiders get 403.
+
+A new URL must be declared here (public, self-service, scoped list, or with
+the kwargs of an object outside the outsiders' scope); the test fails otherwise,
+so no page can be added without saying who may open it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PUBLIC = {"accounts:login", "accounts:totp", "accounts:totp_enrol", "core:health"}
+# Pages about the user's own session and account: any logged-in user.
+SELF_SERVICE = {
+    "core:home",
+    "core:switch_facility",
+    "accounts:logout",
+    "accounts:security",
+    "accounts:password_change",
+}
+# Lists that show each user their own scope (what they show is tested elsewhere).
+SCOPED_LISTS = {"persons:list"}
+
+# For URLs with parameters: objects inside world.og, outside the outsiders' scope.
+KWARGS: dict[str, Callable] = {
+    "persons:detail": lambda w: {"pk": w.anne.pk},
+    "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
+    "audit:person_access": lambda w: {"pk": w.anne.pk},
+}
+
+IGNORED_MODELS = {
+    "audit.auditevent",
+    "audit.auditeventperson",
+    "audit.auditchainhead",
+    "sessions.session",
+    "accounts.loginfailure",
+}
+
+
+def walk(patterns, prefix: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{entry.namespace}:" if entry.namespace else ""
+            yield from walk(entry.url_patterns, prefix + namespace)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL sans nom : {entry.pattern}"
+            yield prefix + entry.name
+
+
+ALL_URLS = sorted(set(walk(get_resolver().url_patterns)))
+
+
+def url_for(name: str, world) -> str:
+    return reverse(name, kwargs=KWARGS[name](world) if name in KWARGS else None)
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label_lower: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.label_lower not in IGNORED_MODELS
+    }
+
+
+def test_every_url_with_parameters_is_declared():
+    from django.urls import NoReverseMatch
+
+    undeclared = []
+    for name in ALL_URLS:
+        if name in KWARGS:
+            continue
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            undeclared.append(name)
+    assert not undeclared, f"déclarez dans KWARGS un objet hors périmètre pour : {undeclared}"
+
+
+@pytest.mark.parametrize("name", [n for n in ALL_URLS if n not in PUBLIC])
+def test_anonymous_users_are_sent_to_login(world, client, name):
+    url = url_for(name, world)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, (name, method.__name__, response.status_code)
+        assert response.url.startswith("/connexion/"), (name, response.url)
+
+
+OUTSIDER_CASES = [
+    (name, outsider)
+    for name in ALL_URLS
+    if name not in PUBLIC | SELF_SERVICE | SCOPED_LISTS
+    # Pages without an object list each admin's own organisation: the outsider there is
+    # a user without the permission; pages about an object also face another OG's admin.
+    for outsider in (
+        ["educator_of_another_facility", "admin_of_another_organisation"]
+        if name in KWARGS
+        else ["educator_of_another_facility"]
+    )
+]
+
+
+@pytest.mark.parametrize(("name", "outsider"), OUTSIDER_CASES)
+def test_outsiders_are_refused_and_nothing_changes(world, client, login, name, outsider):
+    from opendui.audit.models import AuditEvent
+
+    user = (
+        world.user("educateur", facility=world.ime)
+        if outsider == "educator_of_another_facility"
+        else world.user("admin", organisation=world.other_og)
+    )
+    from opendui.accounts.models import Role
+
+    Role.objects.update(requires_totp=False)
+    login(user)
+    url = url_for(name, world)
+    before = row_counts()
+    denied_before = AuditEvent.objects.filter(action="access.denied").count()
+    statuses = []
+    for method in (client.get, client.post):
+        response = method(url)
+        statuses.append(response.status_code)
+        assert response.status_code in {403, 405}, (name, method.__name__, response.status_code)
+    assert 403 in statuses, (name, statuses)
+    assert row_counts() == before
+    assert AuditEvent.objects.filter(action="access.denied").count() > denied_before
