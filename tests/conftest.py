@@ -45,6 +45,40 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection.ensure_connection()
 
 
+def reload_reference_data() -> None:
+    """Re-run the data migrations' loaders (a flush empties every table)."""
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    for module, function in [
+        ("opendui.organisations.migrations.0002_load_finess_categories", "load"),
+        ("opendui.accounts.migrations.0002_default_roles", "create_roles"),
+        ("opendui.audit.migrations.0002_chain_head_and_append_only_triggers", "create_head"),
+    ]:
+        getattr(importlib.import_module(module), function)(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _transactional_tests_support(request):
+    """Transactional tests (live server) end with a flush: it empties the reference data,
+    and on SQLite it is a DELETE that the append-only triggers refuse. Reload the data
+    before each such test, and lift the triggers for the flush only."""
+    from opendui.audit.triggers import create_triggers, drop_triggers
+
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    reload_reference_data()
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        create_triggers(connection)
+    yield
+    if sqlite:
+        drop_triggers(connection)
+
+
 def valid_finess(body8: str) -> str:
     return body8 + luhn_check_digit(body8)
 

@@ -27,3 +27,24 @@ def test_search_is_accent_and_case_insensitive(world, login):
     body = client.get("/personnes/", {"q": "lefevre"}).content.decode()
     assert "LEFÈVRE Bruno" in body
     assert "MARTIN" not in body
+
+
+def test_user_of_several_facilities_lists_all_of_them_until_one_is_chosen(world, login):
+    from opendui.accounts.models import Assignment, Role
+
+    director = world.user("directeur", facility=world.ehpad)
+    Assignment.objects.create(
+        user=director,
+        role=Role.objects.get(code="directeur"),
+        organisation=world.og,
+        facility=world.ime,
+        start_date=director.assignments.get().start_date,
+    )
+    client = login(director)
+    body = client.get("/personnes/").content.decode()
+    assert "MARTIN Anne" in body and "PETIT Chloé" in body and "DURAND" not in body
+    client.post("/etablissement/choisir/", {"facility": world.ime.pk})
+    body = client.get("/personnes/").content.decode()
+    assert "PETIT Chloé" in body and "MARTIN" not in body
+    # A facility outside the user's assignments cannot be chosen.
+    assert client.post("/etablissement/choisir/", {"facility": world.other.pk}).status_code == 403

@@ -199,8 +199,9 @@ def check(
     """Decide whether `user` may use permission `code` on the given target.
 
     Deny by default: an unknown permission raises, an anonymous or inactive user
-    is refused, and a person-level permission needs a person (or a facility, for
-    creation) to be checked against.
+    is refused. A person-level permission asked without a person (a list, a
+    creation form) holds where the user's scope reaches, in the given facility
+    if any; the list selectors then filter rows with the same scope.
     """
     permission = get_permission(code)
     grants = grants_of(user)
@@ -209,7 +210,10 @@ def check(
     scope = scope_for(user, code)
     if permission.scope is ScopeKind.PERSON:
         if person is None:
-            return Decision(facility is not None and scope.covers_facility(facility))
+            # A list or a creation form: allowed where the scope reaches; selectors filter rows.
+            if facility is not None:
+                return Decision(scope.covers_facility(facility))
+            return Decision(not scope.is_empty)
         if scope.covers_placements(person.organisation_id, person_placements(person)):
             return Decision(True)
         grant = current_break_glass(user, person)

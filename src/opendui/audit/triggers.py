@@ -1,0 +1,44 @@
+"""Database triggers that refuse UPDATE and DELETE on the audit tables.
+
+They guard against application code and ad-hoc SQL, not against a database
+administrator (who could drop them): tampering by such a person is what the
+hash chain and `opendui audit verify` detect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TABLES = ("audit_auditevent", "audit_auditeventperson")
+
+
+def create_triggers(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            if connection.vendor == "sqlite":
+                for event in ("UPDATE", "DELETE"):
+                    cursor.execute(
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{event.lower()} "
+                        f"BEFORE {event} ON {table} "
+                        "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;"
+                    )
+            elif connection.vendor == "postgresql":
+                cursor.execute(
+                    "CREATE OR REPLACE FUNCTION opendui_audit_append_only() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'audit trail is append-only'; END; $$ LANGUAGE plpgsql;"
+                )
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+                cursor.execute(
+                    f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION opendui_audit_append_only();"
+                )
+
+
+def drop_triggers(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            if connection.vendor == "sqlite":
+                for event in ("update", "delete"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event};")
+            elif connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
