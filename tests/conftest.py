@@ -181,11 +181,27 @@ def world(db) -> World:
 
 @pytest.fixture
 def login(client):
-    """Log a user in through the real login form (no second factor configured)."""
+    """Log a user in through the real login form, completing the TOTP step (enrolment
+    included) the way the user would when their role requires a second factor."""
+    import pyotp
 
     def _login(user, password=PASSWORD):
         response = client.post("/connexion/", {"email": user.email, "password": password})
         assert response.status_code == 302, response.content[:500]
+        if response.url == "/connexion/second-facteur/activer/":
+            secret = client.get(response.url).context["secret"]
+            response = client.post(response.url, {"code": pyotp.TOTP(secret).now()})
+        elif response.url == "/connexion/second-facteur/":
+            user.refresh_from_db()
+            # A code is single-use: after a recent login, take the next time step's code
+            # (accepted within the ±1 step drift window).
+            import time
+
+            counter = max(int(time.time() // 30), user.totp_last_counter + 1)
+            code = pyotp.TOTP(user.totp_secret).generate_otp(counter)
+            response = client.post(response.url, {"code": code})
+        assert response.status_code == 302
+        assert "_auth_user_id" in client.session, "login did not complete"
         return client
 
     return _login

@@ -112,9 +112,6 @@ def test_outsiders_are_refused_and_nothing_changes(world, client, login, name, o
         if outsider == "educator_of_another_facility"
         else world.user("admin", organisation=world.other_og)
     )
-    from opendui.accounts.models import Role
-
-    Role.objects.update(requires_totp=False)
     login(user)
     url = url_for(name, world)
     before = row_counts()
