@@ -30,6 +30,12 @@ KWARGS: dict[str, Callable] = {
     "persons:detail": lambda w: {"pk": w.anne.pk},
     "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},
+    "organisations:og_edit": lambda w: {"pk": w.og.pk},
+    "organisations:facility_create": lambda w: {"og_pk": w.og.pk},
+    "organisations:facility_detail": lambda w: {"pk": w.ehpad.pk},
+    "organisations:facility_edit": lambda w: {"pk": w.ehpad.pk},
+    "organisations:unit_create": lambda w: {"facility_pk": w.ehpad.pk},
+    "organisations:unit_edit": lambda w: {"pk": w.glycines.pk},
 }
 
 IGNORED_MODELS = {

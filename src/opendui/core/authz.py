@@ -35,6 +35,8 @@ def authorize(
         person_ids=[person.pk] if person is not None else [],
         obj=person or facility or organisation,
         details={"permission": code, "path": request.path},
-        organisation_id=getattr(organisation or person or facility, "organisation_id", None),
+        organisation_id=organisation.pk
+        if organisation is not None
+        else getattr(person or facility, "organisation_id", None),
     )
     raise PermissionDenied(code)

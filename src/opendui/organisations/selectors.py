@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from opendui.accounts.access import grants_of
 
-from .models import Facility, ManagingOrganisation
+from .models import Facility, ManagingOrganisation, Unit
 
 _CACHE = "_opendui_facilities"
 
@@ -40,3 +40,47 @@ def organisations_managed_by(user: Any) -> QuerySet[ManagingOrganisation]:
     return ManagingOrganisation.objects.filter(
         pk__in=scope_for(user, "organisation.manage").organisation_ids
     )
+
+
+def organisations_for_admin(user: Any) -> QuerySet[ManagingOrganisation]:
+    """The organisations `user` manages, each with its facilities and their unit counts.
+
+    Three queries whatever the number of organisations, facilities or units:
+    the organisations, then their facilities (category joined, units counted in SQL).
+    """
+    facilities = (
+        Facility.objects.select_related("category")
+        .annotate(
+            active_unit_count=Count("units", filter=Q(units__is_active=True)),
+            unit_count=Count("units"),
+        )
+        .order_by("-is_active", "name")
+    )
+    return organisations_managed_by(user).prefetch_related(
+        Prefetch("facilities", queryset=facilities, to_attr="facility_list")
+    )
+
+
+def units_of(facility: Facility) -> list[Unit]:
+    """The facility's units, active first, each with `current_stays`: how many people are
+    accompanied in it today (one query; counts only, no personal data)."""
+    from opendui.stays.models import Stay
+
+    current = Stay.objects.current().filter(facility=facility)
+    return list(
+        facility.units.annotate(current_stays=Count("stays", filter=Q(stays__in=current))).order_by(
+            "-is_active", "name"
+        )
+    )
+
+
+def current_stay_count(*, facility: Facility | None = None, unit: Unit | None = None) -> int:
+    """How many stays are current today in a facility or a unit."""
+    from opendui.stays.models import Stay
+
+    stays = Stay.objects.current()
+    if unit is not None:
+        stays = stays.filter(unit=unit)
+    if facility is not None:
+        stays = stays.filter(facility=facility)
+    return stays.count()
