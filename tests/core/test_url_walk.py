@@ -36,6 +36,20 @@ KWARGS: dict[str, Callable] = {
     "organisations:facility_edit": lambda w: {"pk": w.ehpad.pk},
     "organisations:unit_create": lambda w: {"facility_pk": w.ehpad.pk},
     "organisations:unit_edit": lambda w: {"pk": w.glycines.pk},
+    "accounts:user_detail": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_edit": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_deactivate": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_reactivate": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_unlock": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_reset_totp": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:assignment_create": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:assignment_end": lambda w: {
+        "pk": w.user("educateur", facility=w.ehpad).assignments.get().pk
+    },
+    # Roles are installation-wide: take one in use in world.og.
+    "accounts:role_edit": lambda w: {
+        "pk": w.user("chef-de-service", facility=w.ehpad).assignments.get().role_id
+    },
 }
 
 IGNORED_MODELS = {

@@ -13,4 +13,25 @@ urlpatterns = [
     path("compte/mot-de-passe/", views_auth.PasswordChange.as_view(), name="password_change"),
     path("professionnels/", views_admin.user_list, name="user_list"),
     path("roles/", views_admin.role_list, name="role_list"),
+    path("professionnels/nouveau/", views_admin.user_create, name="user_create"),
+    path("professionnels/<int:pk>/", views_admin.user_detail, name="user_detail"),
+    path("professionnels/<int:pk>/modifier/", views_admin.user_edit, name="user_edit"),
+    path(
+        "professionnels/<int:pk>/desactiver/", views_admin.user_deactivate, name="user_deactivate"
+    ),
+    path("professionnels/<int:pk>/reactiver/", views_admin.user_reactivate, name="user_reactivate"),
+    path("professionnels/<int:pk>/deverrouiller/", views_admin.user_unlock, name="user_unlock"),
+    path(
+        "professionnels/<int:pk>/second-facteur/reinitialiser/",
+        views_admin.user_reset_totp,
+        name="user_reset_totp",
+    ),
+    path(
+        "professionnels/<int:pk>/affectations/nouvelle/",
+        views_admin.assignment_create,
+        name="assignment_create",
+    ),
+    path("affectations/<int:pk>/terminer/", views_admin.assignment_end, name="assignment_end"),
+    path("roles/nouveau/", views_admin.role_create, name="role_create"),
+    path("roles/<int:pk>/modifier/", views_admin.role_edit, name="role_edit"),
 ]

@@ -1,38 +1,411 @@
-"""Administration of professionals, assignments and roles (organisation administrators)."""
+"""Administration of professionals, assignments and roles (organisation administrators).
+
+Views are thin: they authorise (refusals are audited by core.authz), validate a form,
+call services_admin and redirect with a message (POST/redirect/GET).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from opendui.audit.models import EventKind
+from opendui.audit.services import record
+from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.forms import consume_form_token, issue_form_token
+from opendui.core.pagination import page_of
+from opendui.core.services import ConcurrentEditError
+from opendui.organisations.models import ManagingOrganisation
 
-from .models import Role, User
-from .permissions import DATA_CATEGORY_LABELS, FUNCTIONAL_PERMISSIONS
+from . import services_admin as services
+from .forms_admin import (
+    ActionForm,
+    AssignmentEndForm,
+    AssignmentForm,
+    RoleForm,
+    UserCreateForm,
+    UserForm,
+    UserSearchForm,
+)
+from .models import Assignment, Role, User
+from .permissions import ACCESS_LEVEL_LABELS, DATA_CATEGORY_LABELS, FUNCTIONAL_PERMISSIONS
+
+REPLAYED = (
+    "Ce formulaire a déjà été envoyé (ou a expiré) : rien n'a été enregistré une seconde fois. "
+    "Vérifiez la liste avant de recommencer."
+)
+
+
+# --------------------------------------------------------------------------- authorisation
+
+
+def _deny(request: HttpRequest, code: str, obj: Any = None) -> None:
+    """Audit and refuse, when there is no organisation to check against."""
+    record(
+        Actor.from_request(request),
+        EventKind.ACCESS,
+        "access.denied",
+        obj=obj,
+        details={"permission": code, "path": request.path},
+    )
+    raise PermissionDenied(code)
+
+
+def _authorize_account(request: HttpRequest, target: User, *, account_level: bool) -> None:
+    """Refuse (audited) unless the administrator manages the organisations concerned."""
+    authorize(request, "accounts.manage")
+    reach = services.account_reach(request.user, target, account_level=account_level)
+    if reach.allowed:
+        return
+    if reach.blocking_id is None:
+        _deny(request, "accounts.manage", target)
+    authorize(
+        request,
+        "accounts.manage",
+        organisation=ManagingOrganisation.objects.get(pk=reach.blocking_id),
+    )
+    raise PermissionDenied("accounts.manage")  # authorize() raised already; belt and braces
+
+
+def _authorize_role(request: HttpRequest, role: Role) -> None:
+    authorize(request, "roles.manage")
+    reach = services.role_reach(request.user, role)
+    if reach.allowed:
+        return
+    if reach.blocking_id is None:
+        _deny(request, "roles.manage", role)
+    authorize(
+        request, "roles.manage", organisation=ManagingOrganisation.objects.get(pk=reach.blocking_id)
+    )
+    raise PermissionDenied("roles.manage")
+
+
+def _add_errors(form: Form, error: ValidationError | services.AdminRefused) -> None:
+    """Put a service's refusal on the form: on its field when the form has it."""
+    if isinstance(error, services.AdminRefused):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --------------------------------------------------------------------------- professionals
 
 
 def user_list(request: HttpRequest) -> HttpResponse:
     authorize(request, "accounts.manage")
-    users = User.objects.filter(
-        assignments__organisation__in=_managed_organisations(request, "accounts.manage")
-    ).distinct()
-    return render(request, "accounts/user_list.html", {"users": users})
-
-
-def role_list(request: HttpRequest) -> HttpResponse:
-    authorize(request, "roles.manage")
+    form = UserSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = page_of(
+        services.users_managed_by(request.user, query), request.GET.get("page"), settings.PAGE_SIZE
+    )
+    now = timezone.now()
+    for user in page.object_list:
+        user.is_locked = bool(user.locked_until and user.locked_until > now)
     return render(
         request,
-        "accounts/role_list.html",
+        "accounts/user_list.html",
         {
-            "roles": Role.objects.all(),
-            "categories": DATA_CATEGORY_LABELS,
-            "functional_permissions": FUNCTIONAL_PERMISSIONS,
+            "form": form,
+            "page_obj": page,
+            "users": page.object_list,
+            "query": query,
+            "query_string": urlencode({"q": query}) + "&" if query else "",
         },
     )
 
 
-def _managed_organisations(request: HttpRequest, permission: str) -> list[int]:
-    from .access import scope_for
+def user_create(request: HttpRequest) -> HttpResponse:
+    authorize(request, "accounts.manage")
+    organisation_ids = services.managed_organisation_ids(request.user)
+    if request.method == "POST":
+        if not consume_form_token(request, request.POST.get("form_token")):
+            messages.warning(request, REPLAYED)
+            return redirect("accounts:user_list")
+        form = UserCreateForm(request.POST, organisation_ids=organisation_ids)
+        if form.is_valid():
+            try:
+                user = services.create_user(
+                    Actor.from_request(request),
+                    form.account_fields(),
+                    form.cleaned_data["password1"],
+                    form.assignment_fields(),
+                )
+            except (ValidationError, services.AdminRefused) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Le compte de {user.full_name} a été créé avec son affectation. "
+                    "Communiquez-lui son mot de passe initial par un canal sûr ; "
+                    "il devra activer son second facteur à la première connexion si son rôle "
+                    "l'exige.",
+                )
+                return redirect("accounts:user_detail", pk=user.pk)
+    else:
+        form = UserCreateForm(organisation_ids=organisation_ids)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "form_token": issue_form_token(request), "creating": True},
+    )
 
-    return list(scope_for(request.user, permission).organisation_ids)
+
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=False)
+    reach = services.account_reach(request.user, target, account_level=True)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "assignments": list(services.assignments_shown_to(request.user, target)),
+            "can_change_account": reach.allowed,
+            "is_locked": bool(target.locked_until and target.locked_until > timezone.now()),
+            "can_unlock": bool(target.locked_until or target.failed_logins),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=True)
+    form = UserForm(request.POST or None, instance=target)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_user(
+                Actor.from_request(request),
+                User.objects.get(pk=pk),
+                form.account_fields(),
+                form.cleaned_data["expected_version"],
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+            status = 409
+        except (ValidationError, services.AdminRefused) as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Les informations du professionnel ont été enregistrées.")
+            return redirect("accounts:user_detail", pk=pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "target": User.objects.get(pk=pk), "creating": False},
+        status=status,
+    )
+
+
+def _account_action(request: HttpRequest, pk: int, service: Any, done: str) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=True)
+    form = ActionForm(request.POST)
+    form.is_valid()
+    try:
+        service(Actor.from_request(request), target, form.cleaned_data.get("expected_version"))
+    except ConcurrentEditError as error:
+        messages.error(request, str(error))
+    except services.AdminRefused as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("accounts:user_detail", pk=pk)
+
+
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request,
+        pk,
+        services.deactivate_user,
+        "Le compte est désactivé : le professionnel ne peut plus se connecter. "
+        "Son historique est conservé.",
+    )
+
+
+@require_POST
+def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, services.reactivate_user, "Le compte est réactivé.")
+
+
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request, pk, services.unlock_user, "Le compte est déverrouillé : il peut se reconnecter."
+    )
+
+
+@require_POST
+def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(
+        request,
+        pk,
+        services.reset_totp,
+        "Le second facteur est réinitialisé : le professionnel en configurera un nouveau "
+        "à sa prochaine connexion.",
+    )
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=False)
+    organisation_ids = services.managed_organisation_ids(request.user)
+    if request.method == "POST":
+        if not consume_form_token(request, request.POST.get("form_token")):
+            messages.warning(request, REPLAYED)
+            return redirect("accounts:user_detail", pk=pk)
+        form = AssignmentForm(request.POST, organisation_ids=organisation_ids)
+        if form.is_valid():
+            try:
+                services.create_assignment(
+                    Actor.from_request(request), target, form.assignment_fields()
+                )
+            except (ValidationError, services.AdminRefused) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "L'affectation a été ajoutée.")
+                return redirect("accounts:user_detail", pk=pk)
+    else:
+        form = AssignmentForm(organisation_ids=organisation_ids)
+    return render(
+        request,
+        "accounts/assignment_form.html",
+        {"form": form, "target": target, "form_token": issue_form_token(request)},
+    )
+
+
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("user", "role", "organisation", "facility", "unit"),
+        pk=pk,
+    )
+    authorize(request, "accounts.manage", organisation=assignment.organisation)
+    form = AssignmentEndForm(request.POST or None, instance=assignment)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_assignment(
+                Actor.from_request(request),
+                assignment,
+                form.cleaned_data["end_date"],
+                form.cleaned_data["expected_version"],
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+            status = 409
+        except (ValidationError, services.AdminRefused) as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"L'affectation prend fin le {form.cleaned_data['end_date']:%d/%m/%Y} au soir.",
+            )
+            return redirect("accounts:user_detail", pk=assignment.user_id)
+    return render(
+        request,
+        "accounts/assignment_end.html",
+        {"form": form, "assignment": assignment},
+        status=status,
+    )
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def role_list(request: HttpRequest) -> HttpResponse:
+    authorize(request, "roles.manage")
+    roles = list(Role.objects.order_by("name"))
+    locked = services.roles_shared_beyond(request.user)
+    labels = {p.code: p.label for p in FUNCTIONAL_PERMISSIONS}
+    rows = [
+        {
+            "role": role,
+            "editable": role.pk not in locked,
+            "levels": [
+                ACCESS_LEVEL_LABELS.get(role.level_for(category), role.level_for(category))
+                for category in DATA_CATEGORY_LABELS
+            ],
+            "permissions": [labels[code] for code in labels if code in role.permissions],
+        }
+        for role in roles
+    ]
+    return render(
+        request,
+        "accounts/role_list.html",
+        {"rows": rows, "categories": list(DATA_CATEGORY_LABELS.values())},
+    )
+
+
+def role_create(request: HttpRequest) -> HttpResponse:
+    authorize(request, "roles.manage")
+    if request.method == "POST":
+        if not consume_form_token(request, request.POST.get("form_token")):
+            messages.warning(request, REPLAYED)
+            return redirect("accounts:role_list")
+        form = RoleForm(request.POST)
+        if form.is_valid():
+            try:
+                role = services.create_role(Actor.from_request(request), form.role_fields())
+            except (ValidationError, services.AdminRefused) as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Le rôle « {role.name} » a été créé.")
+                return redirect("accounts:role_list")
+    else:
+        form = RoleForm()
+    return render(
+        request,
+        "accounts/role_form.html",
+        {"form": form, "form_token": issue_form_token(request), "creating": True},
+    )
+
+
+def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    role = get_object_or_404(Role, pk=pk)
+    _authorize_role(request, role)
+    form = RoleForm(request.POST or None, instance=role)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_role(
+                Actor.from_request(request),
+                Role.objects.get(pk=pk),
+                form.role_fields(),
+                form.cleaned_data["expected_version"],
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+            status = 409
+        except (ValidationError, services.AdminRefused) as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Le rôle est enregistré. Les nouveaux droits s'appliquent dès la prochaine page "
+                "consultée par ses titulaires.",
+            )
+            return redirect("accounts:role_list")
+    return render(
+        request,
+        "accounts/role_form.html",
+        {"form": form, "role": Role.objects.get(pk=pk), "creating": False},
+        status=status,
+    )

@@ -1,0 +1,468 @@
+"""Administration of professionals, assignments and roles: every write goes through here.
+
+Each function checks the actor's permission again (views already refused with an
+audited 403), validates with the model's own rules, writes in one transaction and
+records an audit change row with the before/after values (secrets never logged).
+
+Who may manage what, when professionals and roles are shared between organisations
+of the same installation:
+
+- a professional is *visible* to an administrator (accounts.manage) who manages one of
+  the organisations the professional has (or had) an assignment in; assignments are
+  added and ended only in organisations the administrator manages;
+- changes to the *account itself* (identity, deactivation, unlocking, second factor)
+  need accounts.manage in every organisation where the professional currently works,
+  since the account is shared by all of them;
+- roles are installation-wide data: a role can be changed by an administrator
+  (roles.manage) who manages every organisation that currently uses it, so the
+  administrator of one organisation cannot widen access in another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from opendui.core.actor import Actor
+from opendui.core.services import save_audited
+
+from .access import grants_of, scope_for
+from .models import Assignment, Role, User
+from .permissions import CATALOGUE, FUNCTIONAL_PERMISSIONS, AccessLevel, DataCategory
+
+ACCOUNT_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "profession",
+    "activity_role",
+    "rpps",
+    "adeli",
+    "rpps_plus",
+)
+ASSIGNMENT_FIELDS = ("role", "organisation", "facility", "unit", "start_date", "end_date")
+ROLE_FIELDS = ("name", "description", "requires_totp")
+# Permissions an administrator may not take away from themselves (no lock-out by mistake).
+SELF_PROTECTED = ("accounts.manage", "roles.manage")
+
+
+class AdminRefused(Exception):
+    """The change is not acceptable; the French message says why. Nothing was written."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --------------------------------------------------------------------------- reads / scope
+
+
+def managed_organisation_ids(user: Any, code: str = "accounts.manage") -> frozenset[int]:
+    """Organisations where `user` holds `code` through an organisation-wide assignment."""
+    return scope_for(user, code).organisation_ids
+
+
+def users_managed_by(user: Any, query: str = "") -> QuerySet[User]:
+    """Professionals with an assignment (past, current or future) in an organisation `user`
+    manages, filtered by name or e-mail, each with `current_assignments` there (prefetched)."""
+    managed = managed_organisation_ids(user)
+    users = User.objects.filter(
+        Exists(Assignment.objects.filter(user=OuterRef("pk"), organisation_id__in=managed))
+    )
+    for term in query.split():
+        users = users.filter(
+            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
+        )
+    current = (
+        Assignment.objects.active_on()
+        .filter(organisation_id__in=managed)
+        .select_related("role")
+        .order_by("role__name")
+    )
+    return users.order_by("last_name", "first_name", "pk").prefetch_related(
+        Prefetch("assignments", queryset=current, to_attr="current_assignments")
+    )
+
+
+def assignments_shown_to(user: Any, target: User) -> QuerySet[Assignment]:
+    """The target's assignments in the organisations `user` manages, newest first."""
+    return (
+        Assignment.objects.filter(user=target, organisation_id__in=managed_organisation_ids(user))
+        .select_related("role", "organisation", "facility", "unit__facility")
+        .order_by("-start_date", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether an administrator may act on an account or a role.
+
+    `organisation_id` is where the change is recorded in the audit trail; when the
+    action is refused, `blocking_id` names an organisation the administrator does
+    not manage (None when there is none to name, e.g. an account with no assignment).
+    """
+
+    organisation_id: int | None
+    blocking_id: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.organisation_id is not None and self.blocking_id is None
+
+
+def _current_q(day: dt.date | None = None) -> Q:
+    """Assignments not ended yet (current or starting later)."""
+    day = day or timezone.localdate()
+    return Q(end_date__isnull=True) | Q(end_date__gte=day)
+
+
+def account_reach(user: Any, target: User, *, account_level: bool) -> Reach:
+    """May `user` see (account_level=False) or change the account of (True) `target`?"""
+    managed = managed_organisation_ids(user)
+    today = timezone.localdate()
+    rows = [
+        (org, end is None or end >= today)
+        for org, end in Assignment.objects.filter(user=target).values_list(
+            "organisation_id", "end_date"
+        )
+    ]
+    everywhere = {org for org, _ in rows}
+    own = sorted(everywhere & managed)
+    if not own:
+        return Reach(None, min(everywhere) if everywhere else None)
+    if account_level:
+        elsewhere = sorted({org for org, current in rows if current} - managed)
+        if elsewhere:
+            return Reach(own[0], elsewhere[0])
+    return Reach(own[0])
+
+
+def role_reach(user: Any, role: Role) -> Reach:
+    """May `user` change `role`? Needs roles.manage in every organisation using it now."""
+    managed = managed_organisation_ids(user, "roles.manage")
+    if not managed:
+        return Reach(None)
+    users_of_role = set(
+        Assignment.objects.filter(_current_q(), role=role).values_list("organisation_id", flat=True)
+    )
+    elsewhere = sorted(users_of_role - managed)
+    own = sorted(users_of_role & managed) or sorted(managed)
+    return Reach(own[0], elsewhere[0] if elsewhere else None)
+
+
+def roles_shared_beyond(user: Any) -> set[int]:
+    """Ids of the roles `user` may not change: in use in an organisation they do not manage
+    (one query, for the role list)."""
+    managed = managed_organisation_ids(user, "roles.manage")
+    return set(
+        Assignment.objects.filter(_current_q())
+        .exclude(organisation_id__in=managed)
+        .values_list("role_id", flat=True)
+        .distinct()
+    )
+
+
+def _require(reach: Reach) -> int:
+    if not reach.allowed:
+        raise PermissionDenied("accounts administration")
+    assert reach.organisation_id is not None
+    return reach.organisation_id
+
+
+# --------------------------------------------------------------------------- professionals
+
+
+def _locked(user_id: int) -> User:
+    """The stored row, locked for the rest of the transaction (no lost concurrent update of
+    the fields the login code writes: password, failure counter, TOTP counter)."""
+    return User.objects.select_for_update().get(pk=user_id)
+
+
+def create_user(
+    actor: Actor,
+    fields: Mapping[str, Any],
+    password: str | None,
+    assignment: Mapping[str, Any],
+) -> User:
+    """Create a professional together with their first assignment (so they are visible to the
+    organisation that created them). No `password`: the account cannot log in by password."""
+    organisation = assignment["organisation"]
+    if organisation.pk not in managed_organisation_ids(actor.user):
+        raise PermissionDenied("accounts.manage")
+    user = User(**{name: fields[name] for name in ACCOUNT_FIELDS if name in fields})
+    user.email = User.objects.normalize_email(user.email).lower()
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _validate(user, exclude=["password"])
+    try:
+        with transaction.atomic():
+            save_audited(actor, user, "user.create", organisation_id=organisation.pk)
+            _create_assignment(actor, user, assignment)
+    except IntegrityError:
+        raise AdminRefused(
+            "Un professionnel avec cette adresse e-mail ou ce numéro RPPS existe déjà."
+        ) from None
+    return user
+
+
+def update_user(
+    actor: Actor, target: User, fields: Mapping[str, Any], expected_version: int | None
+) -> User:
+    """Change the identity and national identifiers of a professional's account."""
+    organisation_id = _require(account_reach(actor.user, target, account_level=True))
+    try:
+        with transaction.atomic():
+            user = _locked(target.pk)
+            for name in ACCOUNT_FIELDS:
+                if name in fields:
+                    setattr(user, name, fields[name])
+            user.email = User.objects.normalize_email(user.email).lower()
+            _validate(user, exclude=["password"])
+            save_audited(
+                actor,
+                user,
+                "user.update",
+                expected_version=expected_version,
+                organisation_id=organisation_id,
+            )
+    except IntegrityError:
+        raise AdminRefused(
+            "Un professionnel avec cette adresse e-mail ou ce numéro RPPS existe déjà."
+        ) from None
+    return user
+
+
+def _account_action(
+    actor: Actor,
+    target: User,
+    action: str,
+    expected_version: int | None,
+    change: Any,
+) -> User:
+    organisation_id = _require(account_reach(actor.user, target, account_level=True))
+    with transaction.atomic():
+        user = _locked(target.pk)
+        change(user)
+        save_audited(
+            actor, user, action, expected_version=expected_version, organisation_id=organisation_id
+        )
+    return user
+
+
+def deactivate_user(actor: Actor, target: User, expected_version: int | None) -> User:
+    """Close the account (never deleted): no login, and open sessions end at the next request."""
+    if actor.user is not None and target.pk == actor.user.pk:
+        raise AdminRefused("Vous ne pouvez pas désactiver votre propre compte.")
+
+    def change(user: User) -> None:
+        user.is_active = False
+
+    return _account_action(actor, target, "user.deactivate", expected_version, change)
+
+
+def reactivate_user(actor: Actor, target: User, expected_version: int | None) -> User:
+    def change(user: User) -> None:
+        user.is_active = True
+
+    return _account_action(actor, target, "user.reactivate", expected_version, change)
+
+
+def unlock_user(actor: Actor, target: User, expected_version: int | None) -> User:
+    """Lift the lockout that follows repeated login failures."""
+
+    def change(user: User) -> None:
+        user.locked_until = None
+        user.failed_logins = 0
+
+    return _account_action(actor, target, "user.unlock", expected_version, change)
+
+
+def reset_totp(actor: Actor, target: User, expected_version: int | None) -> User:
+    """Forget the second factor (lost phone): the professional enrols again at next login."""
+
+    def change(user: User) -> None:
+        user.totp_secret = ""
+        user.totp_confirmed_at = None
+        user.totp_last_counter = 0
+
+    return _account_action(actor, target, "user.reset_totp", expected_version, change)
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def _create_assignment(actor: Actor, user: User, fields: Mapping[str, Any]) -> Assignment:
+    assignment = Assignment(
+        user=user, **{name: fields[name] for name in ASSIGNMENT_FIELDS if name in fields}
+    )
+    if assignment.organisation_id not in managed_organisation_ids(actor.user):
+        raise PermissionDenied("accounts.manage")
+    if assignment.start_date is None:
+        assignment.start_date = timezone.localdate()
+    _validate(assignment)
+    save_audited(actor, assignment, "assignment.create", organisation_id=assignment.organisation_id)
+    return assignment
+
+
+def create_assignment(actor: Actor, target: User, fields: Mapping[str, Any]) -> Assignment:
+    """Give `target` a role in a whole organisation, one facility or one unit, for a period."""
+    _require(account_reach(actor.user, target, account_level=False))
+    with transaction.atomic():
+        return _create_assignment(actor, target, fields)
+
+
+def end_assignment(
+    actor: Actor, assignment: Assignment, end_date: dt.date, expected_version: int | None
+) -> Assignment:
+    """Set the last day of an assignment (never deleted). Access stops the day after."""
+    if assignment.organisation_id not in managed_organisation_ids(actor.user):
+        raise PermissionDenied("accounts.manage")
+    with transaction.atomic():
+        current = (
+            Assignment.objects.select_for_update().select_related("role").get(pk=assignment.pk)
+        )
+        if current.end_date is not None and current.end_date < timezone.localdate():
+            raise AdminRefused("Cette affectation est déjà terminée.")
+        if current.end_date is not None and end_date > current.end_date:
+            raise AdminRefused(
+                "Pour prolonger une affectation, créez-en une nouvelle.", field="end_date"
+            )
+        if (
+            actor.user is not None
+            and current.user_id == actor.user.pk
+            and set(current.role.permissions) & set(SELF_PROTECTED)
+        ):
+            raise AdminRefused(
+                "Vous ne pouvez pas terminer votre propre affectation d'administration : "
+                "demandez-le à un autre administrateur."
+            )
+        current.end_date = end_date
+        _validate(current)
+        save_audited(
+            actor,
+            current,
+            "assignment.end",
+            expected_version=expected_version,
+            organisation_id=current.organisation_id,
+        )
+    return current
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def clean_role_permissions(codes: Iterable[str]) -> list[str]:
+    """Functional permission codes in catalogue order; an unknown code is refused."""
+    codes = list(codes)
+    functional = [p.code for p in FUNCTIONAL_PERMISSIONS]
+    unknown = sorted(code for code in set(codes) if code not in functional)
+    if unknown:
+        raise AdminRefused(
+            "Permissions inconnues ou non attribuables : " + ", ".join(unknown), field="permissions"
+        )
+    return [code for code in functional if code in codes]
+
+
+def clean_data_access(matrix: Mapping[str, str]) -> dict[str, str]:
+    """A complete data-category matrix; unknown categories or levels are refused."""
+    categories = [c.value for c in DataCategory]
+    levels = {level.value for level in AccessLevel}
+    if set(matrix) - set(categories) or set(matrix.values()) - levels:
+        raise AdminRefused("Matrice des catégories de données invalide.", field="data_access")
+    return {c: matrix.get(c, AccessLevel.NONE.value) for c in categories}
+
+
+def _apply_role_fields(role: Role, fields: Mapping[str, Any]) -> None:
+    for name in ROLE_FIELDS:
+        if name in fields:
+            setattr(role, name, fields[name])
+    if "permissions" in fields:
+        role.permissions = clean_role_permissions(fields["permissions"])
+    if "data_access" in fields:
+        role.data_access = clean_data_access(fields["data_access"])
+
+
+def create_role(actor: Actor, fields: Mapping[str, Any]) -> Role:
+    """A custom role (not built in); its code is a unique slug."""
+    managed = managed_organisation_ids(actor.user, "roles.manage")
+    if not managed:
+        raise PermissionDenied("roles.manage")
+    role = Role(code=fields["code"], is_builtin=False)
+    _apply_role_fields(role, fields)
+    _validate(role)
+    try:
+        with transaction.atomic():
+            save_audited(actor, role, "role.create", organisation_id=min(managed))
+    except IntegrityError:
+        raise AdminRefused("Un rôle avec ce code existe déjà.", field="code") from None
+    return role
+
+
+def update_role(
+    actor: Actor, role: Role, fields: Mapping[str, Any], expected_version: int | None
+) -> Role:
+    """Change a role's name, permissions and data matrix. The code of a built-in role is fixed.
+
+    Takes effect at each holder's next request (grants are loaded per request)."""
+    organisation_id = _require(role_reach(actor.user, role))
+    try:
+        with transaction.atomic():
+            current = Role.objects.select_for_update().get(pk=role.pk)
+            before = set(current.permissions)
+            if "code" in fields and not current.is_builtin:
+                current.code = fields["code"]
+            _apply_role_fields(current, fields)
+            _refuse_self_lockout(actor, current, before - set(current.permissions))
+            _validate(current)
+            save_audited(
+                actor,
+                current,
+                "role.update",
+                expected_version=expected_version,
+                organisation_id=organisation_id,
+            )
+    except IntegrityError:
+        raise AdminRefused("Un rôle avec ce code existe déjà.", field="code") from None
+    return current
+
+
+def _refuse_self_lockout(actor: Actor, role: Role, removed: set[str]) -> None:
+    """An administrator may not remove, from a role they hold, the administration right that
+    no other role of theirs gives them."""
+    if actor.user is None:
+        return
+    grants = grants_of(actor.user)
+    if not any(g.role_code == role.code for g in grants):
+        return
+    for code in SELF_PROTECTED:
+        if code not in removed:
+            continue
+        elsewhere = any(
+            g.role_code != role.code and code in g.permissions and g.facility_id is None
+            for g in grants
+        )
+        if not elsewhere:
+            raise AdminRefused(
+                "Vous ne pouvez pas retirer de votre propre rôle la permission "
+                f"« {CATALOGUE[code].label} » : vous perdriez l'accès à cette administration.",
+                field="permissions",
+            )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _validate(instance: Any, exclude: list[str] | None = None) -> None:
+    """The model's own validation (field validators, clean(), uniqueness): raises
+    ValidationError with French messages per field, before anything is written."""
+    instance.full_clean(exclude=exclude)
