@@ -196,7 +196,7 @@ def test_edit_with_a_stale_version_changes_nothing(world, admin_client):
     save_audited(Actor.system("test"), world.ehpad, "facility.update", expected_version=1)
     changes = change_count()
     response = admin_client.post(edit_url(world.ehpad), loaded)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert ConcurrentEditError.message in response.context["form"].non_field_errors()
     assert "modifié par quelqu&#x27;un d&#x27;autre" in response.content.decode()
     world.ehpad.refresh_from_db()

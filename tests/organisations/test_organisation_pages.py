@@ -122,7 +122,7 @@ def test_edit_with_a_stale_version_changes_nothing(world, admin_client):
     ManagingOrganisation.objects.filter(pk=world.og.pk).update(version=5, name="Nom du collègue")
     changes = change_count()
     response = admin_client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "Rien n&#x27;a été enregistré" in response.content.decode()
     world.og.refresh_from_db()
     assert world.og.name == "Nom du collègue"

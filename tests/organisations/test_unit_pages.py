@@ -142,7 +142,7 @@ def test_edit_with_a_stale_version_changes_nothing(world, admin_client):
     data = edit_data(world.lilas, UNIT_FIELDS, name="Les Lilas mauves")
     Unit.objects.filter(pk=world.lilas.pk).update(version=2, name="Les Lilas roses")
     response = admin_client.post(edit_url(world.lilas), data)
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "modifié par quelqu&#x27;un d&#x27;autre" in response.content.decode()
     world.lilas.refresh_from_db()
     assert world.lilas.name == "Les Lilas roses"

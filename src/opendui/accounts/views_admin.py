@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,7 +22,12 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
-from opendui.core.forms import consume_form_token, issue_form_token
+from opendui.core.forms import (
+    conflict_status,
+    creation_token,
+    handle_creation,
+    save_or_refuse,
+)
 from opendui.core.pagination import page_of
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
@@ -40,10 +45,8 @@ from .forms_admin import (
 from .models import Assignment, Role, User
 from .permissions import ACCESS_LEVEL_LABELS, DATA_CATEGORY_LABELS, FUNCTIONAL_PERMISSIONS
 
-REPLAYED = (
-    "Ce formulaire a déjà été envoyé (ou a expiré) : rien n'a été enregistré une seconde fois. "
-    "Vérifiez la liste avant de recommencer."
-)
+# How services_admin refuses a change, shown on the form by core.forms.save_or_refuse.
+REFUSALS = (services.AdminRefused,)
 
 
 # --------------------------------------------------------------------------- authorisation
@@ -90,18 +93,6 @@ def _authorize_role(request: HttpRequest, role: Role) -> None:
     raise PermissionDenied("roles.manage")
 
 
-def _add_errors(form: Form, error: ValidationError | services.AdminRefused) -> None:
-    """Put a service's refusal on the form: on its field when the form has it."""
-    if isinstance(error, services.AdminRefused):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-        return
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --------------------------------------------------------------------------- professionals
 
 
@@ -131,36 +122,34 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     authorize(request, "accounts.manage")
     organisation_ids = services.managed_organisation_ids(request.user)
-    if request.method == "POST":
-        if not consume_form_token(request, request.POST.get("form_token")):
-            messages.warning(request, REPLAYED)
-            return redirect("accounts:user_list")
-        form = UserCreateForm(request.POST, organisation_ids=organisation_ids)
-        if form.is_valid():
-            try:
-                user = services.create_user(
-                    Actor.from_request(request),
-                    form.account_fields(),
-                    form.cleaned_data["password1"],
-                    form.assignment_fields(),
-                )
-            except (ValidationError, services.AdminRefused) as error:
-                _add_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Le compte de {user.full_name} a été créé avec son affectation. "
-                    "Communiquez-lui son mot de passe initial par un canal sûr ; "
-                    "il devra activer son second facteur à la première connexion si son rôle "
-                    "l'exige.",
-                )
-                return redirect("accounts:user_detail", pk=user.pk)
-    else:
-        form = UserCreateForm(organisation_ids=organisation_ids)
+    form = UserCreateForm(request.POST or None, organisation_ids=organisation_ids)
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_user(
+            Actor.from_request(request),
+            form.account_fields(),
+            form.cleaned_data["password1"],
+            form.assignment_fields(),
+        ),
+        on_replay_url=reverse("accounts:user_list"),
+        refusals=REFUSALS,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(
+            request,
+            f"Le compte de {outcome.full_name} a été créé avec son affectation. "
+            "Communiquez-lui son mot de passe initial par un canal sûr ; "
+            "il devra activer son second facteur à la première connexion si son rôle "
+            "l'exige.",
+        )
+        return redirect("accounts:user_detail", pk=outcome.pk)
     return render(
         request,
         "accounts/user_form.html",
-        {"form": form, "form_token": issue_form_token(request), "creating": True},
+        {"form": form, "form_token": creation_token(request), "creating": True},
     )
 
 
@@ -186,28 +175,25 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=True)
     form = UserForm(request.POST or None, instance=target)
-    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_user(
+        saved = save_or_refuse(
+            form,
+            lambda: services.update_user(
                 Actor.from_request(request),
                 User.objects.get(pk=pk),
                 form.account_fields(),
                 form.cleaned_data["expected_version"],
-            )
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
-            status = 409
-        except (ValidationError, services.AdminRefused) as error:
-            _add_errors(form, error)
-        else:
+            ),
+            refusals=REFUSALS,
+        )
+        if saved is not None:
             messages.success(request, "Les informations du professionnel ont été enregistrées.")
             return redirect("accounts:user_detail", pk=pk)
     return render(
         request,
         "accounts/user_form.html",
         {"form": form, "target": User.objects.get(pk=pk), "creating": False},
-        status=status,
+        status=conflict_status(form),
     )
 
 
@@ -268,27 +254,26 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=False)
     organisation_ids = services.managed_organisation_ids(request.user)
-    if request.method == "POST":
-        if not consume_form_token(request, request.POST.get("form_token")):
-            messages.warning(request, REPLAYED)
-            return redirect("accounts:user_detail", pk=pk)
-        form = AssignmentForm(request.POST, organisation_ids=organisation_ids)
-        if form.is_valid():
-            try:
-                services.create_assignment(
-                    Actor.from_request(request), target, form.assignment_fields()
-                )
-            except (ValidationError, services.AdminRefused) as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, "L'affectation a été ajoutée.")
-                return redirect("accounts:user_detail", pk=pk)
-    else:
-        form = AssignmentForm(organisation_ids=organisation_ids)
+    form = AssignmentForm(request.POST or None, organisation_ids=organisation_ids)
+    detail = reverse("accounts:user_detail", kwargs={"pk": pk})
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_assignment(
+            Actor.from_request(request), target, form.assignment_fields()
+        ),
+        on_replay_url=detail,
+        refusals=REFUSALS,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(request, "L'affectation a été ajoutée.")
+        return redirect(detail)
     return render(
         request,
         "accounts/assignment_form.html",
-        {"form": form, "target": target, "form_token": issue_form_token(request)},
+        {"form": form, "target": target, "form_token": creation_token(request)},
     )
 
 
@@ -299,21 +284,18 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
     )
     authorize(request, "accounts.manage", organisation=assignment.organisation)
     form = AssignmentEndForm(request.POST or None, instance=assignment)
-    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.end_assignment(
+        saved = save_or_refuse(
+            form,
+            lambda: services.end_assignment(
                 Actor.from_request(request),
                 assignment,
                 form.cleaned_data["end_date"],
                 form.cleaned_data["expected_version"],
-            )
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
-            status = 409
-        except (ValidationError, services.AdminRefused) as error:
-            _add_errors(form, error)
-        else:
+            ),
+            refusals=REFUSALS,
+        )
+        if saved is not None:
             messages.success(
                 request,
                 f"L'affectation prend fin le {form.cleaned_data['end_date']:%d/%m/%Y} au soir.",
@@ -323,7 +305,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "accounts/assignment_end.html",
         {"form": form, "assignment": assignment},
-        status=status,
+        status=conflict_status(form),
     )
 
 
@@ -356,25 +338,23 @@ def role_list(request: HttpRequest) -> HttpResponse:
 
 def role_create(request: HttpRequest) -> HttpResponse:
     authorize(request, "roles.manage")
-    if request.method == "POST":
-        if not consume_form_token(request, request.POST.get("form_token")):
-            messages.warning(request, REPLAYED)
-            return redirect("accounts:role_list")
-        form = RoleForm(request.POST)
-        if form.is_valid():
-            try:
-                role = services.create_role(Actor.from_request(request), form.role_fields())
-            except (ValidationError, services.AdminRefused) as error:
-                _add_errors(form, error)
-            else:
-                messages.success(request, f"Le rôle « {role.name} » a été créé.")
-                return redirect("accounts:role_list")
-    else:
-        form = RoleForm()
+    form = RoleForm(request.POST or None)
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_role(Actor.from_request(request), form.role_fields()),
+        on_replay_url=reverse("accounts:role_list"),
+        refusals=REFUSALS,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(request, f"Le rôle « {outcome.name} » a été créé.")
+        return redirect("accounts:role_list")
     return render(
         request,
         "accounts/role_form.html",
-        {"form": form, "form_token": issue_form_token(request), "creating": True},
+        {"form": form, "form_token": creation_token(request), "creating": True},
     )
 
 
@@ -382,21 +362,18 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role, pk=pk)
     _authorize_role(request, role)
     form = RoleForm(request.POST or None, instance=role)
-    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_role(
+        saved = save_or_refuse(
+            form,
+            lambda: services.update_role(
                 Actor.from_request(request),
                 Role.objects.get(pk=pk),
                 form.role_fields(),
                 form.cleaned_data["expected_version"],
-            )
-        except ConcurrentEditError as error:
-            form.add_error(None, str(error))
-            status = 409
-        except (ValidationError, services.AdminRefused) as error:
-            _add_errors(form, error)
-        else:
+            ),
+            refusals=REFUSALS,
+        )
+        if saved is not None:
             messages.success(
                 request,
                 "Le rôle est enregistré. Les nouveaux droits s'appliquent dès la prochaine page "
@@ -407,5 +384,5 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "accounts/role_form.html",
         {"form": form, "role": Role.objects.get(pk=pk), "creating": False},
-        status=status,
+        status=conflict_status(form),
     )

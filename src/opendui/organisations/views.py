@@ -9,22 +9,16 @@ submission; successful posts redirect (POST/redirect/GET) with a message.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
-from opendui.core.forms import TOKENS_KEY, consume_form_token, issue_form_token
-from opendui.core.services import ConcurrentEditError
+from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
 
 from . import services
 from .forms import (
@@ -39,11 +33,6 @@ from .models import Facility, ManagingOrganisation, Unit
 from .selectors import organisations_for_admin, units_of
 
 PERMISSION = "organisation.manage"
-ALREADY_SENT = gettext_lazy("Ce formulaire a déjà été envoyé.")
-DUPLICATE = gettext_lazy(
-    "Un autre enregistrement vient d'être créé avec ce numéro ou ce nom : "
-    "vérifiez la saisie. Rien n'a été enregistré."
-)
 
 
 def admin_home(request: HttpRequest) -> HttpResponse:
@@ -58,34 +47,6 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _token_is_fresh(request: HttpRequest) -> bool:
-    """The creation form's one-time token is still unused (not consumed here)."""
-    token = request.POST.get("form_token")
-    return bool(token) and token in request.session.get(TOKENS_KEY, [])
-
-
-def _add_errors(form: BaseForm, error: ValidationError) -> None:
-    """Show a service's validation error on the form's fields (others at the top)."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
-
-
-def _save(form: BaseForm, save: Any) -> Any | None:
-    """Run a service; on refusal put its French message on the form and return None."""
-    try:
-        return save()
-    except ConcurrentEditError as error:
-        form.add_error(None, str(error))
-    except ValidationError as error:
-        _add_errors(form, error)
-    except IntegrityError:
-        form.add_error(None, DUPLICATE)
-    return None
-
-
 def _render_form(
     request: HttpRequest,
     form: BaseForm,
@@ -95,7 +56,6 @@ def _render_form(
     cancel_url: str,
     breadcrumbs: list[tuple[str, str]],
     creation: bool,
-    status: int = 200,
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -105,13 +65,8 @@ def _render_form(
         "breadcrumbs": breadcrumbs,
     }
     if creation:
-        # Keep the token of a rejected submission so correcting it still works.
-        context["form_token"] = (
-            request.POST.get("form_token")
-            if request.method == "POST" and _token_is_fresh(request)
-            else issue_form_token(request)
-        )
-    return render(request, "organisations/form.html", context, status=status)
+        context["form_token"] = creation_token(request)
+    return render(request, "organisations/form.html", context, status=conflict_status(form))
 
 
 def _home_crumb() -> tuple[str, str]:
@@ -131,25 +86,21 @@ def og_create(request: HttpRequest) -> HttpResponse:
     authorize(request, PERMISSION)
     home = reverse("organisations:admin_home")
     form = OrganisationForm(request.POST or None)
-    if request.method == "POST":
-        if not _token_is_fresh(request):
-            messages.info(request, ALREADY_SENT)
-            return redirect(home)
-        if form.is_valid():
-            if not consume_form_token(request, request.POST.get("form_token")):
-                messages.info(request, ALREADY_SENT)
-                return redirect(home)
-            organisation = _save(
-                form,
-                lambda: services.create_organisation(Actor.from_request(request), form.instance),
-            )
-            if organisation is not None:
-                messages.success(
-                    request,
-                    _("L'organisme « %(name)s » est créé. Vous en êtes administrateur.")
-                    % {"name": organisation.name},
-                )
-                return redirect(home)
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_organisation(Actor.from_request(request), form.instance),
+        on_replay_url=home,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(
+            request,
+            _("L'organisme « %(name)s » est créé. Vous en êtes administrateur.")
+            % {"name": outcome.name},
+        )
+        return redirect(home)
     return _render_form(
         request,
         form,
@@ -168,7 +119,7 @@ def og_edit(request: HttpRequest, pk: int) -> HttpResponse:
     home = reverse("organisations:admin_home")
     form = OrganisationEditForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
+        saved = save_or_refuse(
             form,
             lambda: services.update_organisation(
                 Actor.from_request(request),
@@ -202,23 +153,19 @@ def facility_create(request: HttpRequest, og_pk: int) -> HttpResponse:
     authorize(request, PERMISSION, organisation=organisation)
     home = reverse("organisations:admin_home")
     form = FacilityForm(request.POST or None, instance=Facility(organisation=organisation))
-    if request.method == "POST":
-        if not _token_is_fresh(request):
-            messages.info(request, ALREADY_SENT)
-            return redirect(home)
-        if form.is_valid():
-            if not consume_form_token(request, request.POST.get("form_token")):
-                messages.info(request, ALREADY_SENT)
-                return redirect(home)
-            facility = _save(
-                form, lambda: services.create_facility(Actor.from_request(request), form.instance)
-            )
-            if facility is not None:
-                messages.success(
-                    request,
-                    _("L'établissement « %(name)s » est créé.") % {"name": facility.name},
-                )
-                return redirect("organisations:facility_detail", pk=facility.pk)
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_facility(Actor.from_request(request), form.instance),
+        on_replay_url=home,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(
+            request, _("L'établissement « %(name)s » est créé.") % {"name": outcome.name}
+        )
+        return redirect("organisations:facility_detail", pk=outcome.pk)
     return _render_form(
         request,
         form,
@@ -252,7 +199,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     breadcrumbs = [_home_crumb(), _facility_crumb(facility)]  # before the form edits `facility`
     form = FacilityEditForm(request.POST or None, instance=facility)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
+        saved = save_or_refuse(
             form,
             lambda: services.update_facility(
                 Actor.from_request(request),
@@ -283,22 +230,17 @@ def unit_create(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = _facility_or_404(request, facility_pk)
     detail = reverse("organisations:facility_detail", args=[facility.pk])
     form = UnitForm(request.POST or None, instance=Unit(facility=facility))
-    if request.method == "POST":
-        if not _token_is_fresh(request):
-            messages.info(request, ALREADY_SENT)
-            return redirect(detail)
-        if form.is_valid():
-            if not consume_form_token(request, request.POST.get("form_token")):
-                messages.info(request, ALREADY_SENT)
-                return redirect(detail)
-            unit = _save(
-                form, lambda: services.create_unit(Actor.from_request(request), form.instance)
-            )
-            if unit is not None:
-                messages.success(
-                    request, _("L'unité « %(name)s » est créée.") % {"name": unit.name}
-                )
-                return redirect(detail)
+    outcome = handle_creation(
+        request,
+        form,
+        lambda: services.create_unit(Actor.from_request(request), form.instance),
+        on_replay_url=detail,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    if outcome is not None:
+        messages.success(request, _("L'unité « %(name)s » est créée.") % {"name": outcome.name})
+        return redirect(detail)
     return _render_form(
         request,
         form,
@@ -320,7 +262,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     detail = reverse("organisations:facility_detail", args=[facility.pk])
     form = UnitEditForm(request.POST or None, instance=unit)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
+        saved = save_or_refuse(
             form,
             lambda: services.update_unit(
                 Actor.from_request(request),
