@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,9 +21,28 @@ from .models import AuditChainHead, AuditEvent, AuditEventPerson, EventKind
 SECRET_FIELDS = frozenset({"password", "totp_secret", "totp_last_counter"})
 
 
+def _json_float(text: str) -> float | int:
+    """A float as a JSON column gives it back: PostgreSQL's jsonb writes 1e+16 as an integer
+    and has no negative zero, so such values are stored in that form from the start."""
+    number = float(text)
+    if number == 0:
+        return 0.0
+    if abs(number) >= 1e16 and math.isfinite(number):
+        return int(number)
+    return number
+
+
 def json_safe(value: Any) -> Any:
     """Turn dates, decimals and UUIDs into the strings they round-trip as in JSON columns."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder), parse_float=_json_float)
+
+
+def _stored_address(address: str | None) -> str | None:
+    """The address as the database gives it back (e.g. '::ffff:1.2.3.4' for an IPv4-mapped
+    IPv6 address), so that the hash computed here matches the row read back by `verify`."""
+    if not address:
+        return None
+    return AuditEvent._meta.get_field("address").get_prep_value(address)
 
 
 def record(
@@ -55,7 +75,7 @@ def record(
             action=action,
             user_id=actor.user_id,
             user_label=actor.label or (actor.user.email if actor.user else ""),
-            address=actor.address,
+            address=_stored_address(actor.address),
             organisation_id=organisation_id,
             facility_id=facility_id if facility_id is not None else actor.facility_id,
             object_type=obj._meta.label_lower if obj is not None else "",

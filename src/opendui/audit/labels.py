@@ -1,0 +1,151 @@
+"""French labels of audit actions and a short, personal-data-free summary of event details.
+
+An action unknown here is shown as its raw code: the trail never hides an event
+because nobody has named its action yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+
+from .models import EventKind
+
+ACTION_LABELS: dict[str, Any] = {
+    # Consultation of records.
+    "person.list": _("Liste de dossiers consultée"),
+    "person.view": _("Dossier consulté"),
+    "person.export": _("Dossier exporté ou imprimé"),
+    "person.break_glass": _("Accès exceptionnel (bris de glace)"),
+    "person.break_glass_search": _("Recherche d'un dossier hors périmètre (bris de glace)"),
+    "access.denied": _("Accès refusé"),
+    "audit.search": _("Recherche dans le journal d'audit"),
+    "audit.view_person_access": _("Consultation de la liste des accès à un dossier"),
+    # Security.
+    "auth.login": _("Connexion"),
+    "auth.failure": _("Échec de connexion"),
+    "auth.logout": _("Déconnexion"),
+    "auth.password_changed": _("Mot de passe modifié"),
+    "auth.totp_enrolled": _("Double authentification activée"),
+    # Changes.
+    "person.create": _("Dossier créé"),
+    "person.update": _("Identité modifiée"),
+    "organisation.create": _("Organisme créé"),
+    "organisation.update": _("Organisme modifié"),
+    "facility.create": _("Établissement créé"),
+    "facility.update": _("Établissement modifié"),
+    "unit.create": _("Unité créée"),
+    "unit.update": _("Unité modifiée"),
+    "user.create": _("Compte professionnel créé"),
+    "user.update": _("Compte professionnel modifié"),
+    "assignment.create": _("Affectation créée"),
+    "assignment.end": _("Affectation terminée"),
+    "role.create": _("Rôle créé"),
+    "role.update": _("Rôle modifié"),
+}
+
+KIND_LABELS = {kind.value: kind.label for kind in EventKind}
+
+_DETAIL_LABELS = {
+    "method": _("méthode"),
+    "reason": _("motif"),
+    "step": _("étape"),
+    "page": _("page"),
+}
+_MAX_FIELDS = 8
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Known actions for a filter list, sorted by their French label."""
+    return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda c: c[1])
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+@lru_cache(maxsize=256)
+def field_label(object_type: str, name: str) -> str:
+    """The French name of a model field ('persons.person', 'birth_name' → 'nom de naissance')."""
+    try:
+        model = apps.get_model(object_type)
+        return str(model._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+
+
+def _format_instant(value: Any) -> str:
+    try:
+        instant = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if timezone.is_aware(instant):
+        instant = timezone.localtime(instant)
+    return date_format(instant, "d/m/Y H:i")
+
+
+def details_summary(
+    action: str, kind: str, details: Mapping[str, Any] | None, object_type: str = ""
+) -> str:
+    """One line about an event's details, never showing recorded values of a record.
+
+    Changes show the names of the fields that changed (their before/after values
+    stay in the trail, not on the page).
+    """
+    details = details or {}
+    if kind == EventKind.CHANGE:
+        if details.get("created"):
+            return _g("Création")
+        changes = details.get("changes") or {}
+        if not changes:
+            return _g("Aucun champ modifié")
+        names = [field_label(object_type, name) for name in changes]
+        shown = ", ".join(names[:_MAX_FIELDS])
+        if len(names) > _MAX_FIELDS:
+            shown += _g(" et %(n)d autres") % {"n": len(names) - _MAX_FIELDS}
+        return _g("Champs modifiés : %(fields)s") % {"fields": shown}
+    if action == "access.denied":
+        from opendui.accounts.permissions import CATALOGUE
+
+        code = str(details.get("permission", ""))
+        permission = CATALOGUE.get(code)
+        label = str(permission.label) if permission is not None else code
+        path = details.get("path")
+        return _g("Habilitation manquante : %(p)s") % {"p": label} + (f" ({path})" if path else "")
+    if action == "auth.failure":
+        text = _g("Étape : %(s)s") % {
+            "s": _g("second facteur") if details.get("step") == "totp" else _g("mot de passe")
+        }
+        if details.get("locked"):
+            text += " – " + _g("compte verrouillé")
+        return text
+    if action == "person.break_glass" and details.get("expires_at"):
+        return _g("Accès ouvert jusqu'au %(d)s") % {"d": _format_instant(details["expires_at"])}
+    if action == "person.list":
+        parts = [_g("page %(n)s") % {"n": details["page"]}] if "page" in details else []
+        if details.get("search"):
+            parts.append(_g("avec recherche"))
+        return ", ".join(parts)
+    if action == "audit.search":
+        filters = details.get("filters") or {}
+        return (_g("Filtres : %(f)s") % {"f": ", ".join(sorted(filters))}) if filters else ""
+    parts = []
+    for key, value in details.items():
+        if isinstance(value, (dict, list)) or value in ("", None):
+            continue
+        parts.append(f"{_DETAIL_LABELS.get(key, key)} : {value}")
+    return ", ".join(str(p) for p in parts[:4])
