@@ -62,8 +62,8 @@ def reload_reference_data() -> None:
 @pytest.fixture(autouse=True)
 def _transactional_tests_support(request):
     """Transactional tests (live server) end with a flush: it empties the reference data,
-    and on SQLite it is a DELETE that the append-only triggers refuse. Reload the data
-    before each such test, and lift the triggers for the flush only."""
+    and it is a DELETE (SQLite) or TRUNCATE (PostgreSQL) that the append-only triggers
+    refuse. Reload the data before each such test, and lift the triggers for the flush only."""
     from opendui.audit.triggers import create_triggers, drop_triggers
 
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
@@ -71,12 +71,9 @@ def _transactional_tests_support(request):
         return
     request.getfixturevalue("transactional_db")
     reload_reference_data()
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        create_triggers(connection)
+    create_triggers(connection)
     yield
-    if sqlite:
-        drop_triggers(connection)
+    drop_triggers(connection)
 
 
 def valid_finess(body8: str) -> str:

@@ -76,3 +76,23 @@ def test_tampering_helper_lifts_the_triggers_then_puts_them_back(event):
     assert AuditEvent.objects.get(seq=1).user_label == "x"
     with pytest.raises(DatabaseError), transaction.atomic():
         sql("UPDATE audit_auditevent SET user_label = 'y' WHERE seq = 1")
+
+
+def test_the_whole_trail_cannot_be_wiped_at_once(world):
+    """TRUNCATE on PostgreSQL (row triggers do not see it), an unfiltered DELETE on SQLite."""
+    from opendui.audit.services import record
+    from opendui.core.actor import Actor
+
+    record(Actor.system("test"), "system", "test.event")
+    statement = (
+        "TRUNCATE audit_auditevent CASCADE"
+        if connection.vendor == "postgresql"
+        else "DELETE FROM audit_auditevent"
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    assert AuditEvent.objects.filter(action="test.event").exists()

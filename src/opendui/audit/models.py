@@ -74,6 +74,11 @@ class AuditEvent(AppendOnlyModel):
         indexes = [
             models.Index(fields=["user_id", "seq"], name="audit_user_seq"),
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["organisation_id", "seq"], name="audit_organisation_seq"),
+            # The DPO's "break-the-glass only" filter: a small, partial index.
+            models.Index(
+                fields=["seq"], condition=models.Q(break_glass=True), name="audit_break_glass_seq"
+            ),
         ]
 
     def chain_content(self) -> dict:

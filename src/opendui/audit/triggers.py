@@ -32,6 +32,12 @@ def create_triggers(connection: Any) -> None:
                     f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                     "FOR EACH ROW EXECUTE FUNCTION opendui_audit_append_only();"
                 )
+                # Row triggers do not see TRUNCATE; a statement trigger does.
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
+                cursor.execute(
+                    f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION opendui_audit_append_only();"
+                )
 
 
 def drop_triggers(connection: Any) -> None:
@@ -42,3 +48,4 @@ def drop_triggers(connection: Any) -> None:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event};")
             elif connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};")
