@@ -1,0 +1,1 @@
+"""Demo data: a fictitious managing organisation, its facilities, professionals and persons."""

@@ -1,0 +1,67 @@
+"""Every demo account logs in with the keyboard and sees exactly its scope."""
+
+from __future__ import annotations
+
+import re
+
+from opendui.accounts.models import User
+from opendui.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from opendui.persons.models import Person
+from tests.browser.conftest import login_with_keyboard
+
+# What each demo role finds in the navigation (besides Accueil).
+NAVIGATION = {
+    "accueil": {"Personnes accompagnées"},
+    "educateur": {"Personnes accompagnées"},
+    "aide-soignant": {"Personnes accompagnées"},
+    "infirmier": {"Personnes accompagnées"},
+    "medecin": {"Personnes accompagnées"},
+    "psychologue": {"Personnes accompagnées"},
+    "chef-de-service": {"Personnes accompagnées"},
+    "directeur": {"Personnes accompagnées"},
+    "admin": {"Administration", "Professionnels", "Rôles et habilitations"},
+    "dpo": {"Journal d'audit"},
+}
+
+
+def expected_person_ids(user: User) -> set[int]:
+    """The persons an account should see, from its assignments, with plain queries."""
+    ids: set[int] = set()
+    for assignment in user.assignments.all():
+        if assignment.facility_id is None:
+            persons = Person.objects.filter(organisation=assignment.organisation)
+        elif assignment.unit_id is not None:
+            persons = Person.objects.filter(stays__unit=assignment.unit)
+        else:
+            persons = Person.objects.filter(stays__facility=assignment.facility)
+        ids |= set(persons.values_list("pk", flat=True))
+    return ids
+
+
+def test_each_demo_account_sees_exactly_its_scope(page, transactional_db):
+    seed_demo(5, 80, seed=1)
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        login_with_keyboard(page, account.email, DEMO_PASSWORD)
+        assert page.locator("h1").inner_text() == f"Bonjour {account.first_name}"
+
+        links = set(page.locator("nav.main-nav a").all_inner_texts()) - {"Accueil"}
+        assert links == NAVIGATION[account.role_code], account.email
+
+        if "Personnes accompagnées" in links:
+            expected = expected_person_ids(user)
+            card = page.locator("#card-persons + p").inner_text()
+            assert int(re.search(r"\d+", card).group()) == len(expected), account.email
+            page.goto("/personnes/")
+            shown = {
+                int(href.rstrip("/").rsplit("/", 1)[1])
+                for href in page.locator("tbody a").evaluate_all(
+                    "els => els.map(e => e.getAttribute('href'))"
+                )
+            }
+            assert shown and shown <= expected, account.email
+        else:
+            assert page.goto("/personnes/").status == 403
+
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.wait_for_url("**/connexion/")
