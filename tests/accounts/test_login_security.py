@@ -172,3 +172,16 @@ def test_cnil_policy_examples(password, ok):
     from opendui.accounts.passwords import password_problem
 
     assert (password_problem(password) is None) is ok
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(world, login):
+    client = login(world.user("educateur", facility=world.ime))
+    client.get("/")
+    first = client.session["last_seen"]
+    client.get("/personnes/")
+    assert client.session["last_seen"] == first
+    session = client.session
+    session["last_seen"] = first - 61
+    session.save()
+    client.get("/")
+    assert client.session["last_seen"] > first - 61

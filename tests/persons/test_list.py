@@ -48,3 +48,23 @@ def test_user_of_several_facilities_lists_all_of_them_until_one_is_chosen(world,
     assert "PETIT Chloé" in body and "MARTIN" not in body
     # A facility outside the user's assignments cannot be chosen.
     assert client.post("/etablissement/choisir/", {"facility": world.other.pk}).status_code == 403
+
+
+def test_prefix_search_finds_exactly_the_names_starting_with_it(world, login):
+    """Names chosen around the range bounds: 'z', spaces, digits, accents."""
+    names = ["Zola", "Zz Top", "Le Goff", "Legoff", "Le Gall", "Lê", "Mazet", "Mbappé", "Ma"]
+    for name in names:
+        world.person(world.ehpad, birth_name=name, first_name="Test")
+    client = login(world.user("infirmier", facility=world.ehpad))
+
+    def found(query):
+        body = client.get("/personnes/", {"q": query}).content.decode()
+        return {n for n in names if f"{n.upper()} Test" in body}
+
+    assert found("z") == {"Zola", "Zz Top"}
+    assert found("zz") == {"Zz Top"}
+    assert found("le g") == {"Le Goff", "Le Gall"}
+    assert found("leg") == {"Legoff"}
+    assert found("le") == {"Le Goff", "Legoff", "Le Gall", "Lê"}
+    assert found("maz") == {"Mazet"}
+    assert found("ma") == {"Mazet", "Ma"}

@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 LAST_SEEN_KEY = "last_seen"
+# Activity is written to the session at most this often (seconds): writing it on
+# every request would turn each page view into a database write.
+LAST_SEEN_RESOLUTION = 60
 
 
 class IdleSessionMiddleware:
@@ -32,5 +35,6 @@ class IdleSessionMiddleware:
                 logout(request)
                 messages.info(request, _("Votre session a expiré après une période d'inactivité."))
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_SEEN_KEY] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN_KEY not in request.session:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from opendui.core.actor import Actor, client_address
 
 from . import totp
 from .access import grants_of
+from .middleware import LAST_SEEN_KEY
 from .models import LoginFailure, User
 
 PENDING_KEY = "auth_pending"
@@ -82,6 +84,7 @@ def finish_login(request: HttpRequest, user: User, method: str) -> None:
     """Open the session once every required factor passed (password, TOTP, later PSC)."""
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="opendui.accounts.backends.EmailBackend")
+    request.session[LAST_SEEN_KEY] = time.time()
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
     record(
         Actor.from_request(request), EventKind.SECURITY, "auth.login", details={"method": method}

@@ -41,17 +41,13 @@ class Person(VersionedModel):
                 fields=["organisation", "local_id"], name="person_unique_local_id"
             )
         ]
+        # Plain B-tree indexes: the name order serves both the list's ORDER BY and the
+        # prefix search written as a range (persons.selectors); a pattern_ops class
+        # would serve LIKE but not ORDER BY on PostgreSQL.
         indexes = [
-            models.Index(
-                fields=["birth_name_key", "first_name", "id"],
-                name="person_name_order",
-                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"],
-            ),
-            models.Index(
-                fields=["used_name_key"],
-                name="person_used_name",
-                opclasses=["varchar_pattern_ops"],
-            ),
+            models.Index(fields=["birth_name_key", "first_name", "id"], name="person_name_order"),
+            models.Index(fields=["used_name_key"], name="person_used_name"),
+            models.Index(fields=["local_id"], name="person_local_id"),
             models.Index(fields=["birth_date"], name="person_birth_date"),
         ]
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from opendui.accounts.access import scope_for
-from opendui.core.text import search_key
+from opendui.core.text import prefix_range, search_key
 from opendui.organisations.models import Facility
 
 from .models import Person
@@ -57,8 +57,17 @@ def search_persons(user: Any, query: str, facility: Facility | None = None) -> Q
         persons = persons.filter(birth_date=birth_date)
     if name:
         persons = persons.filter(
-            Q(birth_name_key__startswith=name)
-            | Q(used_name_key__startswith=name)
+            _starts_with("birth_name_key", name)
+            | _starts_with("used_name_key", name)
             | Q(local_id=name.upper())
         )
     return persons.order_by("birth_name_key", "first_name", "id")
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    """Prefix test as an index range plus the exact test (see core.text.prefix_range)."""
+    low, high = prefix_range(prefix)
+    condition = Q(**{f"{field}__gte": low, f"{field}__startswith": prefix})
+    if high is not None:
+        condition &= Q(**{f"{field}__lt": high})
+    return condition

@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0002_chain_head_and_append_only_triggers'),
+        ("audit", "0002_chain_head_and_append_only_triggers"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['organisation_id', 'seq'], name='audit_organisation_seq'),
+            model_name="auditevent",
+            index=models.Index(fields=["organisation_id", "seq"], name="audit_organisation_seq"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(condition=models.Q(('break_glass', True)), fields=['seq'], name='audit_break_glass_seq'),
+            model_name="auditevent",
+            index=models.Index(
+                condition=models.Q(("break_glass", True)),
+                fields=["seq"],
+                name="audit_break_glass_seq",
+            ),
         ),
     ]
