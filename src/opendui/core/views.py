@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from opendui.accounts.access import grants_of, has_anywhere
+from opendui.accounts.access import check, grants_of, has_anywhere
 
 from .middleware import CurrentFacilityMiddleware
 
@@ -17,18 +17,20 @@ from .middleware import CurrentFacilityMiddleware
 def home(request: HttpRequest) -> HttpResponse:
     """What the user needs first, decided by what their roles allow."""
     from opendui.persons.selectors import count_visible_persons
-    from opendui.stays.selectors import facility_overview
+    from opendui.stays.selectors import facility_overviews
 
     facility = request.current_facility
     roles = sorted({g.role_name for g in grants_of(request.user)})
     context = {"roles": roles, "facility": facility}
     if has_anywhere(request.user, "person.view_identity"):
         context["person_count"] = count_visible_persons(request.user, facility)
-    if facility is not None and has_anywhere(request.user, "facility.view_overview"):
-        from opendui.accounts.access import check
-
-        if check(request.user, "facility.view_overview", facility=facility):
-            context["overview"] = facility_overview(facility)
+    # The chosen facility, or every facility of the user when none is chosen.
+    overseen = [
+        f
+        for f in ([facility] if facility is not None else request.user_facilities)
+        if check(request.user, "facility.view_overview", facility=f)
+    ]
+    context["overviews"] = facility_overviews(overseen) if overseen else []
     context["can_manage_organisation"] = has_anywhere(request.user, "organisation.manage")
     context["can_manage_accounts"] = has_anywhere(request.user, "accounts.manage")
     context["can_search_audit"] = has_anywhere(request.user, "audit.search")
