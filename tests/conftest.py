@@ -95,7 +95,13 @@ class World:
             first_name="Test",
             last_name=role_code,
         )
-        Assignment.objects.create(
+        self.assign(user, role_code, facility=facility, unit=unit, organisation=organisation)
+        return user
+
+    def assign(self, user, role_code: str, *, facility=None, unit=None, organisation=None):
+        """Another current assignment (organisation defaults to the facility's, else og)."""
+        organisation = organisation or (facility.organisation if facility else self.og)
+        return Assignment.objects.create(
             user=user,
             role=Role.objects.get(code=role_code),
             organisation=organisation,
@@ -103,7 +109,6 @@ class World:
             unit=unit,
             start_date=dt.date(2020, 1, 1),
         )
-        return user
 
     def person(self, facility, unit=None, *, birth_name="DUPONT", first_name="Marie", **extra):
         person = Person.objects.create(

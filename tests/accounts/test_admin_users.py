@@ -370,13 +370,7 @@ def test_edit_with_invalid_rpps_is_a_field_error(world, admin_client):
 
 def test_account_shared_with_another_organisation_is_visible_but_not_editable(world, admin_client):
     shared = world.user("educateur", facility=world.ime)
-    Assignment.objects.create(
-        user=shared,
-        role=Role.objects.get(code="educateur"),
-        organisation=world.other_og,
-        facility=world.other,
-        start_date=dt.date(2020, 1, 1),
-    )
+    world.assign(shared, "educateur", facility=world.other)
     page = admin_client.get(f"/professionnels/{shared.pk}/")
     assert page.status_code == 200
     assert "EHPAD Ailleurs" not in page.content.decode()  # the other OG's assignment

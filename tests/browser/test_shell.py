@@ -58,16 +58,9 @@ def test_focus_is_visible_and_skip_link_works(world, page):
 
 
 def test_facility_switcher_changes_the_list(world, page):
-    from opendui.accounts.models import Assignment, Role
 
     director = world.user("directeur", facility=world.ehpad, email="dir@test.example")
-    Assignment.objects.create(
-        user=director,
-        role=Role.objects.get(code="directeur"),
-        organisation=world.og,
-        facility=world.ime,
-        start_date=director.assignments.first().start_date,
-    )
+    world.assign(director, "directeur", facility=world.ime)
     login_with_keyboard(page, "dir@test.example", PASSWORD)
     page.goto("/personnes/")
     everything = page.locator("table").inner_text()

@@ -5,19 +5,12 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from opendui.accounts.models import Assignment, Role
 from opendui.stays.models import Stay
 
 
 def director_of_both(world):
     director = world.user("directeur", facility=world.ehpad)
-    Assignment.objects.create(
-        user=director,
-        role=Role.objects.get(code="directeur"),
-        organisation=world.og,
-        facility=world.ime,
-        start_date=dt.date(2020, 1, 1),
-    )
+    world.assign(director, "directeur", facility=world.ime)
     return director
 
 

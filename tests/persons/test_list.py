@@ -30,16 +30,9 @@ def test_search_is_accent_and_case_insensitive(world, login):
 
 
 def test_user_of_several_facilities_lists_all_of_them_until_one_is_chosen(world, login):
-    from opendui.accounts.models import Assignment, Role
 
     director = world.user("directeur", facility=world.ehpad)
-    Assignment.objects.create(
-        user=director,
-        role=Role.objects.get(code="directeur"),
-        organisation=world.og,
-        facility=world.ime,
-        start_date=director.assignments.get().start_date,
-    )
+    world.assign(director, "directeur", facility=world.ime)
     client = login(director)
     body = client.get("/personnes/").content.decode()
     assert "MARTIN Anne" in body and "PETIT Chloé" in body and "DURAND" not in body

@@ -27,6 +27,7 @@ from .permissions import (
     FUNCTIONAL_PERMISSIONS,
     AccessLevel,
 )
+from .services_admin import ACCOUNT_FIELDS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -67,16 +68,7 @@ class UserForm(VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = [
-            "email",
-            "first_name",
-            "last_name",
-            "profession",
-            "activity_role",
-            "rpps",
-            "adeli",
-            "rpps_plus",
-        ]
+        fields = list(ACCOUNT_FIELDS)
         labels = {
             "email": _("Adresse e-mail"),
             "first_name": _("Prénom"),
@@ -249,14 +241,7 @@ class UserCreateForm(UserForm, AssignmentFieldsMixin):
     )
 
     field_order = [
-        "email",
-        "first_name",
-        "last_name",
-        "profession",
-        "activity_role",
-        "rpps",
-        "adeli",
-        "rpps_plus",
+        *ACCOUNT_FIELDS,
         "password1",
         "password2",
         "role",
