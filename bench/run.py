@@ -14,7 +14,8 @@ the same conditions. Reported: p50/p95 with the audit on, the audit overhead
 (p50 on / p50 off - 1), the SQL query count of one request
 (CaptureQueriesContext) and the SQL time in it. On PostgreSQL the list query
 is also run under EXPLAIN (ANALYZE, BUFFERS) and the plans of the largest size
-are written to the report.
+are written to the report. After the measures, the whole audit trail is verified
+(opendui.audit.verify): the audited requests must have left an intact chain.
 
 Results replace the part of docs/benchmarks.md between the two
 "bench:results" markers; the analysis written around them is kept.
@@ -38,10 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 SQLITE_DIR = ROOT / "var" / "bench"
-MARKERS = {
-    "current": ("<!-- bench:results:start -->", "<!-- bench:results:end -->"),
-    "proposed": ("<!-- bench:proposed:start -->", "<!-- bench:proposed:end -->"),
-}
+MARKERS = ("<!-- bench:results:start -->", "<!-- bench:results:end -->")
 FACILITIES = 5
 SEED = 1
 SEARCH = "mar"  # a common prefix: Martin, Marchand, Marie, Martinez, Maréchal…
@@ -74,13 +72,6 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="Keep a database already seeded with N persons."
     )
-    parser.add_argument(
-        "--variant",
-        choices=sorted(MARKERS),
-        default="current",
-        help="current: the code as it is; proposed: the index and search changes recommended "
-        "in docs/benchmarks.md, applied to the bench database and patched in (default current).",
-    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -102,11 +93,11 @@ def main() -> None:
             print(f"== {database}, {size} persons", file=sys.stderr, flush=True)
             url = _fresh_database(database, size, args.postgres_url, args.reuse)
             results.append(_run_worker(url, database, size, args))
-    report = render(results, skipped, command.strip(), args.variant)
+    report = render(results, skipped, command.strip())
     if args.no_write:
         print(report)
     else:
-        _write_report(args.output, report, *MARKERS[args.variant])
+        _write_report(args.output, report, *MARKERS)
         print(f"Results written to {args.output}", file=sys.stderr)
 
 
@@ -169,7 +160,6 @@ def _run_worker(url: str, database: str, size: int, args: argparse.Namespace) ->
     ]
     if args.reuse:
         command.append("--reuse")
-    command += ["--variant", args.variant]
     done = subprocess.run(command, env=env, check=False)  # noqa: S603 - our own script
     if done.returncode != 0:
         result_path.unlink(missing_ok=True)
@@ -196,11 +186,6 @@ def worker(args: argparse.Namespace) -> None:
 
     result: dict[str, Any] = {"size": args.size, "engine": connection.vendor}
     already = args.reuse and _seeded_with(args.size)
-    if already and args.variant == "current" and _has_proposed_schema(connection):
-        raise SystemExit(
-            "This database has the proposed variant's indexes: run without --reuse "
-            "to measure the code as it is."
-        )
     if not already:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
@@ -212,8 +197,8 @@ def worker(args: argparse.Namespace) -> None:
         result["seed_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            # What autovacuum does shortly after a bulk load; SQLite gets nothing,
-            # as in production (Django never runs ANALYZE there).
+            # What autovacuum does shortly after a bulk load (seed_demo already ends
+            # with ANALYZE of the tables it loaded, on both engines).
             if connection.vendor == "postgresql":
                 cursor.execute("VACUUM ANALYZE")
         result["analyze_s"] = round(time.perf_counter() - started, 2)
@@ -221,10 +206,7 @@ def worker(args: argparse.Namespace) -> None:
     result["server_version"] = _server_version(connection)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
 
-    result["variant"] = args.variant
     readers = _readers()
-    if args.variant == "proposed":
-        _apply_proposal(connection, readers)
     result["measures"] = []
     for (reader_label, _), user in zip(READERS, readers, strict=True):
         for case_label, params in CASES:
@@ -238,154 +220,20 @@ def worker(args: argparse.Namespace) -> None:
                 file=sys.stderr,
                 flush=True,
             )
-    if args.variant == "proposed":
-        result["trail"] = _verify_trail()
-        print(f"   audit chain: {result['trail']}", file=sys.stderr)
+    started = time.perf_counter()
+    result["trail"] = _verify_trail()
+    result["verify_s"] = round(time.perf_counter() - started, 2)
+    print(f"   audit chain: {result['trail']} ({result['verify_s']} s)", file=sys.stderr)
     args.result.write_text(json.dumps(result))
 
 
-# The recommended schema: ordering index with the default operator class (usable for
-# ORDER BY on PostgreSQL), no pattern_ops indexes (prefix search becomes a range),
-# and local_id indexed on its own (a facility-scoped search has no organisation_id).
-PROPOSED_DDL = [
-    "DROP INDEX IF EXISTS person_name_order",
-    "DROP INDEX IF EXISTS person_used_name",
-    "DROP INDEX IF EXISTS person_local_id",
-    "CREATE INDEX person_name_order ON persons_person (birth_name_key, first_name, id)",
-    "CREATE INDEX person_used_name ON persons_person (used_name_key)",
-    "CREATE INDEX person_local_id ON persons_person (local_id)",
-    "ANALYZE persons_person",
-]
-
-
-def _apply_proposal(connection: Any, readers: list[Any]) -> None:
-    """Apply PROPOSED_DDL to the bench database and patch the search into the view,
-    after checking that the patched search finds exactly what the current one finds."""
-    from django.db.models import Q
-
-    import opendui.persons.views as views
-    from opendui.persons import selectors
-
-    with connection.cursor() as cursor:
-        for statement in PROPOSED_DDL:
-            cursor.execute(statement)
-
-    def search_persons(user: Any, query: str, facility: Any = None) -> Any:
-        """selectors.search_persons with each prefix test written as an indexable range."""
-        persons = selectors.visible_persons(user, facility)
-        name, birth_date = selectors.parse_search(query)
-        if birth_date is not None:
-            persons = persons.filter(birth_date=birth_date)
-        if name:
-            upper = name[:-1] + chr(ord(name[-1]) + 1)
-            persons = persons.filter(
-                Q(
-                    birth_name_key__gte=name,
-                    birth_name_key__lt=upper,
-                    birth_name_key__startswith=name,
-                )
-                | Q(
-                    used_name_key__gte=name, used_name_key__lt=upper, used_name_key__startswith=name
-                )
-                | Q(local_id=name.upper())
-            )
-        return persons.order_by("birth_name_key", "first_name", "id")
-
-    for user in readers:
-        for query in ("mar", "m", "le g", "vi", "U0000042", "z", "dupont 01/01/1940"):
-            expected = list(selectors.search_persons(user, query).values_list("pk", flat=True))
-            found = list(search_persons(user, query).values_list("pk", flat=True))
-            if found != expected:
-                raise SystemExit(f"The proposed search differs for {query!r}.")
-    views.search_persons = search_persons
-
-    import opendui.persons.services as person_services
-
-    person_services.record = _lean_record
-
-
-def _lean_record(
-    actor: Any,
-    kind: Any,
-    action: str,
-    *,
-    person_ids: Any = (),
-    obj: Any = None,
-    details: Any = None,
-    organisation_id: int | None = None,
-    facility_id: int | None = None,
-    break_glass: bool = False,
-    reason: str = "",
-) -> Any:
-    """opendui.audit.services.record with the AuditEventPerson rows written by one plain
-    INSERT (no model instance per person, no bulk_create preparation) and the chain head
-    moved by one UPDATE. Same rows, same hashes: the trail is verified after the run."""
-    from django.conf import settings
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from opendui.audit.chain import event_hash
-    from opendui.audit.models import AuditChainHead, AuditEvent
-    from opendui.audit.services import json_safe
-
-    if not settings.AUDIT_ENABLED:
-        return None
-    persons = sorted({int(pk) for pk in person_ids})
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-        event = AuditEvent(
-            seq=head.seq + 1,
-            occurred_at=timezone.now(),
-            kind=str(kind),
-            action=action,
-            user_id=actor.user_id,
-            user_label=actor.label or (actor.user.email if actor.user else ""),
-            address=actor.address,
-            organisation_id=organisation_id,
-            facility_id=facility_id if facility_id is not None else actor.facility_id,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            person_ids=persons,
-            details=json_safe(dict(details or {})),
-            break_glass=break_glass,
-            reason=reason,
-            prev_hash=head.hash,
-        )
-        event.hash = event_hash(head.hash, event.chain_content())
-        event.save(force_insert=True)
-        if persons:
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    cursor.execute(
-                        "INSERT INTO audit_auditeventperson (event_id, person_id) "
-                        "SELECT %s, unnest(%s::bigint[])",
-                        [event.pk, persons],
-                    )
-                else:
-                    cursor.executemany(
-                        "INSERT INTO audit_auditeventperson (event_id, person_id) VALUES (%s, %s)",
-                        [(event.pk, pk) for pk in persons],
-                    )
-        AuditChainHead.objects.filter(pk=1).update(seq=event.seq, hash=event.hash)
-    return event
-
-
 def _verify_trail() -> str:
-    try:
-        from opendui.audit.verify import verify_trail
-    except ImportError:
-        return "not verified (no opendui.audit.verify)"
+    from opendui.audit.verify import verify_trail
+
     report = verify_trail()
-    problems = getattr(report, "problems", [])
-    if problems:
-        raise SystemExit(f"Audit chain broken after the measures: {problems[:3]}")
-    return "verified, intact"
-
-
-def _has_proposed_schema(connection: Any) -> bool:
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, "persons_person")
-    return "person_local_id" in constraints
+    if report.problems:
+        raise SystemExit(f"Audit chain broken after the measures: {report.problems[:3]}")
+    return f"{report.checked} events verified, intact"
 
 
 def _seeded_with(size: int) -> bool:
@@ -535,20 +383,10 @@ def _fmt_s(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def render(results: list[dict], skipped: list[str], command: str, variant: str) -> str:
+def render(results: list[dict], skipped: list[str], command: str) -> str:
     machine = _machine()
     versions = {r["engine"]: r["server_version"] for r in results}
-    lines = []
-    if variant == "proposed":
-        lines += [
-            "**Proposed variant**: indexes and search changed in the bench database, lighter "
-            "audit write (see `PROPOSED_DDL`, `_apply_proposal` and `_lean_record` in "
-            "bench/run.py); not the shipped code. Audit chain after the measures: "
-            + ", ".join(sorted({r.get("trail", "?") for r in results}))
-            + ".",
-            "",
-        ]
-    lines += [
+    lines = [
         f"Measured on {dt.date.today():%Y-%m-%d} with `.venv/bin/python {command}`.",
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram']} RAM "
@@ -597,6 +435,12 @@ def render(results: list[dict], skipped: list[str], command: str, variant: str) 
         "Readers:",
     ]
     lines += [f"- {label} : {how}" for label, how in READERS]
+    lines += ["", "Audit trail verified after the measures (`opendui.audit.verify`):", ""]
+    lines += [
+        f"- {r['database']}, {_n(r['size'])} persons: {r['trail']} ({r['verify_s']:.1f} s)"
+        for r in results
+        if r.get("trail")
+    ]
     lines += [""]
     lines += [f"- {note}" for note in skipped]
     lines += _targets(results)
