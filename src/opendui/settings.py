@@ -175,6 +175,18 @@ BREAK_GLASS_DURATION = env_int("BREAK_GLASS_DURATION", 4 * 3600)
 # overhead benchmark and is refused by `opendui check --deploy`.
 AUDIT_ENABLED = env_bool("AUDIT_ENABLED", default=True)
 
+# INSi téléservice (CNAM): search of the INS by traits. An empty endpoint means
+# "not configured"; `opendui demo` points it at the loopback simulator. In
+# production the endpoint is https and the establishment certificate (CN
+# INSI-AUTO or INSI-MANU) is given as PEM files.
+INSI_ENDPOINT = env("INSI_ENDPOINT").strip()
+INSI_CERT_FILE = env("INSI_CERT_FILE").strip()
+INSI_KEY_FILE = env("INSI_KEY_FILE").strip()
+INSI_CA_FILE = env("INSI_CA_FILE").strip()
+INSI_IDAM = env("INSI_IDAM").strip()  # software authorisation number (CNDA)
+INSI_EMITTER = env("INSI_EMITTER", "opendui").strip() or "opendui"
+INSI_TIMEOUT = float(env("INSI_TIMEOUT", "10") or 10)
+
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"

@@ -63,3 +63,19 @@ def test_active_demo_accounts_fail(production, capsys):
     demo.is_active = False
     demo.save()
     assert "opendui.E006" not in opendui_errors(capsys)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("endpoint", "refused"),
+    [
+        ("http://insi.example.fr/lps", True),
+        ("https://127.0.0.1:8089/lps", True),
+        ("https://localhost/lps", True),
+        ("https://insi.example.fr/lps", False),
+        ("", False),
+    ],
+)
+def test_insi_endpoint_must_be_a_remote_https_service(production, capsys, endpoint, refused):
+    production.INSI_ENDPOINT = endpoint
+    assert ("opendui.E007" in opendui_errors(capsys)) is refused

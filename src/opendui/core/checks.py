@@ -46,8 +46,35 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[Error]:
                 id="opendui.E005",
             )
         )
+    errors.extend(_insi_endpoint())
     errors.extend(_demo_accounts())
     return errors
+
+
+def _insi_endpoint() -> list[Error]:
+    """A configured INSi endpoint must be the real téléservice: HTTPS, not this machine."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    endpoint = getattr(settings, "INSI_ENDPOINT", "")
+    if not endpoint:
+        return []
+    url = urlsplit(endpoint)
+    host = (url.hostname or "").lower()
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if url.scheme != "https" or loopback:
+        return [
+            Error(
+                "Le téléservice INSi configuré n'est pas un service HTTPS distant "
+                "(simulateur ou adresse locale).",
+                hint="OPENDUI_INSI_ENDPOINT doit désigner le téléservice de l'Assurance maladie.",
+                id="opendui.E007",
+            )
+        ]
+    return []
 
 
 def _demo_accounts() -> list[Error]:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core.models import VersionedModel
 from opendui.core.text import search_key
 from opendui.organisations.models import ManagingOrganisation
+
+from . import rniv
+from .ins import INS_OIDS, matricule_problem
+
+
+def validate_matricule(value: str) -> None:
+    problem = matricule_problem(value)
+    if problem:
+        raise ValidationError(problem, code="ins_matricule")
 
 
 class Sex(models.TextChoices):
@@ -29,6 +40,41 @@ class Person(VersionedModel):
     used_first_name = models.CharField(_("prénom utilisé"), max_length=100, blank=True)
     birth_date = models.DateField(_("date de naissance"))
     sex = models.CharField(_("sexe"), max_length=1, choices=Sex)
+    birth_first_names = models.CharField(
+        _("prénoms de naissance"),
+        max_length=255,
+        blank=True,
+        help_text=_("Dans l'ordre de l'état civil, séparés par des espaces."),
+    )
+    birth_place_code = models.CharField(
+        _("lieu de naissance (code INSEE)"),
+        max_length=5,
+        blank=True,
+        help_text=_("Code de la commune de naissance, ou 99xxx pour une naissance à l'étranger."),
+    )
+    # INS and identity vigilance (RNIV). The status is not stored: it follows from the two
+    # criteria below (persons.rniv), so it can never disagree with them.
+    ins_matricule = models.CharField(
+        _("matricule INS"), max_length=15, blank=True, validators=[validate_matricule]
+    )
+    ins_oid = models.CharField(
+        _("OID du matricule INS"), max_length=32, blank=True, choices=list(INS_OIDS.items())
+    )
+    identity_retrieved_from_insi = models.BooleanField(
+        _("identité récupérée par le téléservice INSi"), default=False
+    )
+    identity_document_checked = models.BooleanField(
+        _("identité contrôlée sur une pièce à haut niveau de confiance"), default=False
+    )
+    identity_document_type = models.CharField(
+        _("pièce d'identité contrôlée"),
+        max_length=8,
+        blank=True,
+        choices=[(d.value, d.label) for d in rniv.DocumentType],
+    )
+    identity_doubtful = models.BooleanField(_("identité douteuse"), default=False)
+    identity_fictitious = models.BooleanField(_("identité fictive"), default=False)
+    identity_homonym = models.BooleanField(_("homonymie signalée"), default=False)
     # Accent- and case-free copies of the names, kept in step by save(), for search.
     birth_name_key = models.CharField(max_length=100, editable=False, db_index=False)
     used_name_key = models.CharField(max_length=100, editable=False, blank=True)
@@ -39,7 +85,17 @@ class Person(VersionedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "local_id"], name="person_unique_local_id"
-            )
+            ),
+            # RNIV: a doubtful or fictitious identity cannot be validated.
+            models.CheckConstraint(
+                condition=~models.Q(identity_document_checked=True)
+                | models.Q(identity_doubtful=False, identity_fictitious=False),
+                name="person_blocked_identity_not_checked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ins_matricule="") | ~models.Q(ins_oid=""),
+                name="person_ins_matricule_has_oid",
+            ),
         ]
         # Plain B-tree indexes: the name order serves both the list's ORDER BY and the
         # prefix search written as a range (persons.selectors); a pattern_ops class
@@ -63,7 +119,48 @@ class Person(VersionedModel):
         self.used_name_key = search_key(self.used_name)
 
     @property
+    def identity_state(self) -> rniv.IdentityState:
+        attributes = {
+            rniv.IdentityAttribute.DOUTEUSE: self.identity_doubtful,
+            rniv.IdentityAttribute.FICTIVE: self.identity_fictitious,
+            rniv.IdentityAttribute.HOMONYME: self.identity_homonym,
+        }
+        return rniv.IdentityState(
+            attributes=frozenset(a for a, on in attributes.items() if on),
+            retrieved_from_insi=self.identity_retrieved_from_insi,
+            document_checked=self.identity_document_checked,
+        )
+
+    @property
+    def identity_status(self) -> rniv.IdentityStatus:
+        return rniv.status_for(self.identity_retrieved_from_insi, self.identity_document_checked)
+
+    @property
+    def transmittable_ins(self) -> str:
+        """The INS matricule, only for a qualified identity (RNIV): else an empty string."""
+        return self.ins_matricule if rniv.may_transmit_ins(self.identity_state) else ""
+
+    @property
     def display_name(self) -> str:
         """Used name when there is one, else birth name; then used or first first name."""
         name = (self.used_name or self.birth_name).upper()
         return f"{name} {self.used_first_name or self.first_name}"
+
+
+class IdentityStatusChange(models.Model):
+    """History of a person's identity status (RNIV): kept, never edited or deleted."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identity_changes")
+    at = models.DateTimeField(_("date"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    event = models.CharField(_("événement"), max_length=40)
+    from_status = models.CharField(_("statut avant"), max_length=5)
+    to_status = models.CharField(_("statut après"), max_length=5)
+    reason = models.TextField(_("motif"), blank=True)
+    document_type = models.CharField(_("pièce contrôlée"), max_length=8, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("changement de statut d'identité")

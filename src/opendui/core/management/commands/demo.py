@@ -19,6 +19,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--facilities", type=int, default=5)
         parser.add_argument("--persons", type=int, default=300)
+        parser.add_argument(
+            "--insi-port",
+            type=int,
+            default=8089,
+            help="Port du simulateur INSi sur 127.0.0.1 (0 : port libre quelconque).",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEMO:
@@ -41,8 +47,33 @@ class Command(BaseCommand):
             self.stdout.write(f"  {account.email:<34} {account.description}")
         if options["no_server"]:
             return
+        self._start_insi_simulator(options["insi_port"])
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
         call_command("runserver", options["addr"], use_reloader=False, use_threading=True)
+
+    def _start_insi_simulator(self, port: int) -> None:
+        """Serve the INSi simulator on loopback in a daemon thread of this process
+        (runserver runs without the reloader) and point INSI_ENDPOINT at it, unless
+        OPENDUI_INSI_ENDPOINT names a service."""
+        self.insi_server = None
+        if settings.INSI_ENDPOINT:
+            self.stdout.write(f"\nTéléservice INSi : {settings.INSI_ENDPOINT}")
+            return
+        from opendui.interop.insi.simulator import serve
+
+        try:
+            self.insi_server, _thread, url = serve("127.0.0.1", port)
+        except OSError as exc:
+            raise CommandError(
+                f"Le simulateur INSi ne peut pas écouter sur 127.0.0.1:{port} "
+                f"({exc.strerror or exc}) : choisissez un autre port avec --insi-port "
+                "(0 : port libre)."
+            ) from exc
+        settings.INSI_ENDPOINT = url
+        if not settings.INSI_IDAM:
+            # The simulator, like the real service, refuses an empty IDAM.
+            settings.INSI_IDAM = "OPENDUI-DEMO"
+        self.stdout.write(f"\nSimulateur INSi (identités fictives) : {url}")
 
 
 def _progress(label: str, done: int, total: int) -> None:
