@@ -38,3 +38,4 @@ def test_search_key_folds_accents_case_and_separators():
     assert search_key("Lefèvre-Dupré") == "lefevre dupre"
     assert search_key("  D'ARTAGNAN  ") == "d artagnan"
     assert search_key("Œuvray") == "oeuvray"
+    assert search_key("LÆTITIA") == "laetitia"

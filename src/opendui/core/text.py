@@ -10,10 +10,10 @@ _SEPARATORS = re.compile(r"[\s'’\-]+")
 
 def search_key(text: str) -> str:
     """Lower-case, accent-free, single-spaced form of a name: 'Lefèvre-Dupré' → 'lefevre dupre'."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    without_marks = without_marks.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae")
-    return _SEPARATORS.sub(" ", without_marks.lower()).strip()
+    without_marks = without_marks.replace("œ", "oe").replace("æ", "ae")
+    return _SEPARATORS.sub(" ", without_marks).strip()
 
 
 _SUCCESSOR = {c: chr(ord(c) + 1) for c in "abcdefghijklmnopqrstuvwxy012345678"}

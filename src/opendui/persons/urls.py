@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views
+from . import views, views_identity
+from .views_create import person_create
 
 app_name = "persons"
 
@@ -9,4 +10,20 @@ urlpatterns = [
     path("<int:pk>/", views.person_detail, name="detail"),
     path("acces-exceptionnel/", views.break_glass_search, name="break_glass_search"),
     path("<int:pk>/acces-exceptionnel/", views.break_glass_open, name="break_glass_open"),
+    # Identity vigilance
+    path("<int:pk>/identite/", views_identity.identity_page, name="identity"),
+    path("<int:pk>/identite/insi/", views_identity.insi_search, name="identity_insi"),
+    path(
+        "<int:pk>/identite/insi/accepter/",
+        views_identity.insi_accept,
+        name="identity_insi_accept",
+    ),
+    path("<int:pk>/identite/piece/", views_identity.document_check, name="identity_document"),
+    path(
+        "<int:pk>/identite/signalement/",
+        views_identity.mark_attribute,
+        name="identity_attribute",
+    ),
+    # Creation
+    path("nouveau/", person_create, name="create"),
 ]

@@ -48,6 +48,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "persons": page.object_list,
             "query_string": f"q={query}&" if query else "",
             "can_break_glass": check(request.user, "person.break_glass").allowed,
+            "can_create": check(
+                request.user, "person.create", facility=request.current_facility
+            ).allowed,
         },
     )
 

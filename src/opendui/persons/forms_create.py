@@ -1,0 +1,137 @@
+"""The form creating a person's record, with the duplicate check (identity vigilance)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from opendui.organisations.models import Facility, Unit
+
+from .duplicates import Traits
+from .models import Person, Sex
+from .services_create import duplicate_candidates
+
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+# A commune code (2 digits, or 2A/2B for Corsica, then 3 digits; overseas 97x/98x are digits
+# too) or 99 + 3 digits for a birth abroad. Format only: the code is not looked up.
+BIRTH_PLACE_CODE = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$")
+
+
+class PersonCreateForm(forms.Form):
+    facility = forms.ModelChoiceField(
+        label=_("Établissement d'accueil"), queryset=Facility.objects.none(), empty_label=None
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unité"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("(aucune unité)"),
+    )
+    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100)
+    birth_first_names = forms.CharField(
+        label=_("Prénoms de naissance"),
+        max_length=255,
+        help_text=_("Tous les prénoms, dans l'ordre de l'état civil, séparés par des espaces."),
+    )
+    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
+    used_first_name = forms.CharField(label=_("Prénom utilisé"), max_length=100, required=False)
+    birth_date = forms.DateField(
+        label=_("Date de naissance"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Saisissez une date de naissance valide.")},
+    )
+    sex = forms.ChoiceField(label=_("Sexe"), choices=Sex.choices)
+    birth_place_code = forms.CharField(
+        label=_("Lieu de naissance (code INSEE)"),
+        max_length=5,
+        required=False,
+        help_text=_(
+            "Code de la commune de naissance (5 caractères, 2A/2B pour la Corse), "
+            "ou 99 suivi du code du pays pour une naissance à l'étranger."
+        ),
+    )
+    confirm_not_duplicate = forms.BooleanField(
+        label=_("Je confirme qu'il ne s'agit d'aucune de ces personnes"), required=False
+    )
+
+    def __init__(self, *args: Any, facilities: Sequence[Facility], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [f.pk for f in facilities]
+        self.fields["facility"].queryset = Facility.objects.filter(pk__in=ids).order_by("name")
+        self.fields["unit"].queryset = (
+            Unit.objects.filter(facility_id__in=ids, is_active=True)
+            .select_related("facility")
+            .order_by("facility__name", "name")
+        )
+        self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} – {u.name}"
+        self.candidates: list[tuple[Person, int]] = []
+
+    def clean_birth_name(self) -> str:
+        return self.cleaned_data["birth_name"].strip()
+
+    def clean_birth_first_names(self) -> str:
+        return " ".join(self.cleaned_data["birth_first_names"].split())
+
+    def clean_birth_date(self) -> dt.date:
+        value = self.cleaned_data["birth_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(
+                _("La date de naissance ne peut pas être dans le futur."), code="future"
+            )
+        if value < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(
+                _("La date de naissance ne peut pas être antérieure au 1er janvier 1900."),
+                code="too_old",
+            )
+        return value
+
+    def clean_birth_place_code(self) -> str:
+        value = self.cleaned_data["birth_place_code"].strip().upper()
+        if value and not BIRTH_PLACE_CODE.match(value):
+            raise forms.ValidationError(
+                _(
+                    "Le code du lieu de naissance doit compter 5 caractères : 5 chiffres "
+                    "(2A ou 2B suivi de 3 chiffres pour la Corse), ou 99 suivi de 3 chiffres "
+                    "pour une naissance à l'étranger."
+                ),
+                code="birth_place_code",
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        facility, unit = data.get("facility"), data.get("unit")
+        if facility is not None and unit is not None and unit.facility_id != facility.pk:
+            self.add_error("unit", _("Cette unité n'appartient pas à l'établissement choisi."))
+        if self.errors or facility is None:
+            return data
+        self.candidates = duplicate_candidates(facility.organisation_id, self.traits())
+        if self.candidates and not data.get("confirm_not_duplicate"):
+            self.add_error(
+                "confirm_not_duplicate",
+                forms.ValidationError(
+                    _(
+                        "Des dossiers ressemblent à cette identité. Vérifiez qu'il ne s'agit "
+                        "pas de la même personne, puis cochez la confirmation pour créer le "
+                        "dossier."
+                    ),
+                    code="possible_duplicate",
+                ),
+            )
+        return data
+
+    def traits(self) -> Traits:
+        data = self.cleaned_data
+        return Traits.of(
+            birth_name=data["birth_name"],
+            birth_date=data["birth_date"],
+            birth_first_names=data["birth_first_names"],
+            used_name=data.get("used_name", ""),
+            used_first_name=data.get("used_first_name", ""),
+        )

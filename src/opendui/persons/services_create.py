@@ -1,0 +1,146 @@
+"""Creating a person's record: identity, first stay, local identifier, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from opendui.accounts.access import check
+from opendui.core.actor import Actor
+from opendui.core.services import save_audited
+from opendui.organisations.models import Facility, ManagingOrganisation, Unit
+from opendui.stays.models import Stay
+
+from .duplicates import Traits, candidate_score
+from .models import Person
+
+LOCAL_ID_PREFIX = "U"
+LOCAL_ID_DIGITS = 7
+_LOCAL_ID = re.compile(rf"^{LOCAL_ID_PREFIX}[0-9]{{{LOCAL_ID_DIGITS}}}$")
+IDENTITY_FIELDS = (
+    "birth_name",
+    "birth_first_names",
+    "used_name",
+    "used_first_name",
+    "birth_date",
+    "sex",
+    "birth_place_code",
+)
+MAX_PREFILTERED = 200  # the SQL prefilter is bounded; scoring runs in Python on this set
+
+
+def next_local_id(organisation: ManagingOrganisation) -> str:
+    """The number after the highest 'U' + 7 digits identifier of the organisation.
+
+    Call inside a transaction holding the organisation row (select_for_update), so
+    that two creations at the same time do not take the same number.
+    """
+    highest = Person.objects.filter(
+        organisation=organisation, local_id__regex=_LOCAL_ID.pattern
+    ).aggregate(highest=Max("local_id"))["highest"]
+    number = int(highest[len(LOCAL_ID_PREFIX) :]) + 1 if highest else 1
+    return f"{LOCAL_ID_PREFIX}{number:0{LOCAL_ID_DIGITS}d}"
+
+
+def create_person(
+    actor: Actor,
+    facility: Facility,
+    unit: Unit | None,
+    data: Mapping[str, Any],
+    *,
+    start_date: dt.date | None = None,
+) -> Person:
+    """Create a person with a stay in `facility` (and `unit`) starting today or `start_date`.
+
+    `data` holds the identity traits (IDENTITY_FIELDS); the first birth first name is
+    taken from the ordered birth first names. The person and the stay are written with
+    their audit rows (action "person.create") in one transaction.
+    """
+    if actor.user is not None and not check(actor.user, "person.create", facility=facility):
+        raise PermissionDenied("person.create")
+    if unit is not None and unit.facility_id != facility.pk:
+        raise ValidationError({"unit": "Cette unité n'appartient pas à l'établissement choisi."})
+    traits = {name: data.get(name) or "" for name in IDENTITY_FIELDS}
+    traits["birth_date"] = data["birth_date"]
+    first_names = str(traits["birth_first_names"]).split()
+    if not first_names:
+        raise ValidationError({"birth_first_names": "Indiquez au moins un prénom de naissance."})
+    traits["birth_first_names"] = " ".join(first_names)
+    with transaction.atomic():
+        organisation = ManagingOrganisation.objects.select_for_update().get(
+            pk=facility.organisation_id
+        )
+        person = Person(
+            organisation=organisation,
+            local_id=next_local_id(organisation),
+            first_name=first_names[0],
+            **traits,
+        )
+        person.refresh_search_keys()
+        person.full_clean(exclude=["organisation"])
+        # The person's id exists only once saved: the generator is read by the audit then.
+        save_audited(
+            actor,
+            person,
+            "person.create",
+            person_ids=(p.pk for p in [person]),
+            organisation_id=organisation.pk,
+            facility_id=facility.pk,
+        )
+        stay = Stay(
+            person=person,
+            facility=facility,
+            unit=unit,
+            start_date=start_date or timezone.localdate(),
+        )
+        save_audited(
+            actor,
+            stay,
+            "person.create",
+            person_ids=[person.pk],
+            organisation_id=organisation.pk,
+            facility_id=facility.pk,
+        )
+    return person
+
+
+def duplicate_candidates(
+    organisation: ManagingOrganisation | int, entered: Traits, limit: int = 10
+) -> list[tuple[Person, int]]:
+    """Persons of the organisation likely to be the one entered, best first, with their score.
+
+    A bounded SQL prefilter (same birth date, or a birth or used name equal to the
+    entered birth or used name) then `candidate_score` on that small set.
+    """
+    keys = entered.name_keys()
+    condition = Q(birth_name_key__in=keys) | Q(used_name_key__in=keys)
+    if entered.birth_date is not None:
+        condition |= Q(birth_date=entered.birth_date)
+    organisation_id = getattr(organisation, "pk", organisation)
+    prefiltered = Person.objects.filter(condition, organisation_id=organisation_id).order_by("id")[
+        :MAX_PREFILTERED
+    ]
+    scored = []
+    for person in prefiltered:
+        score = candidate_score(
+            entered,
+            Traits.of(
+                birth_name=person.birth_name,
+                birth_date=person.birth_date,
+                birth_first_names=person.birth_first_names,
+                first_name=person.first_name,
+                used_name=person.used_name,
+                used_first_name=person.used_first_name,
+            ),
+        )
+        if score is not None:
+            scored.append((person, score))
+    scored.sort(key=lambda item: (-item[1], item[0].birth_name_key, item[0].pk))
+    return scored[:limit]

@@ -1,0 +1,309 @@
+"""The identity vigilance page: display, INSi query and acceptance, document check, attributes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import socket
+
+import pytest
+
+from opendui.audit.models import AuditEvent
+from opendui.interop.insi.simulator import serve
+from opendui.persons.ins import INS_NIR_OID
+from opendui.persons.models import IdentityStatusChange, Person, Sex
+from opendui.persons.rniv import IdentityStatus
+
+# A national test persona known to the simulator (interop/insi/identities.py).
+ADRTROIS = {
+    "birth_name": "ADRTROIS",
+    "first_name": "Dominique",
+    "sex": Sex.FEMALE,
+    "birth_date": dt.date(1997, 2, 26),
+    "birth_place_code": "2A020",
+}
+ADRTROIS_MATRICULE = "297022A02077878"
+
+
+def url(person, action=""):
+    return f"/personnes/{person.pk}/identite/{action}"
+
+
+@pytest.fixture
+def secretary(world):
+    return world.user("accueil", facility=world.ehpad)
+
+
+@pytest.fixture(scope="module")
+def simulator_url():
+    server, thread, address = serve(port=0)
+    yield address
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def insi(settings, simulator_url):
+    settings.INSI_ENDPOINT = simulator_url
+    settings.INSI_IDAM = "TEST"  # the simulator refuses an empty software authorisation
+    settings.INSI_TIMEOUT = 5
+    return simulator_url
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def text(response) -> str:
+    return htmllib.unescape(response.content.decode())
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- display -----------------------------------------------------------------------------------
+
+
+def test_educator_sees_the_page_without_forms(world, login):
+    educator = world.user("educateur", facility=world.ehpad)
+    client = login(educator)
+    response = client.get(url(world.anne))
+    assert response.status_code == 200
+    html = text(response)
+    assert "Identité provisoire" in html
+    assert "MARTIN" in html
+    assert "Interroger l'INSi" not in html
+    assert "identite/piece" not in html and "identite/signalement" not in html
+    event = AuditEvent.objects.filter(action="person.identity_view").latest("seq")
+    assert event.person_ids == [world.anne.pk] and event.user_id == educator.pk
+
+
+def test_outsider_is_refused(world, login):
+    client = login(world.user("educateur", facility=world.other))
+    assert client.get(url(world.anne)).status_code == 403
+    assert not AuditEvent.objects.filter(action="person.identity_view").exists()
+
+
+def test_unknown_person_is_404(world, login):
+    client = login(world.user("accueil", facility=world.ehpad))
+    assert client.get("/personnes/999999/identite/").status_code == 404
+
+
+def test_record_page_links_to_the_identity_page(world, login):
+    client = login(world.user("educateur", facility=world.ehpad))
+    html = text(client.get(f"/personnes/{world.anne.pk}/"))
+    assert url(world.anne) in html and "Identité provisoire" in html
+
+
+def test_matricule_hidden_until_qualified(world, login, secretary):
+    person = world.person(
+        world.ehpad,
+        **ADRTROIS,
+        ins_matricule=ADRTROIS_MATRICULE,
+        ins_oid=INS_NIR_OID,
+        identity_retrieved_from_insi=True,
+    )
+    client = login(secretary)
+    html = text(client.get(url(person)))
+    assert "Identité récupérée" in html
+    assert ADRTROIS_MATRICULE not in html
+    assert "n'est affiché que pour une identité qualifiée" in html
+    Person.objects.filter(pk=person.pk).update(identity_document_checked=True)
+    html = text(client.get(url(person)))
+    assert "Identité qualifiée" in html and ADRTROIS_MATRICULE in html
+    assert INS_NIR_OID in html
+
+
+# --- document check ------------------------------------------------------------------------
+
+
+def test_document_check_validates_and_shows_in_history(world, login, secretary):
+    client = login(secretary)
+    response = client.post(url(world.anne, "piece/"), {"document": "CN"})
+    assert response.status_code == 302 and response.url == url(world.anne)
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.VALI
+    assert world.anne.identity_document_type == "CN"
+    response = client.get(response.url)
+    html = text(response)
+    assert any("identité validée" in m for m in messages_of(response))
+    assert "Contrôle sur une pièce d'identité (Carte nationale d'identité)" in html
+    assert "Identité provisoire → Identité validée" in html
+    assert secretary.full_name in html
+
+
+def test_document_not_high_trust_for_an_adult_is_refused(world, login, secretary):
+    client = login(secretary)
+    response = client.post(url(world.anne, "piece/"), {"document": "AN"}, follow=True)
+    assert any("n'est admis que pour un mineur" in m for m in messages_of(response))
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.PROV
+    assert not IdentityStatusChange.objects.filter(person=world.anne).exists()
+
+
+def test_document_form_without_choice_changes_nothing(world, login, secretary):
+    client = login(secretary)
+    response = client.post(url(world.anne, "piece/"), {"document": ""}, follow=True)
+    assert any("Choisissez la pièce" in m for m in messages_of(response))
+    assert not IdentityStatusChange.objects.filter(person=world.anne).exists()
+
+
+# --- attributes ----------------------------------------------------------------------------
+
+
+def test_mark_attribute_drops_validation_and_is_listed(world, login, secretary):
+    client = login(secretary)
+    client.post(url(world.anne, "piece/"), {"document": "PA"})
+    response = client.post(
+        url(world.anne, "signalement/"),
+        {"attribute": "douteuse", "reason": "Deux dates de naissance différentes"},
+        follow=True,
+    )
+    world.anne.refresh_from_db()
+    assert world.anne.identity_doubtful
+    assert world.anne.identity_status is IdentityStatus.PROV
+    html = text(response)
+    assert "Deux dates de naissance différentes" in html and "Signalée douteuse" in html
+    # Newest first.
+    assert html.index("Signalée douteuse") < html.index("Contrôle sur une pièce")
+
+
+def test_mark_attribute_refused_changes_nothing(world, login, secretary):
+    client = login(secretary)
+    client.post(url(world.anne, "signalement/"), {"attribute": "fictive", "reason": "Test"})
+    response = client.post(
+        url(world.anne, "signalement/"),
+        {"attribute": "homonyme", "reason": "Autre personne"},
+        follow=True,
+    )
+    assert any(
+        "Une identité fictive ne peut porter aucun autre attribut" in m
+        for m in messages_of(response)
+    )
+    world.anne.refresh_from_db()
+    assert world.anne.identity_fictitious and not world.anne.identity_homonym
+
+
+def test_mark_attribute_without_reason_is_refused(world, login, secretary):
+    client = login(secretary)
+    response = client.post(
+        url(world.anne, "signalement/"), {"attribute": "douteuse", "reason": ""}, follow=True
+    )
+    assert any("motif" in m for m in messages_of(response))
+    world.anne.refresh_from_db()
+    assert not world.anne.identity_doubtful
+
+
+# --- INSi --------------------------------------------------------------------------------------
+
+
+def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi):
+    person = world.person(world.ehpad, **ADRTROIS)
+    client = login(secretary)
+    response = client.post(url(person, "insi/"))
+    assert response.status_code == 302 and response.url == url(person)
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV  # nothing changes before acceptance
+    response = client.get(url(person))
+    html = text(response)
+    assert "Identité renvoyée par l'INSi" in html and "Accepter l'identité INSi" in html
+    assert "DOMINIQUE" in html and "2A020" in html
+    assert ADRTROIS_MATRICULE not in html
+    assert AuditEvent.objects.filter(action="person.insi_search", person_ids=[person.pk]).exists()
+
+    response = client.post(url(person, "insi/accepter/"), follow=True)
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.RECUP
+    assert person.ins_matricule == ADRTROIS_MATRICULE
+    assert person.birth_first_names == "DOMINIQUE"
+    html = text(response)
+    assert ADRTROIS_MATRICULE not in html
+    assert "Accepter l'identité INSi" not in html  # the result was used
+
+    response = client.post(url(person, "piece/"), {"document": "PA"}, follow=True)
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.QUAL
+    html = text(response)
+    assert "Identité qualifiée" in html and ADRTROIS_MATRICULE in html
+
+
+def test_insi_differences_are_highlighted_and_acceptance_refused(world, login, secretary, insi):
+    person = world.person(world.ehpad, **{**ADRTROIS, "birth_place_code": ""})
+    client = login(secretary)
+    client.post(url(person, "insi/"))
+    # The traits are corrected by someone else meanwhile: the result no longer matches.
+    Person.objects.filter(pk=person.pk).update(birth_date=dt.date(1997, 2, 27))
+    html = text(client.get(url(person)))
+    assert "<mark>27/02/1997</mark>" in html and "<mark>26/02/1997</mark>" in html
+    response = client.post(url(person, "insi/accepter/"), follow=True)
+    assert any("diffèrent de ceux saisis" in m for m in messages_of(response))
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
+
+
+def test_accept_without_a_query_is_refused(world, login, secretary):
+    client = login(secretary)
+    response = client.post(url(world.anne, "insi/accepter/"), follow=True)
+    assert any("interrogez de nouveau" in m for m in messages_of(response))
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.PROV
+
+
+def test_insi_no_identity_found(world, login, secretary, insi):
+    client = login(secretary)
+    response = client.post(url(world.anne, "insi/"), follow=True)
+    assert any("Aucune identité trouvée" in m for m in messages_of(response))
+    assert "Accepter l'identité INSi" not in text(response)
+
+
+def test_insi_unreachable_changes_nothing(world, login, secretary, settings):
+    settings.INSI_ENDPOINT = f"http://127.0.0.1:{closed_port()}/lps"
+    settings.INSI_IDAM = "TEST"
+    settings.INSI_TIMEOUT = 2
+    person = world.person(world.ehpad, **ADRTROIS)
+    client = login(secretary)
+    response = client.post(url(person, "insi/"), follow=True)
+    assert any("injoignable" in m for m in messages_of(response))
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
+    assert not IdentityStatusChange.objects.filter(person=person).exists()
+
+
+def test_insi_not_configured_gives_a_french_message(world, login, secretary, settings):
+    settings.INSI_ENDPOINT = ""
+    client = login(secretary)
+    response = client.post(url(world.anne, "insi/"), follow=True)
+    assert any("n'est pas configuré" in m for m in messages_of(response))
+
+
+def test_insi_fault_gives_a_french_message(world, login, secretary, insi, settings):
+    settings.INSI_IDAM = ""
+    client = login(secretary)
+    response = client.post(url(world.anne, "insi/"), follow=True)
+    assert any("a refusé la demande" in m for m in messages_of(response))
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.PROV
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["insi/", "insi/accepter/", "piece/", "signalement/"])
+def test_educator_cannot_post_actions(world, login, action):
+    client = login(world.user("educateur", facility=world.ehpad))
+    response = client.post(
+        url(world.anne, action), {"document": "CN", "attribute": "douteuse", "reason": "x"}
+    )
+    assert response.status_code == 403
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.PROV
+    assert not world.anne.identity_doubtful
+
+
+def test_actions_are_post_only(world, login, secretary):
+    client = login(secretary)
+    assert client.get(url(world.anne, "piece/")).status_code == 405
