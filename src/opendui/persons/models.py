@@ -164,3 +164,6 @@ class IdentityStatusChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("changement de statut d'identité")
+
+
+from .models_entourage import *  # noqa: E402, F403

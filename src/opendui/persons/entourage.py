@@ -1,0 +1,166 @@
+"""Services for a person's entourage and legal protection measures.
+
+Every write checks `person.edit_administrative`, validates the row (French messages)
+and saves it with its audit event in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from opendui.accounts.access import Decision, check
+from opendui.core.actor import Actor
+from opendui.core.services import save_audited
+
+from .models import Person
+from .models_entourage import REPRESENTATION_MEASURES, LegalProtection, RelatedPerson
+
+RELATED_PERSON_FIELDS = frozenset(
+    {
+        "last_name",
+        "first_name",
+        "relation",
+        "phone",
+        "email",
+        "address",
+        "is_trusted_person",
+        "is_emergency_contact",
+        "is_legal_representative",
+        "is_active",
+    }
+)
+MEASURE_FIELDS = frozenset(
+    {"measure", "start_date", "end_date", "judgment_reference", "court", "representative"}
+)
+
+
+def require_administrative_edit(actor: Actor, person: Person) -> Decision:
+    """The actor may edit the person's administrative record, else PermissionDenied."""
+    decision = check(actor.user, "person.edit_administrative", person=person)
+    if not decision:
+        raise PermissionDenied("person.edit_administrative")
+    return decision
+
+
+def _unknown(fields: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+
+
+def save_person_row(actor: Actor, decision: Decision, row, action: str, **kwargs):
+    """Validate then save an entourage/consent row with its audit event."""
+    row.full_clean()
+    return save_audited(
+        actor,
+        row,
+        action,
+        person_ids=[row.person_id],
+        organisation_id=row.person.organisation_id,
+        break_glass=decision.break_glass,
+        **kwargs,
+    )
+
+
+def add_related_person(actor: Actor, person: Person, **fields: Any) -> RelatedPerson:
+    _unknown(fields, RELATED_PERSON_FIELDS)
+    decision = require_administrative_edit(actor, person)
+    related = RelatedPerson(person=person, **fields)
+    with transaction.atomic():
+        return save_person_row(actor, decision, related, "entourage.add")
+
+
+def update_related_person(
+    actor: Actor,
+    related: RelatedPerson,
+    *,
+    expected_version: int | None = None,
+    **fields: Any,
+) -> RelatedPerson:
+    _unknown(fields, RELATED_PERSON_FIELDS)
+    decision = require_administrative_edit(actor, related.person)
+    for name, value in fields.items():
+        setattr(related, name, value)
+    with transaction.atomic():
+        return save_person_row(
+            actor, decision, related, "entourage.update", expected_version=expected_version
+        )
+
+
+def add_legal_protection(actor: Actor, person: Person, **fields: Any) -> LegalProtection:
+    """Record a protection measure; a measure ending before it starts is refused."""
+    _unknown(fields, MEASURE_FIELDS)
+    decision = require_administrative_edit(actor, person)
+    measure = LegalProtection(person=person, **fields)
+    with transaction.atomic():
+        return save_person_row(actor, decision, measure, "legal_protection.add")
+
+
+def end_legal_protection(
+    actor: Actor,
+    measure: LegalProtection,
+    end_date: dt.date,
+    *,
+    expected_version: int | None = None,
+) -> LegalProtection:
+    """Close a measure on `end_date` (kept in the history, never deleted)."""
+    decision = require_administrative_edit(actor, measure.person)
+    if measure.end_date is not None:
+        raise ValidationError({"end_date": "Cette mesure est déjà terminée."})
+    measure.end_date = end_date
+    with transaction.atomic():
+        return save_person_row(
+            actor, decision, measure, "legal_protection.end", expected_version=expected_version
+        )
+
+
+def is_minor(person: Person, on: dt.date) -> bool:
+    born = person.birth_date
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return age < 18
+
+
+def current_measures(person: Person, on: dt.date | None = None):
+    """The protection measures in force on `on` (today by default)."""
+    on = on or timezone.localdate()
+    return (
+        LegalProtection.objects.filter(person=person, start_date__lte=on)
+        .exclude(end_date__lt=on)
+        .select_related("representative")
+    )
+
+
+def who_consents(person: Person, on: dt.date | None = None) -> RelatedPerson | None:
+    """Who gives consent for `person` on `on` (today by default).
+
+    None means the person consents themself. A RelatedPerson is returned when a
+    measure with representation relative to the person is in force (tutelle,
+    habilitation familiale générale, autorité parentale, tutelle de mineur) or when
+    the person is a minor: the measure's representative, else an active related
+    person marked as legal representative. When the person is represented but no
+    representative is recorded, a ValidationError (French message) is raised rather
+    than wrongly answering "the person themself".
+    """
+    on = on or timezone.localdate()
+    measures = [m for m in current_measures(person, on) if m.measure in REPRESENTATION_MEASURES]
+    if not measures and not is_minor(person, on):
+        return None
+    for measure in measures:
+        if measure.representative is not None and measure.representative.is_active:
+            return measure.representative
+    representative = (
+        RelatedPerson.objects.filter(person=person, is_active=True, is_legal_representative=True)
+        .order_by("id")
+        .first()
+    )
+    if representative is None:
+        raise ValidationError(
+            "Cette personne est représentée (mineure ou mesure de protection avec "
+            "représentation) mais aucun représentant légal n'est enregistré dans son entourage."
+        )
+    return representative
