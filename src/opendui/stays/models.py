@@ -11,6 +11,42 @@ from opendui.core.models import VersionedModel
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
+from .rules import CONTRACT, CONTRACT_KINDS, STATUS_LABELS, AdmissionStatus
+
+
+class StayMode(models.TextChoices):
+    PERMANENT = "hebergement_permanent", _("hébergement permanent")
+    TEMPORARY = "hebergement_temporaire", _("hébergement temporaire")
+    DAY = "accueil_jour", _("accueil de jour")
+    NIGHT = "accueil_nuit", _("accueil de nuit")
+    HOME = "domicile", _("intervention à domicile")
+    DAY_SCHOOL = "externat", _("externat")
+    SEMI_BOARDING = "semi_internat", _("semi-internat")
+    BOARDING = "internat", _("internat")
+    OTHER = "autre", _("autre")
+
+
+class DischargeReason(models.TextChoices):
+    END_OF_SUPPORT = "fin_accompagnement", _("fin de l'accompagnement prévu")
+    PERSON_CHOICE = "choix_personne", _("choix de la personne ou de sa famille")
+    REORIENTATION = "reorientation", _("réorientation")
+    TRANSFER = "transfert", _("transfert vers un autre établissement de l'organisme")
+    HOSPITALISATION = "hospitalisation", _("hospitalisation longue")
+    TERMINATION = "resiliation", _("résiliation du contrat")
+    DEATH = "deces", _("décès")
+    OTHER = "autre", _("autre")
+
+
+class DischargeDestination(models.TextChoices):
+    HOME = "domicile", _("domicile")
+    FAMILY = "famille", _("famille ou proches")
+    SAME_ORGANISATION = "meme_organisme", _("autre établissement du même organisme")
+    OTHER_ESMS = "autre_esms", _("autre établissement ou service médico-social")
+    HOSPITAL = "hopital", _("établissement de santé")
+    NONE = "sans_objet", _("sans objet (décès)")
+    UNKNOWN = "inconnue", _("inconnue")
+    OTHER = "autre", _("autre")
+
 
 class StayQuerySet(models.QuerySet["Stay"]):
     def current(self) -> StayQuerySet:
@@ -28,6 +64,15 @@ class Stay(VersionedModel):
     )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    mode = models.CharField(_("mode d'accueil"), max_length=30, choices=StayMode, blank=True)
+    discharge_reason = models.CharField(
+        _("motif de sortie"), max_length=30, choices=DischargeReason, blank=True
+    )
+    discharge_reason_detail = models.TextField(_("précisions sur le motif"), blank=True)
+    discharge_destination = models.CharField(
+        _("destination à la sortie"), max_length=30, choices=DischargeDestination, blank=True
+    )
+    discharge_destination_detail = models.TextField(_("précisions sur la destination"), blank=True)
 
     objects = StayQuerySet.as_manager()
 
@@ -48,3 +93,110 @@ class Stay(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.facility} ({self.start_date:%d/%m/%Y})"
+
+
+class AbsenceKind(models.TextChoices):
+    HOSPITALISATION = "hospitalisation", _("hospitalisation")
+    HOLIDAYS = "vacances", _("vacances")
+    OTHER = "autre", _("autre")
+
+
+class Absence(VersionedModel):
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="absences")
+    kind = models.CharField(_("type d'absence"), max_length=20, choices=AbsenceKind)
+    start_date = models.DateField(_("début"))
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("absence")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="absence_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.start_date:%d/%m/%Y})"
+
+
+class AdmissionPriority(models.TextChoices):
+    NORMAL = "normale", _("normale")
+    HIGH = "haute", _("haute")
+    URGENT = "urgente", _("urgente")
+
+
+class AdmissionRequest(VersionedModel):
+    """A request for admission (waiting list), with the MDPH orientation decision if any."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="admission_requests")
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="admission_requests"
+    )
+    received_on = models.DateField(_("reçue le"))
+    status = models.CharField(
+        _("statut"),
+        max_length=20,
+        choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus],
+        default=AdmissionStatus.RECEIVED.value,
+    )
+    priority = models.CharField(
+        _("priorité"), max_length=10, choices=AdmissionPriority, default=AdmissionPriority.NORMAL
+    )
+    reasons = models.TextField(_("motifs de la demande"), blank=True)
+    mdph_decision_number = models.CharField(
+        _("numéro de la décision d'orientation MDPH"), max_length=50, blank=True
+    )
+    mdph_decision_date = models.DateField(_("date de la décision CDAPH"), null=True, blank=True)
+    mdph_category = models.CharField(
+        _("catégorie d'orientation (ex. 13.3 MAS)"), max_length=100, blank=True
+    )
+    mdph_valid_until = models.DateField(_("orientation valable jusqu'au"), null=True, blank=True)
+    stay = models.OneToOneField(
+        Stay,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="admission_request",
+        verbose_name=_("séjour créé à l'admission"),
+    )
+
+    class Meta:
+        ordering = ["-received_on"]
+        verbose_name = _("demande d'admission")
+        indexes = [models.Index(fields=["facility", "status"], name="admreq_facility_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mdph_decision_date__isnull=True)
+                | Q(mdph_valid_until__isnull=True)
+                | Q(mdph_valid_until__gte=models.F("mdph_decision_date")),
+                name="admreq_mdph_valid_after_decision",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility} ({self.received_on:%d/%m/%Y})"
+
+
+class Contract(VersionedModel):
+    """Contrat de séjour or DIPC of a stay, with the dates of its legal steps."""
+
+    stay = models.ForeignKey(Stay, on_delete=models.PROTECT, related_name="contracts")
+    kind = models.CharField(
+        _("type"), max_length=10, choices=list(CONTRACT_KINDS.items()), default=CONTRACT
+    )
+    handed_on = models.DateField(_("remis le"), null=True, blank=True)
+    signed_on = models.DateField(_("signé le"), null=True, blank=True)
+    objectives_amendment_on = models.DateField(
+        _("avenant objectifs signé le"), null=True, blank=True
+    )
+    last_update_on = models.DateField(_("dernière mise à jour le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("contrat de séjour / DIPC")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.stay}"
