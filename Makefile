@@ -26,6 +26,7 @@ test: venv
 	scripts/ensure-chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/opendui makemigrations --check --dry-run
 	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/pytest
 	@if [ "$${CI:-}" = "true" ] || [ -n "$${OPENDUI_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "== Suite sur PostgreSQL =="; \
