@@ -19,3 +19,11 @@ class VersionedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def ends_after_start(name: str) -> models.CheckConstraint:
+    """Database rule for periods: an open period, or one that ends on or after its start."""
+    return models.CheckConstraint(
+        condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+        name=name,
+    )

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from opendui.core.models import VersionedModel
+from opendui.core.models import VersionedModel, ends_after_start
 
 __all__ = [
     "REPRESENTATION_MEASURES",
@@ -132,11 +132,7 @@ class LegalProtection(VersionedModel):
         verbose_name = _("mesure de protection juridique")
         verbose_name_plural = _("mesures de protection juridique")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="legal_protection_end_after_start",
-            ),
+            ends_after_start("legal_protection_end_after_start"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opendui.core.models import VersionedModel
+from opendui.core.models import VersionedModel, ends_after_start
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
@@ -84,12 +84,7 @@ class Stay(VersionedModel):
             models.Index(fields=["unit", "person"], name="stay_unit_person"),
             models.Index(fields=["person", "start_date"], name="stay_person_start"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="stay_end_after_start",
-            )
-        ]
+        constraints = [ends_after_start("stay_end_after_start")]
 
     def __str__(self) -> str:
         return f"{self.facility} ({self.start_date:%d/%m/%Y})"
@@ -111,12 +106,7 @@ class Absence(VersionedModel):
     class Meta:
         ordering = ["-start_date"]
         verbose_name = _("absence")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="absence_end_after_start",
-            )
-        ]
+        constraints = [ends_after_start("absence_end_after_start")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.start_date:%d/%m/%Y})"
