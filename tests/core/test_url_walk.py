@@ -7,11 +7,14 @@ so no page can be added without saying who may open it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from opendui.persons.models_entourage import Consent
 
 PUBLIC = {"accounts:login", "accounts:totp", "accounts:totp_enrol", "core:health"}
 # Pages about the user's own session and account: any logged-in user.
@@ -31,6 +34,20 @@ KWARGS: dict[str, Callable] = {
     "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},
     "persons:identity": lambda w: {"pk": w.anne.pk},
+    "persons:entourage": lambda w: {"pk": w.anne.pk},
+    "persons:entourage_related": lambda w: {"pk": w.anne.pk},
+    "persons:entourage_measure": lambda w: {"pk": w.anne.pk},
+    "persons:entourage_consent": lambda w: {"pk": w.anne.pk},
+    "persons:entourage_consent_withdraw": lambda w: {
+        "pk": w.anne.pk,
+        "consent_pk": Consent.objects.create(
+            person=w.anne,
+            scope="droit_image",
+            kind="consentement",
+            given_on=dt.date(2024, 1, 1),
+            given_by="personne",
+        ).pk,
+    },
     "persons:identity_insi": lambda w: {"pk": w.anne.pk},
     "persons:identity_insi_accept": lambda w: {"pk": w.anne.pk},
     "persons:identity_document": lambda w: {"pk": w.anne.pk},

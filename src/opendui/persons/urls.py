@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_identity
+from . import views, views_entourage, views_identity
 from .views_create import person_create
 
 app_name = "persons"
@@ -26,4 +26,18 @@ urlpatterns = [
     ),
     # Creation
     path("nouveau/", person_create, name="create"),
+    # Entourage and consents
+    path("<int:pk>/entourage/", views_entourage.entourage_page, name="entourage"),
+    path("<int:pk>/entourage/proche/", views_entourage.related_add, name="entourage_related"),
+    path("<int:pk>/entourage/mesure/", views_entourage.measure_add, name="entourage_measure"),
+    path(
+        "<int:pk>/entourage/consentement/",
+        views_entourage.consent_add,
+        name="entourage_consent",
+    ),
+    path(
+        "<int:pk>/entourage/consentement/<int:consent_pk>/retrait/",
+        views_entourage.consent_withdraw,
+        name="entourage_consent_withdraw",
+    ),
 ]
