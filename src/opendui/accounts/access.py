@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -233,6 +234,16 @@ def check(
     if organisation is None:
         return Decision(bool(scope.organisation_ids))
     return Decision(organisation.pk in scope.organisation_ids)
+
+
+def require(user: Any, code: str, *, message: str | None = None, **target: Any) -> Decision:
+    """`check()` for services: the decision when allowed, else PermissionDenied (with
+    `message`, or the permission code). Views use core.authz.authorize, which also
+    records the refusal in the audit trail."""
+    decision = check(user, code, **target)
+    if not decision:
+        raise PermissionDenied(message or code)
+    return decision
 
 
 def has_anywhere(user: Any, code: str) -> bool:

@@ -8,12 +8,12 @@ facilities and units are closed with `is_active = False`.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opendui.accounts.access import check, forget_grants, grants_of
+from opendui.accounts.access import forget_grants, grants_of, require
 from opendui.accounts.models import Assignment, Role
 from opendui.accounts.permissions import get_permission
 from opendui.audit.services import record_change
@@ -29,8 +29,7 @@ CREATOR_ROLE = "admin"
 
 def _require(actor: Actor, organisation: ManagingOrganisation | None = None) -> None:
     """Deny by default: the actor must manage `organisation` (or, with None, some organisation)."""
-    if not check(actor.user, PERMISSION, organisation=organisation):
-        raise PermissionDenied(PERMISSION)
+    require(actor.user, PERMISSION, organisation=organisation)
 
 
 def _creator_role(actor: Actor) -> Role:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from opendui.accounts.access import Decision, check
+from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
 
@@ -41,10 +41,7 @@ MEASURE_FIELDS = frozenset(
 
 def require_administrative_edit(actor: Actor, person: Person) -> Decision:
     """The actor may edit the person's administrative record, else PermissionDenied."""
-    decision = check(actor.user, "person.edit_administrative", person=person)
-    if not decision:
-        raise PermissionDenied("person.edit_administrative")
-    return decision
+    return require(actor.user, "person.edit_administrative", person=person)
 
 
 def _unknown(fields: dict[str, Any], allowed: frozenset[str]) -> None:

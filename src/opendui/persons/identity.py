@@ -12,11 +12,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from opendui.accounts.access import check
+from opendui.accounts.access import require
 from opendui.audit.services import record_change, snapshot
 from opendui.core.actor import Actor
 from opendui.core.text import search_key
@@ -92,11 +91,6 @@ def trait_differences(person: Person, traits: InsiTraits) -> list[str]:
     return differences
 
 
-def _require_identity_edit(actor: Actor, person: Person) -> None:
-    if not check(actor.user, "person.edit_identity", person=person):
-        raise PermissionDenied("person.edit_identity")
-
-
 def _apply(
     actor: Actor,
     person: Person,
@@ -110,7 +104,7 @@ def _apply(
     """Lock the row, compute the new state from the stored one, save state + history + audit.
 
     `transition` returns the new state, or (state, reason) when the rule explains itself."""
-    _require_identity_edit(actor, person)
+    require(actor.user, "person.edit_identity", person=person)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         before = snapshot(locked)

@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from opendui.accounts.access import check
+from opendui.accounts.access import require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
@@ -63,8 +63,8 @@ def create_person(
     taken from the ordered birth first names. The person and the stay are written with
     their audit rows (action "person.create") in one transaction.
     """
-    if actor.user is not None and not check(actor.user, "person.create", facility=facility):
-        raise PermissionDenied("person.create")
+    if actor.user is not None:
+        require(actor.user, "person.create", facility=facility)
     if unit is not None and unit.facility_id != facility.pk:
         raise ValidationError({"unit": "Cette unité n'appartient pas à l'établissement choisi."})
     traits = {name: data.get(name) or "" for name in IDENTITY_FIELDS}

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
-from opendui.accounts.access import check
+from opendui.accounts.access import require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
 from opendui.organisations.models import Facility, Unit
@@ -34,10 +34,12 @@ PERMISSION = "person.create"
 
 
 def _require(actor: Actor, facility: Facility) -> None:
-    if not check(actor.user, PERMISSION, facility=facility):
-        raise PermissionDenied(
-            f"Vous n'avez pas le droit de gérer les admissions et séjours de « {facility} »."
-        )
+    require(
+        actor.user,
+        PERMISSION,
+        facility=facility,
+        message=f"Vous n'avez pas le droit de gérer les admissions et séjours de « {facility} ».",
+    )
 
 
 def _audit(actor: Actor, instance, action: str, person_id: int, facility: Facility, **kw):
