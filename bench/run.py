@@ -17,6 +17,14 @@ is also run under EXPLAIN (ANALYZE, BUFFERS) and the plans of the largest size
 are written to the report. After the measures, the whole audit trail is verified
 (opendui.audit.verify): the audited requests must have left an intact chain.
 
+At the sizes of --search-sizes (default 100000), also: the search forms of the
+person list (prefix, infix, two words, birth date, INS, local identifiers) through
+the page (audited) and through the selector alone, and the duplicate check the
+creation form runs (persons.services_create.duplicate_candidates) on generated
+identities, a third of them re-entries or near-duplicates of seeded persons.
+Seeded persons get INS matricules first (the demo seed has none), so that the INS
+search has something to find.
+
 Results replace the part of docs/benchmarks.md between the two
 "bench:results" markers; the analysis written around them is kept.
 """
@@ -51,6 +59,9 @@ READERS = [
     ("EHPAD", "infirmier@demo.opendui.fr, facility 1 (the EHPAD)"),
 ]
 CASES = [("list, page 1", {}), (f"search '{SEARCH}'", {"q": SEARCH})]
+SEARCH_TARGET_MS, DUPLICATE_TARGET_MS = 50, 100  # issue 3, p95 at 100 000 on PostgreSQL
+INS_SHARE = 0.7  # persons given an INS matricule before the search measures
+DUPLICATE_CHECKS = 300
 
 
 # --------------------------------------------------------------------------- parent
@@ -71,6 +82,11 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="Print, do not write the doc.")
     parser.add_argument(
         "--reuse", action="store_true", help="Keep a database already seeded with N persons."
+    )
+    parser.add_argument(
+        "--search-sizes",
+        default="100000",
+        help="Sizes at which the search forms and the duplicate check are measured too.",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -160,6 +176,7 @@ def _run_worker(url: str, database: str, size: int, args: argparse.Namespace) ->
     ]
     if args.reuse:
         command.append("--reuse")
+    command += ["--search-sizes", args.search_sizes]
     done = subprocess.run(command, env=env, check=False)  # noqa: S603 - our own script
     if done.returncode != 0:
         result_path.unlink(missing_ok=True)
@@ -203,6 +220,9 @@ def worker(args: argparse.Namespace) -> None:
                 cursor.execute("VACUUM ANALYZE")
         result["analyze_s"] = round(time.perf_counter() - started, 2)
     assert Person.objects.count() == args.size
+    search_sizes = {int(s) for s in args.search_sizes.split(",") if s}
+    if args.size in search_sizes:
+        _give_ins_matricules()
     result["server_version"] = _server_version(connection)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
 
@@ -220,6 +240,9 @@ def worker(args: argparse.Namespace) -> None:
                 file=sys.stderr,
                 flush=True,
             )
+    if args.size in search_sizes:
+        result["search"] = _measure_searches(readers, args.requests, args.warmups)
+        result["duplicates"] = _measure_duplicates(args.warmups)
     started = time.perf_counter()
     result["trail"] = _verify_trail()
     result["verify_s"] = round(time.perf_counter() - started, 2)
@@ -290,7 +313,9 @@ def _percentile(samples: list[float], percent: float) -> float:
     return ordered[index]
 
 
-def _measure(user: Any, params: dict, requests: int, warmups: int) -> dict[str, Any]:
+def _measure(
+    user: Any, params: dict, requests: int, warmups: int, audit_off: bool = True
+) -> dict[str, Any]:
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
@@ -308,15 +333,25 @@ def _measure(user: Any, params: dict, requests: int, warmups: int) -> dict[str, 
 
     for _ in range(warmups):
         get()
-        with override_settings(AUDIT_ENABLED=False):
-            get()
+        if audit_off:
+            with override_settings(AUDIT_ENABLED=False):
+                get()
     on, off = [], []
     for _ in range(requests):
         on.append(get())
-        with override_settings(AUDIT_ENABLED=False):
-            off.append(get())
+        if audit_off:
+            with override_settings(AUDIT_ENABLED=False):
+                off.append(get())
     with CaptureQueriesContext(connection) as captured:
         get()
+    if not audit_off:
+        return {
+            "p50_ms": round(statistics.median(on), 2),
+            "p95_ms": round(_percentile(on, 95), 2),
+            "queries": len(captured),
+            "sql_ms": round(sum(float(q["time"]) * 1000 for q in captured.captured_queries), 2),
+            "load": round(os.getloadavg()[0], 1),
+        }
     measure = {
         "p50_ms": round(statistics.median(on), 2),
         "p95_ms": round(_percentile(on, 95), 2),
@@ -340,6 +375,230 @@ def _measure(user: Any, params: dict, requests: int, warmups: int) -> dict[str, 
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + list_query)
             measure["plan"] = "\n".join(row[0] for row in cursor.fetchall())
+    return measure
+
+
+# --------------------------------------------------------------------------- search, duplicates
+
+
+def _give_ins_matricules() -> None:
+    """Give INS_SHARE of the persons an INS matricule (NIR demo OID), once per database.
+
+    The demo seed leaves the matricule empty; without values the INS search would only
+    measure an empty index. Plain UPDATEs (no service): this is bench data, not a change
+    anyone made, so it has no audit row. Matricules are unique and well-formed (sex,
+    birth year and month, department 75, then the person id, then the key).
+    """
+    from django.db import connection, transaction
+
+    from opendui.persons.ins import INS_NIR_DEMO_OID
+    from opendui.persons.models import Person
+
+    if Person.objects.exclude(ins_matricule="").exists():
+        return
+    started = time.perf_counter()
+    rows = [
+        (_matricule(pk, sex, birth_date), INS_NIR_DEMO_OID, True, pk)
+        for pk, sex, birth_date in Person.objects.values_list("pk", "sex", "birth_date")
+        if (pk * 7919) % 100 < INS_SHARE * 100
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE persons_person SET ins_matricule = %s, ins_oid = %s, "
+            "identity_retrieved_from_insi = %s WHERE id = %s",
+            rows,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE persons_person")
+    print(
+        f"   INS matricules given to {len(rows)} persons ({time.perf_counter() - started:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _matricule(pk: int, sex: str, birth_date: dt.date) -> str:
+    from opendui.persons.ins import control_key
+
+    body = (
+        ("1" if sex == "M" else "2")
+        + f"{birth_date.year % 100:02d}{birth_date.month:02d}75"
+        + f"{pk // 1000 % 1000:03d}{pk % 1000:03d}"
+    )
+    return f"{body}{control_key(body):02d}"
+
+
+def _probe_person(facility_id: int) -> Any:
+    """A seeded person of the EHPAD with an INS and a name of 5 letters or more, in the
+    middle of the table: the search cases are built from their traits, so every case
+    finds someone in both readers' scopes."""
+    from opendui.persons.models import Person
+
+    candidates = Person.objects.exclude(ins_matricule="").filter(
+        stays__facility_id=facility_id, birth_name_key__regex=r"^[a-z]{5,}$"
+    )
+    middle = Person.objects.count() // 2
+    return candidates.filter(pk__gte=middle).order_by("pk").first() or candidates.first()
+
+
+def _search_cases(probe: Any, finess_et: str) -> list[tuple[str, str, bool]]:
+    """(label, query, whether the probe must be among the results)."""
+    from opendui.core.text import search_key
+    from opendui.persons.identifiers import medico_social_identifier
+
+    name, first = probe.birth_name_key, search_key(probe.first_name)
+    ins = probe.ins_matricule
+    spaced_ins = f"{ins[0]} {ins[1:3]} {ins[3:5]} {ins[5:7]} {ins[7:10]} {ins[10:13]} {ins[13:]}"
+    return [
+        (f"prefix name '{name[:2]}'", name[:2], True),
+        (f"infix name '{name[1:4]}'", name[1:4], True),
+        (f"two words '{name[:4]} {first[:3]}'", f"{name[:4]} {first[:3]}", True),
+        ("birth date", probe.birth_date.strftime("%d/%m/%Y"), True),
+        ("INS (with spaces)", spaced_ins, True),
+        ("local id", probe.local_id, True),
+        ("3+FINESS/idLocal", medico_social_identifier(finess_et, probe.local_id), True),
+    ]
+
+
+def _measure_searches(readers: list[Any], requests: int, warmups: int) -> list[dict[str, Any]]:
+    from django.db import connection
+
+    from opendui.accounts.models import Assignment
+    from opendui.organisations.models import Facility
+    from opendui.persons.selectors import search_persons
+
+    facility_id = (
+        Assignment.objects.filter(user=readers[1], facility__isnull=False)
+        .values_list("facility_id", flat=True)
+        .first()
+    )
+    probe = _probe_person(facility_id)
+    finess_et = Facility.objects.get(pk=facility_id).finess_et
+    page = _page_size() + 1
+    measures = []
+    for (reader_label, _), user in zip(READERS, readers, strict=True):
+        for label, query, must_find in _search_cases(probe, finess_et):
+            found = search_persons(user, query)
+            if must_find and not found.filter(pk=probe.pk).exists():
+                raise SystemExit(f"Search {label} ({reader_label}) does not find the probe person.")
+            measure = _measure(user, {"q": query}, requests, warmups, audit_off=False)
+            samples = []
+            for round_ in range(warmups + requests):
+                started = time.perf_counter()
+                rows = list(search_persons(user, query)[:page])
+                if round_ >= warmups:
+                    samples.append((time.perf_counter() - started) * 1000)
+            measure.update(
+                reader=reader_label,
+                case=label,
+                query=query,
+                requests=requests,
+                rows=len(rows),
+                selector_p50_ms=round(statistics.median(samples), 2),
+                selector_p95_ms=round(_percentile(samples, 95), 2),
+            )
+            if connection.vendor == "postgresql":
+                sql, params = search_persons(user, query)[:page].query.sql_with_params()
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    measure["plan"] = "\n".join(row[0] for row in cursor.fetchall())
+            measures.append(measure)
+            print(
+                f"   {reader_label:<10} {label:<28} page p95 {measure['p95_ms']:7.2f} ms  "
+                f"selector p95 {measure['selector_p95_ms']:7.2f} ms  {len(rows)} rows",
+                file=sys.stderr,
+                flush=True,
+            )
+    return measures
+
+
+def _duplicate_identities() -> list[tuple[str, Any, int | None]]:
+    """DUPLICATE_CHECKS identities as a secretary would enter them: two thirds new persons,
+    one sixth re-entries of a seeded person, one sixth near-duplicates of one (sound-alike
+    name, day and month swapped, used name entered as birth name, first-name typo).
+    Returns (kind, traits, id of the seeded person it copies or None)."""
+    import random
+
+    from opendui.demo import names
+    from opendui.persons.duplicates import Traits
+    from opendui.persons.models import Person
+
+    rng = random.Random(SEED)
+    from django.db.models import Max, Min
+
+    bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"], bounds["high"]
+    first_names = names.FEMALE_FIRST_NAMES_OLD + names.MALE_FIRST_NAMES_OLD
+    identities: list[tuple[str, Any, int | None]] = []
+    for number in range(DUPLICATE_CHECKS):
+        if number % 6 < 4:
+            birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randint(0, 30000))
+            first = rng.choice(first_names)
+            traits = Traits.of(
+                birth_name=rng.choice(names.LAST_NAMES), birth_date=birth, birth_first_names=first
+            )
+            identities.append(("new", traits, None))
+            continue
+        person = Person.objects.filter(pk__gte=rng.randint(low, high)).order_by("pk").first()
+        name, first, birth = person.birth_name, person.first_name, person.birth_date
+        used = person.used_name
+        kind = "re-entry"
+        if number % 6 == 5:
+            kind = "near-duplicate"
+            variant = number % 4
+            if variant == 0:
+                name = name[:-1] + ("d" if name[-1].lower() == "t" else name[-1] + "e")
+            elif variant == 1 and birth.day <= 12 and birth.day != birth.month:
+                birth = birth.replace(day=birth.month, month=birth.day)
+            elif variant == 2 and used:
+                name, used = used, ""
+            else:
+                first = first[:-1] + first[-1] * 2
+        traits = Traits.of(
+            birth_name=name, birth_date=birth, birth_first_names=first, used_name=used
+        )
+        identities.append((kind, traits, person.pk))
+    return identities
+
+
+def _measure_duplicates(warmups: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opendui.organisations.models import ManagingOrganisation
+    from opendui.persons.services_create import duplicate_candidates
+
+    organisation_id = ManagingOrganisation.objects.get().pk
+    identities = _duplicate_identities()
+    for _, traits, _ in identities[:warmups]:
+        duplicate_candidates(organisation_id, traits)
+    samples, candidates, found = [], [], {"re-entry": [0, 0], "near-duplicate": [0, 0]}
+    for kind, traits, source in identities:
+        started = time.perf_counter()
+        result = duplicate_candidates(organisation_id, traits)
+        samples.append((time.perf_counter() - started) * 1000)
+        candidates.append(len(result))
+        if source is not None:
+            found[kind][1] += 1
+            found[kind][0] += any(person.pk == source for person, _ in result)
+    with CaptureQueriesContext(connection) as captured:
+        duplicate_candidates(organisation_id, identities[0][1])
+    measure = {
+        "checks": len(samples),
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(_percentile(samples, 95), 2),
+        "max_ms": round(max(samples), 2),
+        "queries": len(captured),
+        "mean_candidates": round(statistics.mean(candidates), 1),
+        "found": {kind: f"{hit}/{total}" for kind, (hit, total) in found.items()},
+        "load": round(os.getloadavg()[0], 1),
+    }
+    print(
+        f"   duplicate check p50 {measure['p50_ms']:.2f} ms  p95 {measure['p95_ms']:.2f} ms  "
+        f"found {measure['found']}",
+        file=sys.stderr,
+        flush=True,
+    )
     return measure
 
 
@@ -443,6 +702,7 @@ def render(results: list[dict], skipped: list[str], command: str) -> str:
     ]
     lines += [""]
     lines += [f"- {note}" for note in skipped]
+    lines += _render_searches(results)
     lines += _targets(results)
     plans = [r for r in results if r["engine"] == "postgresql"]
     if plans:
@@ -470,6 +730,65 @@ def render(results: list[dict], skipped: list[str], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render_searches(results: list[dict]) -> list[str]:
+    searched = [r for r in results if r.get("search")]
+    if not searched:
+        return []
+    lines = [
+        "",
+        "### Search forms and duplicate check",
+        "",
+        f"Page: `/personnes/?q=…`, audited, {searched[0]['search'][0].get('requests', 200)} "
+        "requests after the warm-ups, p50/p95 of the whole request. Selector: "
+        "`search_persons(user, q)[:51]` evaluated alone (the list query, no page). "
+        "Queries are built from one seeded EHPAD person's traits (`_search_cases`).",
+        "",
+        "| database | persons | reader | case | page p50 (ms) | page p95 (ms) | selector p50 "
+        "(ms) | selector p95 (ms) | rows (≤ 51) | SQL queries |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in searched:
+        for m in r["search"]:
+            lines.append(
+                f"| {r['database']} | {_n(r['size'])} | {m['reader']} | {m['case']} | "
+                f"{m['p50_ms']:.1f} | {m['p95_ms']:.1f} | {m['selector_p50_ms']:.1f} | "
+                f"{m['selector_p95_ms']:.1f} | {m['rows']} | {m['queries']} |"
+            )
+    lines += [
+        "",
+        f"Duplicate check on creation (`duplicate_candidates`, {DUPLICATE_CHECKS} identities: "
+        "two thirds new, one sixth re-entries, one sixth near-duplicates):",
+        "",
+        "| database | persons | p50 (ms) | p95 (ms) | max (ms) | SQL queries | candidates "
+        "(mean) | re-entries found | near-duplicates found |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in searched:
+        d = r["duplicates"]
+        lines.append(
+            f"| {r['database']} | {_n(r['size'])} | {d['p50_ms']:.1f} | {d['p95_ms']:.1f} | "
+            f"{d['max_ms']:.1f} | {d['queries']} | {d['mean_candidates']} | "
+            f"{d['found']['re-entry']} | {d['found']['near-duplicate']} |"
+        )
+    pg = [r for r in searched if r["engine"] == "postgresql"]
+    if pg:
+        largest = max(pg, key=lambda r: r["size"])
+        lines += ["", f"PostgreSQL plans of the search queries ({_n(largest['size'])} persons):"]
+        for m in largest["search"]:
+            if m.get("plan"):
+                lines += [
+                    "",
+                    f"<details><summary>{m['reader']}, {m['case']}</summary>",
+                    "",
+                    "```",
+                    m["plan"],
+                    "```",
+                    "",
+                    "</details>",
+                ]
+    return lines
+
+
 def _targets(results: list[dict]) -> list[str]:
     lines = ["", "### Targets", ""]
     pg = [r for r in results if r["engine"] == "postgresql"]
@@ -482,6 +801,22 @@ def _targets(results: list[dict]) -> list[str]:
         lines.append(
             f"- p95 ≤ 50 ms at 100 000 persons on PostgreSQL: worst p95 {worst:.1f} ms "
             f"at {_n(largest['size'])} → **{verdict}**"
+        )
+    searched = [r for r in pg if r.get("search") and r["size"] >= 100_000]
+    if searched:
+        largest = max(searched, key=lambda r: r["size"])
+        worst = max(m["p95_ms"] for m in largest["search"])
+        worst_selector = max(m["selector_p95_ms"] for m in largest["search"])
+        lines.append(
+            f"- search p95 ≤ {SEARCH_TARGET_MS} ms at 100 000 persons on PostgreSQL: worst page "
+            f"p95 {worst:.1f} ms (selector alone {worst_selector:.1f} ms) → "
+            f"**{'met' if worst <= SEARCH_TARGET_MS else 'missed'}**"
+        )
+        duplicates = largest["duplicates"]["p95_ms"]
+        lines.append(
+            f"- duplicate check p95 ≤ {DUPLICATE_TARGET_MS} ms at 100 000 persons on PostgreSQL: "
+            f"p95 {duplicates:.1f} ms → "
+            f"**{'met' if duplicates <= DUPLICATE_TARGET_MS else 'missed'}**"
         )
     overheads = [m["audit_overhead_pct"] for r in results for m in r["measures"]]
     if overheads:

@@ -47,11 +47,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "opendui.core",
+    "opendui.geography",
     "opendui.organisations",
     "opendui.accounts",
     "opendui.audit",
     "opendui.persons",
     "opendui.stays",
+    "opendui.jobs",
+    "opendui.interop.insi",
+    "opendui.accompaniment",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +190,24 @@ INSI_CA_FILE = env("INSI_CA_FILE").strip()
 INSI_IDAM = env("INSI_IDAM").strip()  # software authorisation number (CNDA)
 INSI_EMITTER = env("INSI_EMITTER", "opendui").strip() or "opendui"
 INSI_TIMEOUT = float(env("INSI_TIMEOUT", "10") or 10)
+# Periodic re-verification of the INS retrieved from INSi (job `insi.reverify`, daily at
+# 02:00): identities not re-verified for this many days are queried again, this many
+# persons a minute.
+INSI_REVERIFY_DAYS = env_int("INSI_REVERIFY_DAYS", 365)
+INSI_REVERIFY_BATCH = env_int("INSI_REVERIFY_BATCH", 20)
+
+# Background jobs (Django's Tasks API) stored in the database and run by `opendui worker`.
+# A job claimed by a worker that died is taken again after the lease; failed attempts of
+# retryable jobs wait BACKOFF_SECONDS, then twice as long at each further attempt.
+TASKS = {
+    "default": {
+        "BACKEND": "opendui.jobs.backend.DatabaseBackend",
+        "OPTIONS": {
+            "LEASE_SECONDS": env_int("JOBS_LEASE_SECONDS", 300),
+            "BACKOFF_SECONDS": env_int("JOBS_BACKOFF_SECONDS", 30),
+        },
+    }
+}
 
 LANGUAGE_CODE = "fr-fr"
 LANGUAGES = [("fr", "Français")]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("organisation/", include("opendui.organisations.urls")),
     path("personnes/", include("opendui.persons.urls")),
     path("audit/", include("opendui.audit.urls")),
+    path("sejours/", include("opendui.stays.urls")),
 ]
 
 handler403 = "opendui.core.views.permission_denied"

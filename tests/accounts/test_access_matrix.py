@@ -20,6 +20,7 @@ FUNCTIONAL_COLUMNS = [
     "person.break_glass",
     "audit.view_person_access",
     "audit.search",
+    "identity.merge",
     "facility.view_overview",
     "organisation.manage",
     "accounts.manage",
@@ -29,19 +30,22 @@ CATEGORIES = ["administrative", "social", "care", "medical", "psychological"]
 
 # Y/N per functional permission | data level per category (- none, R read, W write).
 EXPECTED = """
-accueil         | Y Y Y Y N N N N N N N | W - - - -
-educateur       | Y N N N N N N N N N N | R W - - -
-aide-soignant   | Y N N N N N N N N N N | R R W - -
-infirmier       | Y N N N Y N N N N N N | R R W R -
-medecin         | Y N N N Y N N N N N N | R R W W R
-psychologue     | Y N N N N N N N N N N | R R - - W
-chef-de-service | Y Y Y Y N N N Y N N N | W W R - -
-directeur       | Y N N Y Y Y N Y N N N | R R - - -
-admin           | N N N N N N N N Y Y Y | - - - - -
-dpo             | N N N N N Y Y N N N N | - - - - -
+accueil         | Y Y Y Y N N N N N N N N | W - - - -
+educateur       | Y N N N N N N N N N N N | R W - - -
+aide-soignant   | Y N N N N N N N N N N N | R R W - -
+infirmier       | Y N N N Y N N N N N N N | R R W R -
+medecin         | Y N N N Y N N N N N N N | R R W W R
+psychologue     | Y N N N N N N N N N N N | R R - - W
+chef-de-service | Y Y Y Y N N N N Y N N N | W W R - -
+directeur       | Y N N Y Y Y N N Y N N N | R R - - -
+identitovigilance | Y N Y N N N N Y N N N N | R - - - -
+admin           | N N N N N N N N N Y Y Y | - - - - -
+dpo             | N N N N N Y Y N N N N N | - - - - -
 """
+# identity.merge is in the directeur role, but it is an organisation permission: the
+# facility assignment of this table does not grant it (see test_merge_referent_*).
 
-ORGANISATION_WIDE_ROLES = {"admin", "dpo"}
+ORGANISATION_WIDE_ROLES = {"identitovigilance", "admin", "dpo"}
 
 
 def expected_rows() -> list[tuple[str, str, bool]]:
@@ -122,3 +126,18 @@ def test_anonymous_and_inactive_users_are_refused(world):
     nurse = world.user("infirmier", facility=world.ehpad)
     nurse.is_active = False
     assert not check(nurse, "person.view_identity", person=world.anne)
+
+
+def test_merge_referent_is_an_organisation_wide_directeur(world):
+    """identity.merge comes with the referent's role, and with the default directeur
+    role for an organisation-wide director only."""
+    from opendui.accounts.models import Role
+
+    assert "identity.merge" in Role.objects.get(code="directeur").permissions
+    referent = world.user("directeur")  # organisation-wide assignment in world.og
+    assert check(referent, "identity.merge", organisation=world.og)
+    assert not check(referent, "identity.merge", organisation=world.other_og)
+    director_of_one_facility = world.user("directeur", facility=world.ehpad)
+    assert not check(director_of_one_facility, "identity.merge", organisation=world.og)
+    others = {r.code for r in Role.objects.all() if "identity.merge" in r.permissions}
+    assert others == {"directeur", "identitovigilance"}

@@ -45,6 +45,7 @@ Délégué à la protection des données | Aucun accès         | Aucun accès  
 Infirmier                           | Lecture             | Lecture             | Lecture et écriture | Lecture             | Aucun accès
 Médecin                             | Lecture             | Lecture             | Lecture et écriture | Lecture et écriture | Lecture
 Psychologue                         | Lecture             | Lecture             | Aucun accès         | Aucun accès         | Lecture et écriture
+Référent identitovigilance          | Lecture             | Aucun accès         | Aucun accès         | Aucun accès         | Aucun accès
 Éducateur                           | Lecture             | Lecture et écriture | Aucun accès         | Aucun accès         | Aucun accès
 """
 

@@ -11,14 +11,15 @@ from tests.browser.conftest import login_with_keyboard
 
 # What each demo role finds in the navigation (besides Accueil).
 NAVIGATION = {
-    "accueil": {"Personnes accompagnées"},
+    "accueil": {"Personnes accompagnées", "Admissions et séjours"},
     "educateur": {"Personnes accompagnées"},
     "aide-soignant": {"Personnes accompagnées"},
     "infirmier": {"Personnes accompagnées"},
     "medecin": {"Personnes accompagnées"},
     "psychologue": {"Personnes accompagnées"},
-    "chef-de-service": {"Personnes accompagnées"},
+    "chef-de-service": {"Personnes accompagnées", "Admissions et séjours"},
     "directeur": {"Personnes accompagnées"},
+    "identitovigilance": {"Personnes accompagnées", "Identitovigilance"},
     "admin": {"Administration", "Professionnels", "Rôles et habilitations"},
     "dpo": {"Journal d'audit"},
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from opendui.interop.insi.simulator import serve
+from opendui.jobs.worker import run_pending
 from tests.browser.conftest import login_with_keyboard
 from tests.conftest import PASSWORD
 
@@ -39,7 +40,8 @@ def test_secretary_creates_and_qualifies_an_identity(world, page, settings):
         page.get_by_label("Prénoms de naissance").fill("DOMINIQUE")
         page.get_by_label("Date de naissance").fill("1997-02-26")
         page.get_by_label("Sexe").select_option("F")
-        page.get_by_label("Lieu de naissance (code INSEE)").fill("2A020")
+        # The national test identity is born in "2A020", a code the COG does not know
+        # (the test set is fictitious): the birth place is left empty and INSi gives it.
         page.get_by_role("button", name="Créer le dossier").click()
 
         page.get_by_role("heading", name="Doublons possibles").wait_for()
@@ -60,6 +62,12 @@ def test_secretary_creates_and_qualifies_an_identity(world, page, settings):
         assert ADRTROIS_MATRICULE not in main_text(page)
 
         page.get_by_role("button", name="Interroger l'INSi").click()
+        # The search is a background job: the page says so and polls its state (app.js).
+        # The test thread plays the worker (it shares the live server's database), so the
+        # page is seen before and after the job deterministically.
+        page.get_by_text("Recherche en cours…").wait_for()
+        assert page.get_by_role("status").filter(has_text="Recherche en cours").count() == 1
+        assert run_pending() == 1
         page.get_by_role("heading", name="Identité renvoyée par l'INSi").wait_for()
         comparison = page.locator("table.insi-comparison").inner_text()
         assert "ADRTROIS" in comparison and "DOMINIQUE" in comparison

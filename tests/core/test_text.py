@@ -39,3 +39,14 @@ def test_search_key_folds_accents_case_and_separators():
     assert search_key("  D'ARTAGNAN  ") == "d artagnan"
     assert search_key("Œuvray") == "oeuvray"
     assert search_key("LÆTITIA") == "laetitia"
+
+
+@given(st.text(max_size=60))
+def test_search_key_is_idempotent_and_lower_case(text):
+    key = search_key(text)
+    assert search_key(key) == key
+    assert key == key.casefold()
+
+
+def test_search_key_decomposes_compatibility_letters_before_folding():
+    assert search_key("\U0001d468NNE") == "anne"  # mathematical bold capital A

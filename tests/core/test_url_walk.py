@@ -28,8 +28,43 @@ SELF_SERVICE = {
 # Lists that show each user their own scope (what they show is tested elsewhere).
 SCOPED_LISTS = {"persons:list"}
 
+
+def _merge_of_bruno_into_anne(w) -> int:
+    """A pending merge proposal of world.bruno into world.anne (both in world.og)."""
+    from django.utils import timezone
+
+    from opendui.persons.models_merge import PersonMerge
+
+    return PersonMerge.objects.create(
+        source=w.bruno,
+        target=w.anne,
+        reason="Même personne, saisie en double",
+        proposed_by=w.user("accueil", facility=w.ehpad),
+        proposed_at=timezone.now(),
+    ).pk
+
+
+def _admission_request_of_anne(w) -> int:
+    """An accepted admission request of world.anne to world.ehpad."""
+    from opendui.stays.models import AdmissionRequest
+
+    return AdmissionRequest.objects.create(
+        person=w.anne, facility=w.ehpad, received_on=dt.date(2024, 1, 1), status="acceptee"
+    ).pk
+
+
 # For URLs with parameters: objects inside world.og, outside the outsiders' scope.
 KWARGS: dict[str, Callable] = {
+    "stays:request_create": lambda w: {"person_pk": w.anne.pk},
+    "stays:request_detail": lambda w: {"pk": _admission_request_of_anne(w)},
+    "stays:request_status": lambda w: {"pk": _admission_request_of_anne(w)},
+    "stays:request_admit": lambda w: {"pk": _admission_request_of_anne(w)},
+    "stays:overdue_list": lambda w: {"facility_pk": w.ehpad.pk},
+    "stays:person_stays": lambda w: {"pk": w.anne.pk},
+    "stays:contract_record": lambda w: {"pk": w.anne.stays.get().pk},
+    "stays:absence_add": lambda w: {"pk": w.anne.stays.get().pk},
+    "stays:discharge": lambda w: {"pk": w.anne.stays.get().pk},
+    "stays:transfer": lambda w: {"pk": w.anne.stays.get().pk},
     "persons:detail": lambda w: {"pk": w.anne.pk},
     "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},
@@ -49,9 +84,14 @@ KWARGS: dict[str, Callable] = {
         ).pk,
     },
     "persons:identity_insi": lambda w: {"pk": w.anne.pk},
+    "persons:identity_insi_status": lambda w: {"pk": w.anne.pk},
     "persons:identity_insi_accept": lambda w: {"pk": w.anne.pk},
     "persons:identity_document": lambda w: {"pk": w.anne.pk},
     "persons:identity_attribute": lambda w: {"pk": w.anne.pk},
+    "persons:merge_propose": lambda w: {"pk": w.anne.pk},
+    "persons:merge_review": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
+    "persons:merge_approve": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
+    "persons:merge_reject": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
     "organisations:og_edit": lambda w: {"pk": w.og.pk},
     "organisations:facility_create": lambda w: {"og_pk": w.og.pk},
     "organisations:facility_detail": lambda w: {"pk": w.ehpad.pk},

@@ -43,7 +43,7 @@ def test_summary_counts_match_the_database(seeded):
     assert seeded.organisations == ManagingOrganisation.objects.count() == 1
     assert seeded.facilities == Facility.objects.count() == 5
     assert seeded.units == Unit.objects.count()
-    assert seeded.demo_accounts == len(DEMO_ACCOUNTS) == 10
+    assert seeded.demo_accounts == len(DEMO_ACCOUNTS) == 11
     assert seeded.demo_accounts + seeded.professionals == User.objects.count()
     assert seeded.assignments == Assignment.objects.count()
     assert seeded.persons == Person.objects.count() == 60
@@ -146,6 +146,7 @@ EXPECTED_SCOPES = {
     "psychologue": {(2, None), (3, None)},
     "chef-de-service": {(2, None)},
     "directeur": {(1, None), (5, None)},
+    "identitovigilance": {(None, None)},
     "admin": {(None, None)},
     "dpo": {(None, None)},
 }

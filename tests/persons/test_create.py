@@ -185,3 +185,29 @@ def test_local_ids_are_sequential_per_organisation(world):
     assert (first.local_id, second.local_id) == ("U0000042", "U0000043")
     assert elsewhere.local_id == "U0000001"
     assert Stay.objects.get(person=second).start_date == dt.date.today()
+
+
+def test_re_entry_is_found_behind_many_namesakes(world, monkeypatch):
+    """The bounded prefilter keeps name + birth date matches before name-only ones."""
+    from opendui.persons import services_create
+    from opendui.persons.duplicates import Traits
+
+    monkeypatch.setattr(services_create, "MAX_PREFILTERED", 5)
+    Person.objects.bulk_create(
+        Person(
+            organisation=world.og,
+            local_id=f"M{i:04d}",
+            birth_name="MARTIN",
+            first_name="Paul",
+            birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=i),
+            sex="M",
+            birth_name_key="martin",
+        )
+        for i in range(20)
+    )
+    target = world.person(
+        world.ehpad, birth_name="MARTIN", first_name="Jeanne", birth_date=dt.date(1931, 3, 9)
+    )
+    entered = Traits.of(birth_name="Martin", first_name="Jeanne", birth_date=dt.date(1931, 3, 9))
+    found = services_create.duplicate_candidates(world.og, entered)
+    assert found and found[0][0] == target

@@ -7,9 +7,11 @@ import html as htmllib
 import socket
 
 import pytest
+from django.utils import timezone
 
 from opendui.audit.models import AuditEvent
 from opendui.interop.insi.simulator import serve
+from opendui.jobs.worker import run_pending
 from opendui.persons.ins import INS_NIR_OID
 from opendui.persons.models import IdentityStatusChange, Person, Sex
 from opendui.persons.rniv import IdentityStatus
@@ -63,6 +65,12 @@ def text(response) -> str:
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def run_jobs_until_done() -> None:
+    """The worker's part: run the INSi jobs, jumping past the retry delays."""
+    for hours in range(4):
+        run_pending(now=timezone.now() + dt.timedelta(hours=hours))
 
 
 # --- display -----------------------------------------------------------------------------------
@@ -206,10 +214,16 @@ def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi
     client = login(secretary)
     response = client.post(url(person, "insi/"))
     assert response.status_code == 302 and response.url == url(person)
+    # The search runs in a background job: the page says so until the worker ran it.
+    html = text(client.get(url(person)))
+    assert "Recherche en cours…" in html and "Accepter l'identité INSi" not in html
+    assert f"/personnes/{person.pk}/identite/insi/etat/" in html  # polled by app.js
+    run_jobs_until_done()
     person.refresh_from_db()
     assert person.identity_status is IdentityStatus.PROV  # nothing changes before acceptance
     response = client.get(url(person))
     html = text(response)
+    assert "Recherche en cours…" not in html
     assert "Identité renvoyée par l'INSi" in html and "Accepter l'identité INSi" in html
     assert "DOMINIQUE" in html and "2A020" in html
     assert ADRTROIS_MATRICULE not in html
@@ -235,6 +249,7 @@ def test_insi_differences_are_highlighted_and_acceptance_refused(world, login, s
     person = world.person(world.ehpad, **{**ADRTROIS, "birth_place_code": ""})
     client = login(secretary)
     client.post(url(person, "insi/"))
+    run_jobs_until_done()
     # The traits are corrected by someone else meanwhile: the result no longer matches.
     Person.objects.filter(pk=person.pk).update(birth_date=dt.date(1997, 2, 27))
     html = text(client.get(url(person)))
@@ -255,9 +270,11 @@ def test_accept_without_a_query_is_refused(world, login, secretary):
 
 def test_insi_no_identity_found(world, login, secretary, insi):
     client = login(secretary)
-    response = client.post(url(world.anne, "insi/"), follow=True)
-    assert any("Aucune identité trouvée" in m for m in messages_of(response))
-    assert "Accepter l'identité INSi" not in text(response)
+    client.post(url(world.anne, "insi/"))
+    run_jobs_until_done()
+    html = text(client.get(url(world.anne)))
+    assert "Aucune identité trouvée" in html
+    assert "Accepter l'identité INSi" not in html
 
 
 def test_insi_unreachable_changes_nothing(world, login, secretary, settings):
@@ -266,8 +283,11 @@ def test_insi_unreachable_changes_nothing(world, login, secretary, settings):
     settings.INSI_TIMEOUT = 2
     person = world.person(world.ehpad, **ADRTROIS)
     client = login(secretary)
-    response = client.post(url(person, "insi/"), follow=True)
-    assert any("injoignable" in m for m in messages_of(response))
+    client.post(url(person, "insi/"))
+    run_jobs_until_done()
+    html = text(client.get(url(person)))
+    assert "injoignable (après 3 tentatives)" in html and "votre saisie est conservée" in html
+    assert "Réessayer" in html
     person.refresh_from_db()
     assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
     assert not IdentityStatusChange.objects.filter(person=person).exists()
@@ -283,8 +303,10 @@ def test_insi_not_configured_gives_a_french_message(world, login, secretary, set
 def test_insi_fault_gives_a_french_message(world, login, secretary, insi, settings):
     settings.INSI_IDAM = ""
     client = login(secretary)
-    response = client.post(url(world.anne, "insi/"), follow=True)
-    assert any("a refusé la demande" in m for m in messages_of(response))
+    client.post(url(world.anne, "insi/"))
+    run_jobs_until_done()
+    html = text(client.get(url(world.anne)))
+    assert "a refusé la demande" in html and "Rien n'a changé" in html
     world.anne.refresh_from_db()
     assert world.anne.identity_status is IdentityStatus.PROV
 

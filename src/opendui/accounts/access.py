@@ -247,6 +247,14 @@ def require(user: Any, code: str, *, message: str | None = None, **target: Any) 
 
 
 def has_anywhere(user: Any, code: str) -> bool:
-    """True when some current assignment grants `code` (to show or hide navigation)."""
+    """True when some current assignment grants `code` (to show or hide navigation).
+
+    As in `scope_for`, an organisation permission only comes from an organisation-wide
+    assignment: a director of one facility whose role holds it does not get it.
+    """
     permission = CATALOGUE[code]
-    return any(g.allows(permission) for g in grants_of(user))
+    organisation_only = permission.scope is ScopeKind.ORGANISATION
+    return any(
+        g.allows(permission) and not (organisation_only and g.facility_id is not None)
+        for g in grants_of(user)
+    )

@@ -81,8 +81,18 @@ DEFAULT_ROLES: list[dict] = [
             "facility.view_overview",
             "audit.view_person_access",
             "person.break_glass",
+            # Organisation scope: a director assigned to the whole organisation may also
+            # review merges; the usual holder is the identity-vigilance referent below.
+            "identity.merge",
         ],
         "data_access": _matrix(R, R, N, N, N),
+    },
+    {
+        "code": "identitovigilance",
+        "name": "Référent identitovigilance",
+        "description": "Qualité des identités : contrôle et fusion des doublons (RNIV).",
+        "permissions": [*_PERSON, "person.edit_identity", "identity.merge"],
+        "data_access": _matrix(R, N, N, N, N),
     },
     {
         "code": "admin",

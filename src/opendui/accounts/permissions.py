@@ -120,6 +120,11 @@ _FUNCTIONAL = [
     ),
     Permission("audit.search", _("Rechercher dans le journal d'audit"), ScopeKind.ORGANISATION),
     Permission(
+        "identity.merge",
+        _("Référent identitovigilance : valider et exécuter les fusions de dossiers"),
+        ScopeKind.ORGANISATION,
+    ),
+    Permission(
         "facility.view_overview",
         _("Voir le tableau de bord d'un établissement"),
         ScopeKind.FACILITY,

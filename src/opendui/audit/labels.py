@@ -30,6 +30,12 @@ ACTION_LABELS: dict[str, Any] = {
     "access.denied": _("Accès refusé"),
     "audit.search": _("Recherche dans le journal d'audit"),
     "audit.view_person_access": _("Consultation de la liste des accès à un dossier"),
+    "person.insi_search": _("Recherche de l'identité par le téléservice INSi"),
+    "admission.list": _("Liste d'attente des admissions consultée"),
+    "admission.view": _("Demande d'admission consultée"),
+    "admission.form_view": _("Formulaire de demande d'admission ouvert"),
+    "stay.person_view": _("Séjours d'une personne consultés"),
+    "contract.overdue_list": _("Liste des contrats de séjour en retard consultée"),
     # Security.
     "auth.login": _("Connexion"),
     "auth.failure": _("Échec de connexion"),
@@ -39,6 +45,13 @@ ACTION_LABELS: dict[str, Any] = {
     # Changes.
     "person.create": _("Dossier créé"),
     "person.update": _("Identité modifiée"),
+    "person.insi_reverify": _("Revérification périodique de l'INS (téléservice INSi)"),
+    "person.merge_propose": _("Fusion de dossiers proposée (doublon)"),
+    "person.merge": _("Dossiers fusionnés (doublon) après validation"),
+    "person.merge_reject": _("Proposition de fusion de dossiers rejetée"),
+    "person.merge_candidates": _("Recherche du dossier à conserver (fusion de doublons)"),
+    "person.merge_list": _("Liste des fusions de dossiers consultée"),
+    "person.merge_review": _("Proposition de fusion de dossiers consultée"),
     "organisation.create": _("Organisme créé"),
     "organisation.update": _("Organisme modifié"),
     "facility.create": _("Établissement créé"),
@@ -51,6 +64,15 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.end": _("Affectation terminée"),
     "role.create": _("Rôle créé"),
     "role.update": _("Rôle modifié"),
+    "admission.create": _("Demande d'admission enregistrée"),
+    "admission.status": _("Statut d'une demande d'admission modifié"),
+    "stay.admit": _("Admission (séjour ouvert)"),
+    "stay.discharge": _("Sortie enregistrée"),
+    "stay.transfer_out": _("Transfert : sortie de l'établissement d'origine"),
+    "stay.transfer_in": _("Transfert : arrivée dans le nouvel établissement"),
+    "contract.create": _("Contrat de séjour ou DIPC enregistré"),
+    "contract.update": _("Contrat de séjour ou DIPC modifié"),
+    "absence.create": _("Absence enregistrée"),
 }
 
 KIND_LABELS = {kind.value: kind.label for kind in EventKind}

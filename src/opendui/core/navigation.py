@@ -21,6 +21,8 @@ class NavItem:
 _SECTIONS = [
     (_("Accueil"), "core:home", None),
     (_("Personnes accompagnées"), "persons:list", "person.view_identity"),
+    (_("Admissions et séjours"), "stays:waiting_list", "person.create"),
+    (_("Identitovigilance"), "persons:merge_list", "identity.merge"),
     (_("Administration"), "organisations:admin_home", "organisation.manage"),
     (_("Professionnels"), "accounts:user_list", "accounts.manage"),
     (_("Rôles et habilitations"), "accounts:role_list", "roles.manage"),
@@ -28,7 +30,6 @@ _SECTIONS = [
 ]
 
 COMING_SECTIONS = [
-    _("Admissions et séjours"),
     _("Projets personnalisés"),
     _("Agenda"),
     _("Transmissions"),

@@ -10,7 +10,9 @@ _SEPARATORS = re.compile(r"[\s'’\-]+")
 
 def search_key(text: str) -> str:
     """Lower-case, accent-free, single-spaced form of a name: 'Lefèvre-Dupré' → 'lefevre dupre'."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    # Decompose before case-folding: compatibility characters (e.g. a mathematical bold
+    # capital) only become plain letters once decomposed, and must be folded after that.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text or "").casefold())
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
     without_marks = without_marks.replace("œ", "oe").replace("æ", "ae")
     return _SEPARATORS.sub(" ", without_marks).strip()

@@ -31,10 +31,36 @@ def home(request: HttpRequest) -> HttpResponse:
         if check(request.user, "facility.view_overview", facility=f)
     ]
     context["overviews"] = facility_overviews(overseen) if overseen else []
+    context["overdue"] = _overdue_contracts_panel(request, facility)
     context["can_manage_organisation"] = has_anywhere(request.user, "organisation.manage")
     context["can_manage_accounts"] = has_anywhere(request.user, "accounts.manage")
     context["can_search_audit"] = has_anywhere(request.user, "audit.search")
     return render(request, "core/home.html", context)
+
+
+OVERDUE_ON_HOME = 10
+
+
+def _overdue_contracts_panel(request: HttpRequest, facility) -> dict | None:
+    """The first overdue contracts of the chosen facility, for those who manage its stays.
+
+    Two queries (the first rows, the count) and an access event for the persons shown.
+    """
+    if facility is None or not check(request.user, "person.create", facility=facility):
+        return None
+    from django.utils import timezone
+
+    from opendui.core.actor import Actor
+    from opendui.persons.services import record_person_access
+    from opendui.stays.overdue import count_overdue_contracts, overdue_contracts
+
+    today = timezone.localdate()
+    rows = overdue_contracts(facility, today, limit=OVERDUE_ON_HOME)
+    count = count_overdue_contracts(facility, today) if len(rows) == OVERDUE_ON_HOME else len(rows)
+    record_person_access(
+        Actor.from_request(request), "contract.overdue_list", [r.stay.person for r in rows]
+    )
+    return {"facility": facility, "rows": rows, "count": count}
 
 
 @require_POST

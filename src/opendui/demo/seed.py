@@ -281,6 +281,7 @@ ROLE_PROFESSIONS: dict[str, tuple[Profession, str]] = {
     "psychologue": (P.PSYCHOLOGUE, ""),
     "chef-de-service": (P.OTHER, ActivityRole.MANAGEMENT),
     "directeur": (P.OTHER, ActivityRole.MANAGEMENT),
+    "identitovigilance": (P.OTHER, ActivityRole.SUPPORT),
     "admin": (P.OTHER, ActivityRole.SUPPORT),
     "dpo": (P.OTHER, ActivityRole.SUPPORT),
 }
@@ -389,6 +390,14 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "Leroy",
         (1, 5),
         f"Directrice {_of(1)} et {_of(5)}",
+    ),
+    DemoAccount(
+        "identitovigilance",
+        "Mathilde",
+        "Perrin",
+        (),
+        "Référente identitovigilance de tout l'organisme : examine et valide les fusions "
+        "de doublons",
     ),
     DemoAccount(
         "admin",

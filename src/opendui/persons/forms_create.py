@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.geography.places import birth_place_problem
 from opendui.organisations.models import Facility, Unit
 
 from .duplicates import Traits
@@ -18,9 +18,6 @@ from .models import Person, Sex
 from .services_create import duplicate_candidates
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
-# A commune code (2 digits, or 2A/2B for Corsica, then 3 digits; overseas 97x/98x are digits
-# too) or 99 + 3 digits for a birth abroad. Format only: the code is not looked up.
-BIRTH_PLACE_CODE = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{3}$")
 
 
 class PersonCreateForm(forms.Form):
@@ -93,15 +90,10 @@ class PersonCreateForm(forms.Form):
 
     def clean_birth_place_code(self) -> str:
         value = self.cleaned_data["birth_place_code"].strip().upper()
-        if value and not BIRTH_PLACE_CODE.match(value):
-            raise forms.ValidationError(
-                _(
-                    "Le code du lieu de naissance doit compter 5 caractères : 5 chiffres "
-                    "(2A ou 2B suivi de 3 chiffres pour la Corse), ou 99 suivi de 3 chiffres "
-                    "pour une naissance à l'étranger."
-                ),
-                code="birth_place_code",
-            )
+        # Format, then the INSEE code at birth looked up in the COG (opendui.geography).
+        problem = value and birth_place_problem(value, self.cleaned_data.get("birth_date"))
+        if problem:
+            raise forms.ValidationError(problem, code="birth_place_code")
         return value
 
     def clean(self) -> dict[str, Any]:

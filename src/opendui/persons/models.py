@@ -75,6 +75,17 @@ class Person(VersionedModel):
     identity_doubtful = models.BooleanField(_("identité douteuse"), default=False)
     identity_fictitious = models.BooleanField(_("identité fictive"), default=False)
     identity_homonym = models.BooleanField(_("homonymie signalée"), default=False)
+    # Duplicate merge (persons.merge): a merged record keeps its row and its identity, but
+    # points at the record kept; lists leave it out and its page leads to the kept one.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("fusionné dans"),
+    )
+    merged_at = models.DateTimeField(_("fusionné le"), null=True, blank=True)
     # Accent- and case-free copies of the names, kept in step by save(), for search.
     birth_name_key = models.CharField(max_length=100, editable=False, db_index=False)
     used_name_key = models.CharField(max_length=100, editable=False, blank=True)
@@ -95,6 +106,15 @@ class Person(VersionedModel):
             models.CheckConstraint(
                 condition=models.Q(ins_matricule="") | ~models.Q(ins_oid=""),
                 name="person_ins_matricule_has_oid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_at__isnull=True)
+                | models.Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="person_merged_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")),
+                name="person_not_merged_into_itself",
             ),
         ]
         # Plain B-tree indexes: the name order serves both the list's ORDER BY and the
@@ -141,6 +161,20 @@ class Person(VersionedModel):
         return self.ins_matricule if rniv.may_transmit_ins(self.identity_state) else ""
 
     @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+    def pending_merge(self):
+        """The merge of this record waiting for the referent's review, if any (one query)."""
+        from .models_merge import MergeStatus, PersonMerge
+
+        return (
+            PersonMerge.objects.filter(source=self, status=MergeStatus.PROPOSED)
+            .select_related("target")
+            .first()
+        )
+
+    @property
     def display_name(self) -> str:
         """Used name when there is one, else birth name; then used or first first name."""
         name = (self.used_name or self.birth_name).upper()
@@ -167,3 +201,4 @@ class IdentityStatusChange(models.Model):
 
 
 from .models_entourage import *  # noqa: E402, F403
+from .models_merge import *  # noqa: E402, F403

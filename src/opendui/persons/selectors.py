@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from opendui.accounts.access import scope_for
 from opendui.core.text import prefix_range, search_key
 from opendui.organisations.models import Facility
+from opendui.stays.models import Stay
 
+from .identifiers import MedicoSocialId, parse_medico_social_identifier
 from .models import Person
 
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -20,13 +23,17 @@ _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 def visible_persons(
     user: Any, facility: Facility | None = None, permission: str = "person.view_identity"
 ) -> QuerySet[Person]:
-    """Persons the user may see with `permission`, optionally within one facility."""
+    """Persons the user may see with `permission`, optionally within one facility.
+
+    Records merged into another (persons.merge) are left out: the kept record is the
+    one to work on, and the merged one is reached only through the kept one's history.
+    """
     scope = scope_for(user, permission)
     if scope.is_empty:
         return Person.objects.none()
     if facility is not None and not scope.covers_facility(facility):
         return Person.objects.none()
-    return Person.objects.filter(scope.persons_filter(facility))
+    return Person.objects.filter(scope.persons_filter(facility), merged_into__isnull=True)
 
 
 def count_visible_persons(user: Any, facility: Facility | None = None) -> int:
@@ -34,7 +41,10 @@ def count_visible_persons(user: Any, facility: Facility | None = None) -> int:
 
 
 def parse_search(query: str) -> tuple[str, dt.date | None]:
-    """Split a search box into a name part and an optional birth date (JJ/MM/AAAA)."""
+    """Split a search box into a name part and an optional birth date (JJ/MM/AAAA).
+
+    The simple form the DPO's audit search uses; the person list reads `parse_query`.
+    """
     name_words, birth_date = [], None
     for word in query.split():
         match = _DATE.match(word)
@@ -49,19 +59,206 @@ def parse_search(query: str) -> tuple[str, dt.date | None]:
     return search_key(" ".join(name_words)), birth_date
 
 
+# --- person search -------------------------------------------------------------------------
+
+# An INS matricule as typed: 15 characters once spaces are removed (sex, year, month,
+# department or 2A/2B, commune, order, key). The key is not checked: a wrong one just
+# finds nobody, since the match is exact.
+_INS = re.compile(r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$")
+MAX_QUERY_LENGTH = 100  # the search form's max_length
+MAX_WORDS = 5  # each word adds conditions to the query; more words add nothing useful
+INFIX_MIN_LENGTH = 3  # shorter words match the start of a name only (pg_trgm needs 3)
+LOCAL_ID_MAX_LENGTH = 20  # Person.local_id
+NAME_ORDER = ("birth_name_key", "first_name", "id")  # served by the person_name_order index
+
+# Letters a French first name may carry with an accent, both cases: first_name has no
+# accent-free key column, so `first_name_pattern` spells the variants out instead.
+_VARIANTS = {
+    "a": "aàâäáãå",
+    "c": "cç",
+    "e": "eéèêë",
+    "i": "iîïíì",
+    "n": "nñ",
+    "o": "oôöóòõ",
+    "u": "uùûüú",
+    "y": "yÿý",
+}
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a search box asks for; every part given must match (AND).
+
+    - `words`: accent- and case-free name words, in typed order;
+    - `birth_date`: a JJ/MM/AAAA word;
+    - `ins`: an INS matricule (the whole box, spaces removed);
+    - `medico_social`: a `3+FINESS/idLocal` word;
+    - `local_id`: the box's single word, upper-cased, tried as a local identifier.
+    """
+
+    words: tuple[str, ...] = ()
+    birth_date: dt.date | None = None
+    ins: str = ""
+    medico_social: MedicoSocialId | None = None
+    local_id: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.birth_date or self.ins or self.medico_social)
+
+    @property
+    def has_infix(self) -> bool:
+        """Whether some word may match inside a name (then prefix matches are ranked first)."""
+        return any(len(word) >= INFIX_MIN_LENGTH for word in self.words)
+
+
+def parse_query(query: str) -> SearchTerms:
+    """Read a search box: INS matricule, or words that are dates, `3+FINESS/idLocal`
+    identifiers, or names (and, alone, maybe a local identifier). Never raises."""
+    text = (query or "")[:MAX_QUERY_LENGTH].strip()
+    compact = re.sub(r"\s+", "", text).upper()
+    if _INS.match(compact):
+        return SearchTerms(ins=compact)
+    birth_date, medico_social, others = None, None, []
+    for token in text.split():
+        date = _date_of(token)
+        if date is not None:
+            birth_date = date
+            continue
+        # A date that does not exist (31/02/1950) stays a word: it matches nobody,
+        # rather than being dropped and widening the search.
+        parsed = parse_medico_social_identifier(token)
+        if parsed is not None:
+            medico_social = parsed
+            continue
+        others.append(token)
+    words = tuple(search_key(" ".join(others)).split())[:MAX_WORDS]
+    local_id = ""
+    if len(others) == 1 and len(others[0]) <= LOCAL_ID_MAX_LENGTH:
+        local_id = others[0].upper()
+    return SearchTerms(words, birth_date, "", medico_social, local_id)
+
+
+def _date_of(token: str) -> dt.date | None:
+    match = _DATE.match(token)
+    if match is None:
+        return None
+    day, month, year = (int(x) for x in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def search_persons(user: Any, query: str, facility: Facility | None = None) -> QuerySet[Person]:
-    """Name (birth or used, accent- and case-insensitive, prefix), birth date or local id."""
+    """Persons in the reader's scope matching a search box (see `parse_query`).
+
+    Names (birth or used, accent- and case-free) match by prefix, and inside the name
+    for words of 3 characters or more; with several words, each must be found in a name
+    or a first name, and at least one in a name (that one is served by an index: the
+    B-tree range for prefixes, pg_trgm's GIN index for infixes on PostgreSQL). When
+    infixes are possible, persons whose name starts with a typed word come first.
+    """
     persons = visible_persons(user, facility)
-    name, birth_date = parse_search(query)
-    if birth_date is not None:
-        persons = persons.filter(birth_date=birth_date)
-    if name:
-        persons = persons.filter(
-            _starts_with("birth_name_key", name)
-            | _starts_with("used_name_key", name)
-            | Q(local_id=name.upper())
+    terms = parse_query(query)
+    if terms.is_empty:
+        return persons.order_by(*NAME_ORDER)
+    persons = persons.filter(search_condition(terms))
+    if not terms.has_infix:
+        # Prefix-only results keep the plain name order: the list can then walk the
+        # person_name_order index and stop after one page.
+        return persons.order_by(*NAME_ORDER)
+    starts = _starts_any(terms.words)
+    if terms.local_id:
+        starts |= Q(local_id=terms.local_id)
+    rank = Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return persons.annotate(search_rank=rank).order_by("search_rank", *NAME_ORDER)
+
+
+def search_condition(terms: SearchTerms) -> Q:
+    """The WHERE clause of a search, without the reader's scope."""
+    if terms.ins:
+        # A matricule is matched whatever the identity status: the list never shows it
+        # (display rule: Person.transmittable_ins), and the user typed it.
+        return Q(ins_matricule=terms.ins) | Q(local_id=terms.ins)
+    condition = Q()
+    if terms.birth_date is not None:
+        condition &= Q(birth_date=terms.birth_date)
+    if terms.medico_social is not None:
+        condition &= Q(local_id=terms.medico_social.local_id) & Exists(
+            Stay.objects.filter(
+                person=OuterRef("pk"), facility__finess_et=terms.medico_social.finess_et
+            )
         )
-    return persons.order_by("birth_name_key", "first_name", "id")
+    if terms.words:
+        names = _names_condition(terms.words)
+        if terms.local_id:
+            names |= Q(local_id=terms.local_id)
+        condition &= names
+    return condition
+
+
+def _names_condition(words: tuple[str, ...]) -> Q:
+    """One word: a name matches it. Several: the whole phrase starts a name ('le g' finds
+    LE GOFF), or every word is found in a name or a first name and one at least in a name
+    ('dup mar' finds DUPONT Marie). The OR of the per-word name tests is what an index
+    serves; the other tests only filter the rows it returns."""
+    if len(words) == 1:
+        return _in_name(words[0])
+    any_in_name = Q()
+    for word in words:
+        any_in_name |= _in_name(word)
+    every_word = Q()
+    for word in words:
+        every_word &= _in_name(word) | _in_name_word(word) | _in_first_name(word)
+    return _starts_name(" ".join(words)) | (any_in_name & every_word)
+
+
+def _in_name(word: str) -> Q:
+    """Birth or used name starting with `word`, or containing it when 3 characters or more."""
+    if len(word) >= INFIX_MIN_LENGTH:
+        return Q(birth_name_key__contains=word) | Q(used_name_key__contains=word)
+    return _starts_name(word)
+
+
+def _starts_name(prefix: str) -> Q:
+    return _starts_with("birth_name_key", prefix) | _starts_with("used_name_key", prefix)
+
+
+def _starts_any(words: tuple[str, ...]) -> Q:
+    condition = Q()
+    for word in words:
+        condition |= Q(birth_name_key__startswith=word) | Q(used_name_key__startswith=word)
+    return condition
+
+
+def _in_name_word(word: str) -> Q:
+    """A later word of a compound name starting with `word` ('g' in 'le goff')."""
+    return Q(birth_name_key__contains=f" {word}") | Q(used_name_key__contains=f" {word}")
+
+
+def _in_first_name(word: str) -> Q:
+    pattern = first_name_pattern(word)
+    return Q(first_name__regex=pattern) | Q(used_first_name__regex=pattern)
+
+
+def first_name_pattern(word: str) -> str:
+    """A regular expression finding the search-key word `word` in a first name as stored
+    (accents, capitals): at the start of a first name or after a space, hyphen or
+    apostrophe; anywhere when 3 characters or more. Written for both SQLite (Python's
+    re) and PostgreSQL (POSIX), with explicit classes rather than case-insensitive
+    flags whose handling of accented capitals depends on the server's locale."""
+    body = "".join(_letter_class(char) for char in word)
+    if len(word) >= INFIX_MIN_LENGTH:
+        return body
+    return f"(^|[ '’-]){body}"
+
+
+def _letter_class(char: str) -> str:
+    if char.isalpha() and char.isascii():
+        variants = _VARIANTS.get(char, char)
+        return f"[{variants}{variants.upper()}]"
+    return re.escape(char)
 
 
 def _starts_with(field: str, prefix: str) -> Q:

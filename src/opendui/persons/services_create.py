@@ -9,12 +9,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 
 from opendui.accounts.access import require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
+from opendui.geography.places import birth_place_problem
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
 from opendui.stays.models import Stay
 
@@ -73,6 +74,11 @@ def create_person(
     if not first_names:
         raise ValidationError({"birth_first_names": "Indiquez au moins un prénom de naissance."})
     traits["birth_first_names"] = " ".join(first_names)
+    traits["birth_place_code"] = str(traits["birth_place_code"]).strip().upper()
+    if traits["birth_place_code"] and (
+        problem := birth_place_problem(traits["birth_place_code"], traits["birth_date"])
+    ):
+        raise ValidationError({"birth_place_code": problem})
     with transaction.atomic():
         organisation = ManagingOrganisation.objects.select_for_update().get(
             pk=facility.organisation_id
@@ -117,16 +123,25 @@ def duplicate_candidates(
     """Persons of the organisation likely to be the one entered, best first, with their score.
 
     A bounded SQL prefilter (same birth date, or a birth or used name equal to the
-    entered birth or used name) then `candidate_score` on that small set.
+    entered birth or used name) then `candidate_score` on that small set. The prefilter
+    keeps the rows matching on both the name and the birth date first: with a common
+    name (thousands of MARTIN) a bound taken in id order would drop the very person
+    being entered again.
     """
     keys = entered.name_keys()
-    condition = Q(birth_name_key__in=keys) | Q(used_name_key__in=keys)
+    same_name = Q(birth_name_key__in=keys) | Q(used_name_key__in=keys)
+    condition = same_name
+    closeness: Any = Case(When(same_name, then=Value(1)), default=Value(0))
     if entered.birth_date is not None:
-        condition |= Q(birth_date=entered.birth_date)
+        same_date = Q(birth_date=entered.birth_date)
+        condition |= same_date
+        closeness += Case(When(same_date, then=Value(2)), default=Value(0))
     organisation_id = getattr(organisation, "pk", organisation)
-    prefiltered = Person.objects.filter(condition, organisation_id=organisation_id).order_by("id")[
-        :MAX_PREFILTERED
-    ]
+    prefiltered = (
+        Person.objects.filter(condition, organisation_id=organisation_id, merged_into=None)
+        .annotate(closeness=closeness)
+        .order_by("-closeness", "id")[:MAX_PREFILTERED]
+    )
     scored = []
     for person in prefiltered:
         score = candidate_score(

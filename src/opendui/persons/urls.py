@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_entourage, views_identity
+from . import views, views_entourage, views_identity, views_merge
 from .views_create import person_create
 
 app_name = "persons"
@@ -13,6 +13,7 @@ urlpatterns = [
     # Identity vigilance
     path("<int:pk>/identite/", views_identity.identity_page, name="identity"),
     path("<int:pk>/identite/insi/", views_identity.insi_search, name="identity_insi"),
+    path("<int:pk>/identite/insi/etat/", views_identity.insi_status, name="identity_insi_status"),
     path(
         "<int:pk>/identite/insi/accepter/",
         views_identity.insi_accept,
@@ -40,4 +41,10 @@ urlpatterns = [
         views_entourage.consent_withdraw,
         name="entourage_consent_withdraw",
     ),
+    # Duplicate merge (fusion de doublons)
+    path("<int:pk>/fusion/", views_merge.merge_propose, name="merge_propose"),
+    path("fusions/", views_merge.merge_list, name="merge_list"),
+    path("fusions/<int:merge_pk>/", views_merge.merge_review, name="merge_review"),
+    path("fusions/<int:merge_pk>/valider/", views_merge.merge_approve, name="merge_approve"),
+    path("fusions/<int:merge_pk>/rejeter/", views_merge.merge_reject, name="merge_reject"),
 ]

@@ -57,6 +57,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
+    if person.merged_into_id is not None:
+        from .views_merge import merged_record_redirect
+
+        return merged_record_redirect(request, person)
     decision = authorize(request, "person.view_identity", person=person)
     stays = list(person.stays.select_related("facility", "unit").order_by("-start_date"))
     record_person_access(Actor.from_request(request), "person.view", [person], decision)

@@ -3,6 +3,11 @@
 Every action is a separate POST URL that checks `person.edit_identity` first, calls
 one service of `persons.identity` and redirects back to the identity page with a
 message (POST/redirect/GET). A refused transition (IdentityRuleError) saves nothing.
+
+The INSi search runs in a background job (interop.insi.services): the POST only
+enqueues it; the page shows "Recherche en cours…" and app.js polls `insi_status`
+until the answer is stored, then reloads. The result waits in the `InsiQuery`
+row, not in the session, so any user allowed to edit the identity sees it.
 """
 
 from __future__ import annotations
@@ -11,23 +16,17 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
-from opendui.interop.insi import (
-    CR_MULTIPLE,
-    CR_NONE,
-    CR_OK,
-    InsiFault,
-    InsiInputError,
-    SearchTraits,
-    client_from_settings,
-)
-from opendui.interop.insi.client import InsiUnavailable
+from opendui.interop.insi import InsiInputError
+from opendui.interop.insi import services as insi_jobs
 
 from . import rniv
 from .forms_identity import AttributeForm, DocumentCheckForm
@@ -58,14 +57,12 @@ _TRAIT_ROWS = (
     ("birth_date", "Date de naissance", "date de naissance"),
     ("birth_place_code", "Lieu de naissance (code INSEE)", "lieu de naissance"),
 )
+# A search still pending after this long hints that no worker runs.
+WAITING_LONG = dt.timedelta(minutes=3)
 NO_PENDING_RESULT = (
     "Aucune réponse de l'INSi n'est en attente pour cette personne : interrogez de nouveau "
     "l'INSi avant d'accepter l'identité."
 )
-
-
-def _session_key(person: Person) -> str:
-    return f"insi_result_{person.pk}"
 
 
 def _person(pk: int) -> Person:
@@ -76,38 +73,7 @@ def _back(person: Person) -> HttpResponse:
     return redirect("persons:identity", pk=person.pk)
 
 
-# --- INSi result kept in the session (never in hidden fields) --------------------------------
-
-
-def _store_result(request: HttpRequest, person: Person, traits: InsiTraits) -> None:
-    request.session[_session_key(person)] = {
-        "birth_name": traits.birth_name,
-        "birth_first_names": list(traits.birth_first_names),
-        "sex": traits.sex,
-        "birth_date": traits.birth_date.isoformat(),
-        "birth_place_code": traits.birth_place_code,
-        "matricule": traits.matricule,
-        "oid": traits.oid,
-    }
-
-
-def _pending_result(request: HttpRequest, person: Person) -> InsiTraits | None:
-    data = request.session.get(_session_key(person))
-    if not data:
-        return None
-    try:
-        return InsiTraits(
-            birth_name=data["birth_name"],
-            birth_first_names=tuple(data["birth_first_names"]),
-            sex=data["sex"],
-            birth_date=dt.date.fromisoformat(data["birth_date"]),
-            birth_place_code=data["birth_place_code"],
-            matricule=data["matricule"],
-            oid=data["oid"],
-        )
-    except (KeyError, TypeError, ValueError):
-        request.session.pop(_session_key(person), None)
-        return None
+# --- INSi query state ------------------------------------------------------------------------
 
 
 def _comparison(person: Person, traits: InsiTraits) -> list[dict]:
@@ -165,13 +131,21 @@ def identity_page(request: HttpRequest, pk: int) -> HttpResponse:
         "transmittable_ins": person.transmittable_ins,
         "history": history,
         "can_edit": can_edit,
+        "insi_alerts": insi_jobs.open_alerts(person),
     }
     if can_edit:
-        pending = _pending_result(request, person)
+        query = insi_jobs.latest_search(person)
+        acceptable = insi_jobs.acceptable_search(person, latest=query)
+        pending = insi_jobs.returned_traits(acceptable) if acceptable else None
         context.update(
             {
                 "document_form": DocumentCheckForm(auto_id="doc_%s"),
                 "attribute_form": AttributeForm(auto_id="attr_%s"),
+                "insi_query": query,
+                "insi_job": query.job if query is not None and query.is_pending else None,
+                "insi_waiting_long": query is not None
+                and query.is_pending
+                and query.created_at < timezone.now() - WAITING_LONG,
                 "insi_result": pending,
                 "insi_rows": _comparison(person, pending) if pending else [],
                 "insi_differences": trait_differences(person, pending) if pending else [],
@@ -202,83 +176,55 @@ def _document_label(code: str) -> str:
 
 @require_POST
 def insi_search(request: HttpRequest, pk: int) -> HttpResponse:
-    """Query INSi with the entered traits; a single identity found waits in the session."""
+    """Enqueue an INSi search with the entered traits; the identity page shows its progress.
+
+    A second click while the same traits are searched joins the search in progress."""
     person = _person(pk)
     authorize(request, "person.edit_identity", person=person)
-    request.session.pop(_session_key(person), None)
-    traits = SearchTraits(
-        birth_name=person.birth_name,
-        first_name=person.birth_first_names or person.first_name,
-        sex=person.sex,
-        birth_date=person.birth_date,
-        birth_place=person.birth_place_code or None,
-    )
-    outcome = "error"
     try:
-        result = client_from_settings().search(traits)
+        insi_jobs.request_search(Actor.from_request(request), person)
     except ImproperlyConfigured as error:
         messages.error(request, f"Le téléservice INSi n'a pas pu être interrogé. {error}")
     except InsiInputError as error:
         messages.error(request, str(error))
-    except InsiUnavailable as error:
-        messages.error(request, error.message)
-    except InsiFault as fault:
-        messages.error(
-            request, f"Le téléservice INSi a refusé la demande : {fault.message} Rien n'a changé."
-        )
     else:
-        outcome = result.code
-        if result.code == CR_OK and result.identity is not None:
-            found = result.identity
-            _store_result(
-                request,
-                person,
-                InsiTraits(
-                    birth_name=found.birth_name,
-                    birth_first_names=tuple(found.first_names),
-                    sex=found.sex,
-                    birth_date=found.birth_date,
-                    birth_place_code=found.birth_place,
-                    matricule=found.matricule,
-                    oid=found.oid,
-                ),
-            )
-            messages.info(
-                request,
-                "L'INSi a renvoyé une identité : comparez ses traits à ceux saisis avant "
-                "de l'accepter.",
-            )
-        elif result.code == CR_NONE:
-            messages.warning(request, "Aucune identité trouvée par l'INSi pour ces traits.")
-        elif result.code == CR_MULTIPLE:
-            messages.warning(
-                request, "Plusieurs identités correspondent : complétez le lieu de naissance."
-            )
-        else:
-            messages.error(
-                request, f"Réponse inattendue de l'INSi ({result.code}) : rien n'a changé."
-            )
-    record_person_access(
-        Actor.from_request(request), "person.insi_search", [person], details={"result": outcome}
-    )
+        messages.info(request, "Recherche INSi lancée : son résultat s'affichera sur cette page.")
     return _back(person)
+
+
+@require_GET
+def insi_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Whether the person's last INSi search is still running (polled by app.js).
+
+    Tells only "pending or not": no personal data, so no access event (the page
+    reloaded when the answer is there records one)."""
+    person = _person(pk)
+    authorize(request, "person.edit_identity", person=person)
+    query = insi_jobs.latest_search(person)
+    pending = query is not None and query.is_pending
+    return JsonResponse({"pending": pending, "status": query.status if query else ""})
 
 
 @require_POST
 def insi_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    """Accept the identity INSi returned (read back from the session): PROV→RECUP, VALI→QUAL."""
+    """Accept the identity the last INSi search returned: PROV→RECUP, VALI→QUAL.
+
+    The form names the query it showed; a newer search makes it stale."""
     person = _person(pk)
     authorize(request, "person.edit_identity", person=person)
-    traits = _pending_result(request, person)
-    if traits is None:
+    query = insi_jobs.acceptable_search(person)
+    traits = insi_jobs.returned_traits(query) if query is not None else None
+    shown = request.POST.get("query", "")
+    if traits is None or (shown and shown != str(query.pk)):
         messages.error(request, NO_PENDING_RESULT)
         return _back(person)
     try:
-        saved = record_insi_retrieval(Actor.from_request(request), person, traits)
+        with transaction.atomic():
+            saved = record_insi_retrieval(Actor.from_request(request), person, traits)
+            insi_jobs.mark_accepted(query)
     except IdentityRuleError as error:
         messages.error(request, error.message)
         return _back(person)
-    request.session.pop(_session_key(person), None)
     messages.success(request, f"Identité INSi acceptée : {saved.identity_status.label.lower()}.")
     return _back(person)
 

@@ -9,18 +9,22 @@ accueil / secrétariat or the chef de service, whose roles hold "person.create";
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
+from django.utils import timezone
 
 from opendui.accounts.access import require
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import ConcurrentEditError, save_audited
 from opendui.organisations.models import Facility, Unit
+from opendui.persons.models import Person
 
 from .models import (
+    Absence,
+    AbsenceKind,
+    AdmissionPriority,
     AdmissionRequest,
     Contract,
     DischargeDestination,
@@ -28,7 +32,8 @@ from .models import (
     Stay,
     StayMode,
 )
-from .rules import AdmissionStatus, ContractFacts, overdue_items, transition_problem
+from .overdue import OverdueContract, overdue_contracts  # noqa: F401  (public API, moved)
+from .rules import CONTRACT_KINDS, AdmissionStatus, transition_problem
 
 PERMISSION = "person.create"
 
@@ -214,47 +219,189 @@ def transfer(
     return new
 
 
-@dataclass(frozen=True)
-class OverdueContract:
-    stay: Stay
-    contract: Contract | None
-    items: list[tuple[str, dt.date]]
+# --- admission requests, contracts, absences -------------------------------------------------
 
 
-def overdue_contracts(facility: Facility, today: dt.date) -> list[OverdueContract]:
-    """Stays running on `today` in the facility whose contract steps are overdue.
+def _check_past(errors: dict[str, str], field: str, value: dt.date | None, today: dt.date) -> None:
+    if value is not None and value > today and field not in errors:
+        errors[field] = f"La date du {_date(value)} est dans le futur."
 
-    The latest contract of each stay is used; a stay without any contract has all its
-    due steps overdue. Two queries in all. Oldest admissions first.
+
+def create_admission_request(
+    actor: Actor,
+    person: Person,
+    facility: Facility,
+    received_on: dt.date,
+    priority: str = AdmissionPriority.NORMAL,
+    reasons: str = "",
+    *,
+    mdph_decision_number: str = "",
+    mdph_decision_date: dt.date | None = None,
+    mdph_category: str = "",
+    mdph_valid_until: dt.date | None = None,
+    today: dt.date | None = None,
+) -> AdmissionRequest:
+    """File a request on the facility's waiting list (status "reçue").
+
+    Errors name the field they are about, so that a form shows them in place.
     """
-    stays = (
-        Stay.objects.filter(facility=facility, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .select_related("person")
-        .prefetch_related(
-            Prefetch("contracts", queryset=Contract.objects.order_by("-created_at", "-pk"))
+    _require(actor, facility)
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if person.organisation_id != facility.organisation_id:
+        errors["facility"] = (
+            f"« {facility} » n'appartient pas à l'organisme gestionnaire de la personne."
         )
-        .order_by("start_date", "pk")
+    if priority not in AdmissionPriority.values:
+        errors["priority"] = f"Priorité inconnue : « {priority} »."
+    _check_past(errors, "received_on", received_on, today)
+    _check_past(errors, "mdph_decision_date", mdph_decision_date, today)
+    if mdph_decision_date and mdph_valid_until and mdph_valid_until < mdph_decision_date:
+        errors["mdph_valid_until"] = (
+            f"L'orientation ne peut pas prendre fin ({_date(mdph_valid_until)}) avant la "
+            f"décision qui la prononce ({_date(mdph_decision_date)})."
+        )
+    if errors:
+        raise ValidationError(errors)
+    request = AdmissionRequest(
+        person=person,
+        facility=facility,
+        received_on=received_on,
+        priority=priority,
+        reasons=reasons,
+        mdph_decision_number=mdph_decision_number,
+        mdph_decision_date=mdph_decision_date,
+        mdph_category=mdph_category,
+        mdph_valid_until=mdph_valid_until,
     )
-    result = []
-    for stay in stays:
-        contracts = list(stay.contracts.all())
-        contract = contracts[0] if contracts else None
-        facts = ContractFacts(
-            admission_date=stay.start_date,
-            **(
-                {
-                    "kind": contract.kind,
-                    "handed_on": contract.handed_on,
-                    "signed_on": contract.signed_on,
-                    "objectives_amendment_on": contract.objectives_amendment_on,
-                    "last_update_on": contract.last_update_on,
-                }
-                if contract
-                else {}
-            ),
+    return _audit(actor, request, "admission.create", person.pk, facility)
+
+
+def latest_contract(stay: Stay) -> Contract | None:
+    """The contract the follow-up uses: the newest one of the stay."""
+    return stay.contracts.order_by("-created_at", "-pk").first()
+
+
+CONTRACT_DATE_FIELDS = ("handed_on", "signed_on", "objectives_amendment_on", "last_update_on")
+
+
+def record_contract(
+    actor: Actor,
+    stay: Stay,
+    kind: str,
+    handed_on: dt.date | None = None,
+    signed_on: dt.date | None = None,
+    objectives_amendment_on: dt.date | None = None,
+    last_update_on: dt.date | None = None,
+    expected_version: int | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Contract:
+    """Create the stay's contract, or update its latest one, with the dates of its steps.
+
+    `expected_version` is the version of the contract the user saw, 0 when they saw none
+    (so that two people recording the first contract at once do not overwrite each other);
+    None skips the check (callers without a form).
+    """
+    _require(actor, stay.facility)
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    if kind not in CONTRACT_KINDS:
+        errors["kind"] = f"Type de contrat inconnu : « {kind} »."
+    values = dict(
+        zip(
+            CONTRACT_DATE_FIELDS,
+            (handed_on, signed_on, objectives_amendment_on, last_update_on),
+            strict=True,
         )
-        items = overdue_items(facts, today)
-        if items:
-            result.append(OverdueContract(stay, contract, items))
-    return result
+    )
+    for field, value in values.items():
+        if value is not None and value < stay.start_date:
+            errors[field] = (
+                f"La date du {_date(value)} précède l'admission ({_date(stay.start_date)})."
+            )
+        _check_past(errors, field, value, today)
+    if handed_on and signed_on and signed_on < handed_on and "signed_on" not in errors:
+        errors["signed_on"] = (
+            f"Le contrat ne peut pas être signé ({_date(signed_on)}) avant d'avoir été remis "
+            f"({_date(handed_on)})."
+        )
+    if last_update_on and "last_update_on" not in errors:
+        if signed_on is None:
+            errors["last_update_on"] = "Une mise à jour suppose un contrat signé."
+        elif last_update_on < signed_on:
+            errors["last_update_on"] = (
+                f"La mise à jour ({_date(last_update_on)}) ne peut pas précéder "
+                f"la signature ({_date(signed_on)})."
+            )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        contract = latest_contract(stay)
+        if contract is None:
+            if expected_version:
+                raise ConcurrentEditError(ConcurrentEditError.message)
+            contract = Contract(stay=stay)
+            action = "contract.create"
+        else:
+            if expected_version == 0:
+                raise ConcurrentEditError(ConcurrentEditError.message)
+            action = "contract.update"
+        contract.kind = kind
+        for field, value in values.items():
+            setattr(contract, field, value)
+        return _audit(
+            actor,
+            contract,
+            action,
+            stay.person_id,
+            stay.facility,
+            expected_version=expected_version,
+        )
+
+
+def add_absence(
+    actor: Actor,
+    stay: Stay,
+    kind: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    comment: str = "",
+) -> Absence:
+    """Record an absence (hospitalisation, holidays…) within the stay's dates."""
+    _require(actor, stay.facility)
+    errors: dict[str, str] = {}
+    if kind not in AbsenceKind.values:
+        errors["kind"] = f"Type d'absence inconnu : « {kind} »."
+    if start < stay.start_date:
+        errors["start_date"] = (
+            f"L'absence ne peut pas commencer ({_date(start)}) avant l'admission "
+            f"({_date(stay.start_date)})."
+        )
+    elif stay.end_date is not None and start > stay.end_date:
+        errors["start_date"] = (
+            f"L'absence ne peut pas commencer ({_date(start)}) après la sortie "
+            f"({_date(stay.end_date)})."
+        )
+    if end is not None and end < start:
+        errors["end_date"] = (
+            f"La fin de l'absence ({_date(end)}) ne peut pas précéder son début ({_date(start)})."
+        )
+    elif stay.end_date is not None and (end is None or end > stay.end_date):
+        errors["end_date"] = (
+            f"Le séjour a pris fin le {_date(stay.end_date)} : l'absence doit se terminer "
+            "au plus tard ce jour-là."
+        )
+    if not errors:
+        overlapping = stay.absences.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=start),
+            **({"start_date__lte": end} if end is not None else {}),
+        ).first()
+        if overlapping is not None:
+            errors["start_date"] = (
+                f"Cette absence chevauche une absence déjà enregistrée : {overlapping}."
+            )
+    if errors:
+        raise ValidationError(errors)
+    absence = Absence(stay=stay, kind=kind, start_date=start, end_date=end, comment=comment)
+    return _audit(actor, absence, "absence.create", stay.person_id, stay.facility)

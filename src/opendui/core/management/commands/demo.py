@@ -25,6 +25,11 @@ class Command(BaseCommand):
             default=8089,
             help="Port du simulateur INSi sur 127.0.0.1 (0 : port libre quelconque).",
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Ne pas exécuter les tâches de fond dans ce processus (lancer `opendui worker`).",
+        )
 
     def handle(self, *args, **options) -> None:
         if not settings.DEMO:
@@ -48,6 +53,8 @@ class Command(BaseCommand):
         if options["no_server"]:
             return
         self._start_insi_simulator(options["insi_port"])
+        if not options["no_worker"]:
+            self._start_worker()
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
         call_command("runserver", options["addr"], use_reloader=False, use_threading=True)
 
@@ -74,6 +81,15 @@ class Command(BaseCommand):
             # The simulator, like the real service, refuses an empty IDAM.
             settings.INSI_IDAM = "OPENDUI-DEMO"
         self.stdout.write(f"\nSimulateur INSi (identités fictives) : {url}")
+
+    def _start_worker(self) -> None:
+        """Run background jobs (INSi searches) in a daemon thread of this process, so the
+        demo works with one command; production runs `opendui worker` beside the server."""
+        from opendui.jobs.worker import WorkerThread
+
+        self.worker_thread = WorkerThread(sleep=0.5)
+        self.worker_thread.start()
+        self.stdout.write("Tâches de fond : exécutées dans ce processus.")
 
 
 def _progress(label: str, done: int, total: int) -> None:

@@ -12,4 +12,26 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // A background job in progress (e.g. an INSi search): poll its state, reload the page
+  // once it is done. Without JavaScript the region offers a plain "Actualiser" link.
+  for (const region of document.querySelectorAll("[data-poll-url]")) {
+    const interval = Number(region.dataset.pollInterval || 2000);
+    const poll = async () => {
+      try {
+        const response = await fetch(region.dataset.pollUrl, {
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        if (!response.ok || response.redirected) return; // logged out or refused: stop
+        if (!(await response.json()).pending) {
+          window.location.reload();
+          return;
+        }
+      } catch {
+        // Network hiccup: try again at the next tick.
+      }
+      setTimeout(poll, interval);
+    };
+    setTimeout(poll, interval);
+  }
 });

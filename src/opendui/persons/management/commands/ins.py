@@ -16,13 +16,12 @@ whose database is unreachable.
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
+from opendui.core.commands import INVALID_CHOICE, REQUIRED, UNRECOGNISED, ContractCommand
 from opendui.persons.ins import expected_key, matricule_problem, normalise_matricule
 
 VERIFY = "verifier-matricule"
@@ -30,75 +29,39 @@ SUBCOMMANDS_METAVAR = "{" + VERIFY + "}"
 VALUE_METAVAR = "MATRICULE"
 USAGE = f"opendui ins {VERIFY} {VALUE_METAVAR}"
 
-# argparse words its errors in English; these are the templates a user can
-# trigger here (Python 3.12+). Anything else keeps argparse's detail inside a
-# French sentence.
-_REQUIRED = re.compile(r"^the following arguments are required: (?P<names>.+)$")
-_INVALID_CHOICE = re.compile(r"^argument .+?: invalid choice: '?(?P<value>.*?)'? \(choose from")
-_UNRECOGNISED = re.compile(r"^unrecognized arguments: (?P<values>.+)$")
-
 _MISSING = {
     SUBCOMMANDS_METAVAR: f"la sous-commande ({VERIFY})",
     VALUE_METAVAR: "le matricule INS à vérifier (15 caractères)",
 }
 
 
-def french_usage_message(message: str) -> str:
-    """A French sentence for an argparse error message."""
-    if match := _REQUIRED.match(message):
-        names = [name.strip() for name in match.group("names").split(",")]
-        missing = " et ".join(_MISSING.get(name, name) for name in names)
-        return f"Argument manquant : indiquez {missing}."
-    if match := _INVALID_CHOICE.match(message):
-        return (
-            f"Sous-commande inconnue « {match.group('value')} » : "
-            f"la seule sous-commande disponible est {VERIFY}."
-        )
-    if match := _UNRECOGNISED.match(message):
-        return (
-            f"Argument en trop : « {match.group('values')} ». Un seul matricule est vérifié "
-            "à la fois ; s'il contient des espaces, mettez-le entre guillemets."
-        )
-    return f"Arguments incorrects ({message})."
-
-
-def _usage_error(parser: CommandParser, message: str) -> NoReturn:
-    """Exit with status 2 and a French message, as argparse does in English.
-
-    Called programmatically (`call_command`), Django's parser raises
-    CommandError instead of exiting; it keeps that behaviour, with returncode 2.
-    """
-    text = french_usage_message(message)
-    if parser.called_from_command_line:
-        parser.exit(2, f"{parser.prog} : {text}\nUsage : {USAGE}\n")
-    raise CommandError(text, returncode=2)
-
-
-class FrenchUsageParser(CommandParser):
-    """Django's CommandParser whose usage errors are worded in French and exit with 2."""
-
-    def error(self, message: str) -> NoReturn:
-        _usage_error(self, message)
-
-
-class Command(BaseCommand):
+class Command(ContractCommand):
     help = "Identité nationale de santé : vérification hors ligne d'un matricule INS."
-    # No system check: they are not needed to check a number, and some may query the database.
-    requires_system_checks: list[str] = []
+    usage = USAGE
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # Django builds the top-level parser itself (no hook for its class): missing or unknown
-        # subcommands and extra arguments are reported by it, so its error() is replaced here.
-        parser.error = functools.partial(_usage_error, parser)  # type: ignore[method-assign]
-        return parser
+    def usage_message(self, message: str) -> str:
+        if match := REQUIRED.match(message):
+            names = [name.strip() for name in match.group("names").split(",")]
+            missing = " et ".join(_MISSING.get(name, name) for name in names)
+            return f"Argument manquant : indiquez {missing}."
+        if match := INVALID_CHOICE.match(message):
+            return (
+                f"Sous-commande inconnue « {match.group('value')} » : "
+                f"la seule sous-commande disponible est {VERIFY}."
+            )
+        if match := UNRECOGNISED.match(message):
+            return (
+                f"Argument en trop : « {match.group('values')} ». Un seul matricule est vérifié "
+                "à la fois ; s'il contient des espaces, mettez-le entre guillemets."
+            )
+        return super().usage_message(message)
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(
             dest="subcommand",
             required=True,
             metavar=SUBCOMMANDS_METAVAR,
-            parser_class=FrenchUsageParser,
+            parser_class=self.subparser_class(),
         )
         verify = subcommands.add_parser(
             VERIFY,

@@ -1,0 +1,192 @@
+"""Forms of the admissions and stays pages (stays.views, stays.views_stays).
+
+Choices that come from the database (facilities, units) are passed in by the view as
+lists computed once per page, so that showing one form per stay adds no query.
+The services validate everything again; these forms only parse the input.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from opendui.core.forms import VersionedFormMixin
+
+from .models import (
+    AbsenceKind,
+    AdmissionPriority,
+    DischargeDestination,
+    DischargeReason,
+    StayMode,
+)
+from .rules import CONTRACT_KINDS, STATUS_LABELS, AdmissionStatus
+
+OPEN_STATUSES = [
+    AdmissionStatus.RECEIVED,
+    AdmissionStatus.UNDER_REVIEW,
+    AdmissionStatus.ACCEPTED,
+    AdmissionStatus.WAITING_LIST,
+]
+OPEN = "ouvertes"
+ALL = "toutes"
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def _blank(choices) -> list[tuple[str, str]]:
+    return [("", "—"), *choices]
+
+
+def _textarea() -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": 2})
+
+
+class _ChoicesMixin:
+    """Sets the choices of id fields from (id, label) lists given by the view."""
+
+    def _set_choices(self, name: str, choices, *, blank: bool) -> None:
+        choices = [(str(pk), label) for pk, label in choices]
+        self.fields[name].choices = _blank(choices) if blank else choices
+
+
+class WaitingListFilterForm(forms.Form):
+    statut = forms.ChoiceField(
+        label=_("Statut"),
+        required=False,
+        choices=[
+            (OPEN, _("demandes ouvertes (reçue, en étude, acceptée, liste d'attente)")),
+            *((s.value, STATUS_LABELS[s]) for s in AdmissionStatus),
+            (ALL, _("toutes les demandes")),
+        ],
+    )
+
+    def statuses(self) -> list[str] | None:
+        """The statuses to list; None for all."""
+        value = self.cleaned_data.get("statut") if self.is_valid() else ""
+        if value == ALL:
+            return None
+        if value in (OPEN, "", None):
+            return [s.value for s in OPEN_STATUSES]
+        return [value]
+
+
+class PersonPickForm(forms.Form):
+    q = forms.CharField(
+        label=_("Nom, date de naissance (JJ/MM/AAAA) ou identifiant local"),
+        max_length=100,
+        required=False,
+    )
+
+
+class AdmissionRequestForm(_ChoicesMixin, forms.Form):
+    facility = forms.TypedChoiceField(label=_("Établissement demandé"), coerce=int)
+    received_on = forms.DateField(label=_("Demande reçue le"), widget=_date_input())
+    priority = forms.ChoiceField(
+        label=_("Priorité"), choices=AdmissionPriority.choices, initial=AdmissionPriority.NORMAL
+    )
+    reasons = forms.CharField(label=_("Motifs de la demande"), required=False, widget=_textarea())
+    mdph_decision_number = forms.CharField(
+        label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
+    )
+    mdph_decision_date = forms.DateField(
+        label=_("Date de la décision CDAPH"), required=False, widget=_date_input()
+    )
+    mdph_category = forms.CharField(
+        label=_("Catégorie d'orientation"),
+        max_length=100,
+        required=False,
+        help_text=_("Par exemple : 13.3 MAS."),
+    )
+    mdph_valid_until = forms.DateField(
+        label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
+    )
+
+    def __init__(self, *args, facilities=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_choices("facility", facilities, blank=len(facilities) != 1)
+
+
+class StatusForm(forms.Form):
+    target = forms.ChoiceField(choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus])
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AdmitForm(_ChoicesMixin, forms.Form):
+    start_date = forms.DateField(label=_("Date d'admission"), widget=_date_input())
+    mode = forms.ChoiceField(label=_("Mode d'accueil"), choices=_blank(StayMode.choices))
+    unit = forms.TypedChoiceField(label=_("Unité"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, units=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_choices("unit", units, blank=True)
+
+
+class ContractForm(VersionedFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=list(CONTRACT_KINDS.items()))
+    handed_on = forms.DateField(label=_("Remis le"), required=False, widget=_date_input())
+    signed_on = forms.DateField(label=_("Signé le"), required=False, widget=_date_input())
+    objectives_amendment_on = forms.DateField(
+        label=_("Avenant fixant les objectifs signé le"), required=False, widget=_date_input()
+    )
+    last_update_on = forms.DateField(
+        label=_("Dernière mise à jour le"), required=False, widget=_date_input()
+    )
+
+    def __init__(self, *args, contract=None, **kwargs) -> None:
+        if contract is not None and not args:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "kind": contract.kind,
+                    "handed_on": contract.handed_on,
+                    "signed_on": contract.signed_on,
+                    "objectives_amendment_on": contract.objectives_amendment_on,
+                    "last_update_on": contract.last_update_on,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        # 0: "I saw no contract" (see services.record_contract).
+        self.fields["expected_version"].initial = contract.version if contract else 0
+
+
+class AbsenceForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type d'absence"), choices=_blank(AbsenceKind.choices))
+    start_date = forms.DateField(label=_("Début"), widget=_date_input())
+    end_date = forms.DateField(
+        label=_("Fin"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Laissez vide si la date de retour n'est pas connue."),
+    )
+    comment = forms.CharField(label=_("Commentaire"), required=False, widget=_textarea())
+
+
+class DischargeForm(forms.Form):
+    end_date = forms.DateField(label=_("Date de sortie"), widget=_date_input())
+    reason = forms.ChoiceField(label=_("Motif de sortie"), choices=_blank(DischargeReason.choices))
+    reason_detail = forms.CharField(
+        label=_("Précisions sur le motif"), required=False, widget=_textarea()
+    )
+    destination = forms.ChoiceField(
+        label=_("Destination"), choices=_blank(DischargeDestination.choices)
+    )
+    destination_detail = forms.CharField(
+        label=_("Précisions sur la destination"), required=False, widget=_textarea()
+    )
+
+
+class TransferForm(_ChoicesMixin, forms.Form):
+    to_facility = forms.TypedChoiceField(label=_("Établissement d'arrivée"), coerce=int)
+    on = forms.DateField(label=_("Date du transfert"), widget=_date_input())
+    mode = forms.ChoiceField(
+        label=_("Mode d'accueil à l'arrivée"),
+        choices=_blank(StayMode.choices),
+        required=False,
+        help_text=_("Laissez vide pour garder le mode actuel."),
+    )
+
+    def __init__(self, *args, facilities=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_choices("to_facility", facilities, blank=True)

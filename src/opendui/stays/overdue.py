@@ -1,0 +1,147 @@
+"""Overdue steps of the contrat de séjour / DIPC, selected in SQL.
+
+The legal due dates are counted from each stay's admission date (and from the signature
+or last update for the yearly update), so "is this step overdue today?" becomes a
+comparison of a stored date with a threshold that depends on `today` only:
+
+    step overdue  ⟺  due(date) < today  ⟺  date ≤ last_overdue(today)
+
+because every due-date function (`date + 15 days`, `rules.add_months(date, n)`) is
+non-decreasing. The thresholds are computed once in Python with the very functions of
+`rules`, so month ends (31 January + 1 month = 28 February…) behave exactly as the pure
+`rules.overdue_items`; the database only compares dates, whatever their number.
+
+The latest contract of each stay (newest `created_at`, then highest id) is read through
+correlated sub-queries. The items shown for a row come from the pure rule applied to
+the row's annotated dates, so the list and the rule can never disagree
+(tests/stays/test_overdue_sql.py checks it with random stays).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
+
+from opendui.core.pagination import Page, page_of
+from opendui.organisations.models import Facility
+
+from .models import Contract, Stay
+from .rules import HANDOVER_DAYS, ContractFacts, add_months, overdue_items
+
+
+def last_overdue(today: dt.date, months: int) -> dt.date:
+    """The latest date d such that add_months(d, months) < today.
+
+    add_months is non-decreasing and adds at most 31 days a month, so d = today − (31·m + 1)
+    days is overdue and today is not: a binary search between them finds the boundary.
+    """
+    low = today - dt.timedelta(days=31 * months + 1)  # overdue
+    high = today  # not overdue (months ≥ 1)
+    while (high - low).days > 1:
+        middle = low + (high - low) // 2
+        if add_months(middle, months) < today:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Latest admission (or signature/update) dates whose step is overdue on `today`."""
+
+    handover: dt.date
+    signature: dt.date
+    objectives_amendment: dt.date
+    yearly_update: dt.date
+
+    @classmethod
+    def on(cls, today: dt.date) -> Thresholds:
+        return cls(
+            handover=today - dt.timedelta(days=HANDOVER_DAYS + 1),
+            signature=last_overdue(today, 1),
+            objectives_amendment=last_overdue(today, 6),
+            yearly_update=last_overdue(today, 12),
+        )
+
+
+_CONTRACT_FIELDS = ("kind", "handed_on", "signed_on", "objectives_amendment_on", "last_update_on")
+
+
+def _latest(field: str) -> Subquery:
+    return Subquery(
+        Contract.objects.filter(stay=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values(field)[:1]
+    )
+
+
+def overdue_stays(facility: Facility, today: dt.date) -> QuerySet[Stay]:
+    """Stays running on `today` in the facility with at least one overdue contract step.
+
+    Annotated with the latest contract's id and dates (`c_<field>`); oldest admissions first.
+    """
+    limits = Thresholds.on(today)
+    return (
+        Stay.objects.filter(facility=facility, start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .annotate(
+            latest_contract_id=_latest("pk"),
+            **{f"c_{name}": _latest(name) for name in _CONTRACT_FIELDS},
+        )
+        .annotate(c_reference=Greatest("c_signed_on", Coalesce("c_last_update_on", "c_signed_on")))
+        .filter(
+            Q(c_handed_on__isnull=True, start_date__lte=limits.handover)
+            | Q(c_signed_on__isnull=True, start_date__lte=limits.signature)
+            | Q(c_objectives_amendment_on__isnull=True, start_date__lte=limits.objectives_amendment)
+            | Q(c_reference__lte=limits.yearly_update)
+        )
+        .select_related("person", "unit")
+        .order_by("start_date", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class OverdueContract:
+    stay: Stay
+    contract_id: int | None
+    facts: ContractFacts
+    items: list[tuple[str, dt.date]]
+
+
+def _describe(stay: Stay, today: dt.date) -> OverdueContract:
+    """The overdue items of one annotated row, by the pure rule."""
+    contract_id = stay.latest_contract_id
+    facts = ContractFacts(
+        admission_date=stay.start_date,
+        **(
+            {name: getattr(stay, f"c_{name}") for name in _CONTRACT_FIELDS}
+            if contract_id is not None
+            else {}
+        ),
+    )
+    return OverdueContract(stay, contract_id, facts, overdue_items(facts, today))
+
+
+def overdue_contracts(
+    facility: Facility, today: dt.date, *, limit: int | None = None
+) -> list[OverdueContract]:
+    """The overdue stays (all, or the first `limit`), each with its items: one query."""
+    stays = overdue_stays(facility, today)
+    if limit is not None:
+        stays = stays[:limit]
+    return [_describe(stay, today) for stay in stays]
+
+
+def count_overdue_contracts(facility: Facility, today: dt.date) -> int:
+    return overdue_stays(facility, today).count()
+
+
+def overdue_page(facility: Facility, today: dt.date, page: str | None, size: int) -> Page:
+    """One page of overdue stays (one query, no count), rows described by the pure rule."""
+    result = page_of(overdue_stays(facility, today), page, size)
+    result.object_list = [_describe(stay, today) for stay in result.object_list]
+    return result
