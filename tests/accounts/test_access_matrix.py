@@ -141,3 +141,32 @@ def test_merge_referent_is_an_organisation_wide_directeur(world):
     assert not check(director_of_one_facility, "identity.merge", organisation=world.og)
     others = {r.code for r in Role.objects.all() if "identity.merge" in r.permissions}
     assert others == {"directeur", "identitovigilance"}
+
+
+def test_an_admission_request_places_the_applicant_in_the_facility_not_in_its_units(world):
+    import datetime as dt
+
+    from opendui.persons.models import Person
+    from opendui.persons.selectors import visible_persons
+    from opendui.stays.models import AdmissionRequest
+
+    applicant = Person.objects.create(
+        organisation=world.og,
+        local_id="APP001",
+        birth_name="CANDIDAT",
+        first_name="Léa",
+        birth_date=dt.date(1938, 4, 2),
+        sex="F",
+    )
+    AdmissionRequest.objects.create(
+        person=applicant, facility=world.ehpad, received_on=dt.date(2026, 1, 5)
+    )
+    secretary = world.user("accueil", facility=world.ehpad)
+    unit_carer = world.user("aide-soignant", facility=world.ehpad, unit=world.glycines)
+    educator = world.user("educateur", facility=world.ime)
+    assert check(secretary, "person.view_identity", person=applicant).allowed
+    assert applicant in visible_persons(secretary)
+    assert applicant in visible_persons(secretary, world.ehpad)
+    for outsider in (unit_carer, educator):
+        assert not check(outsider, "person.view_identity", person=applicant).allowed
+        assert applicant not in visible_persons(outsider)

@@ -1,11 +1,23 @@
-"""Identity vigilance in a real browser: creation past a duplicate warning, INSi, document."""
+"""The secretary's walkthrough in a real browser, from a new record to a signed contract.
+
+Creation past a duplicate warning (the person enters the waiting list), INSi
+qualification with a document check, a legal representative and a consent, admission
+from the waiting list, the contract handed and signed; an educator of another facility
+cannot see the person; every step is in the audit.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from django.utils import timezone
+
+from opendui.audit.models import AuditEvent, AuditEventPerson
 from opendui.interop.insi.simulator import serve
 from opendui.jobs.worker import run_pending
+from opendui.persons.models import Person
+from opendui.stays.models import AdmissionRequest, Contract, Stay
 from tests.browser.conftest import login_with_keyboard
 from tests.conftest import PASSWORD
 
@@ -17,7 +29,9 @@ def main_text(page) -> str:
     return page.locator("main").inner_text()
 
 
-def test_secretary_creates_and_qualifies_an_identity(world, page, settings):
+def test_secretary_walkthrough_from_new_record_to_signed_contract(
+    world, page, browser, live_server, settings
+):
     server, thread, address = serve(port=0)
     try:
         settings.INSI_ENDPOINT = address
@@ -87,7 +101,114 @@ def test_secretary_creates_and_qualifies_an_identity(world, page, settings):
         assert page.locator("p.identity-status").inner_text() == "Identité qualifiée"
         assert page.locator("dd.ins-matricule").inner_text() == ADRTROIS_MATRICULE
         assert "oui (Carte nationale d'identité)" in main_text(page)
+        person = Person.objects.get(birth_name="ADRTROIS")
+
+        add_representative_and_consent(page, person)
+        admit_from_waiting_list(page, person)
+        record_signed_contract(page, person)
+        assert_outsider_cannot_see(browser, live_server, world, person)
+        assert_every_step_is_audited(person)
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def add_representative_and_consent(page, person) -> None:
+    page.goto(f"/personnes/{person.pk}/entourage/")
+    related = page.locator("section[aria-labelledby=add-related]")
+    related.get_by_label(re.compile(r"^Nom\b")).fill("ADRTROIS")
+    related.get_by_label(re.compile(r"^Prénom\b")).fill("Paul")
+    related.get_by_label("Lien").select_option(label="Frère ou sœur")
+    related.get_by_label("Représentant légal").check()
+    related.get_by_role("button", name="Ajouter").click()
+    page.get_by_role("heading", name="Entourage", exact=True).wait_for()
+
+    measure = page.locator("section[aria-labelledby=add-measure]")
+    measure.get_by_label("Mesure").select_option(label="Tutelle")
+    measure.get_by_label("Date de début").fill("2025-06-01")
+    measure.get_by_label("Représentant ou mandataire").select_option(index=1)
+    measure.get_by_role("button", name="Enregistrer la mesure").click()
+    page.get_by_role("heading", name="Qui consent ?").wait_for()
+    assert (
+        "représentant légal : ADRTROIS Paul"
+        in page.locator("section[aria-labelledby=who-consents]").inner_text()
+    )
+
+    consent = page.locator("section[aria-labelledby=add-consent]")
+    consent.get_by_label("Objet").select_option(label="Droit à l'image")
+    consent.get_by_label("Nature").select_option(label="Consentement")
+    consent.get_by_label("Date du recueil").fill(timezone.localdate().isoformat())
+    consent.get_by_label("Exprimé par").select_option(label="Son représentant")
+    consent.get_by_label(re.compile(r"^Représentant\b")).select_option(index=1)
+    consent.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("heading", name="Consentements et oppositions").wait_for()
+    assert "Droit à l'image" in page.locator("section[aria-labelledby=consents]").inner_text()
+    assert person.consents.get().given_by == "representant"
+
+
+def admit_from_waiting_list(page, person) -> None:
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Admissions et séjours"
+    ).click()
+    page.get_by_role("heading", name="Liste d'attente et demandes d'admission").wait_for()
+    page.get_by_role("link", name="ADRTROIS").first.click()
+    for status in ("en étude", "acceptée"):
+        page.get_by_role("button", name=f"Passer à « {status} »").click()
+        page.get_by_role("heading", name="Changer le statut").wait_for()
+    admit = page.locator("section[aria-labelledby=admit]")
+    admit.get_by_label("Date d'admission").fill(timezone.localdate().isoformat())
+    admit.get_by_label("Mode d'accueil").select_option(label="hébergement permanent")
+    admit.get_by_role("button", name="Admettre").click()
+    page.wait_for_url(lambda url: "/sejours/personne/" in url or "/demandes/" in url)
+    request = AdmissionRequest.objects.get(person=person)
+    assert request.status == "admise" and request.stay is not None
+
+
+def record_signed_contract(page, person) -> None:
+    page.goto(f"/sejours/personne/{person.pk}/")
+    page.get_by_text("Enregistrer les étapes du contrat").click()
+    today = timezone.localdate().isoformat()
+    page.get_by_label("Remis le", exact=True).fill(today)
+    page.get_by_label("Signé le", exact=True).fill(today)
+    page.get_by_role("button", name="Enregistrer le contrat").click()
+    page.get_by_role("heading", name="Admissions et séjours – ", exact=False).wait_for()
+    contract = Contract.objects.get(stay__person=person)
+    assert contract.handed_on == contract.signed_on == timezone.localdate()
+    assert Stay.objects.get(person=person).facility.name == "EHPAD Les Tilleuls"
+
+
+def assert_outsider_cannot_see(browser, live_server, world, person) -> None:
+    world.user("educateur", facility=world.ime, email="edu@test.example")
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    try:
+        other = context.new_page()
+        login_with_keyboard(other, "edu@test.example", PASSWORD)
+        other.goto("/personnes/?q=ADRTROIS")
+        assert "Aucun dossier ne correspond à « ADRTROIS »" in other.locator("main").inner_text()
+        assert other.locator("main table").count() == 0
+        response = other.goto(f"/personnes/{person.pk}/")
+        assert response.status == 403
+    finally:
+        context.close()
+
+
+def assert_every_step_is_audited(person) -> None:
+    events = AuditEventPerson.objects.filter(person_id=person.pk).values("event_id")
+    actions = set(AuditEvent.objects.filter(pk__in=events).values_list("action", flat=True))
+    expected = {
+        "person.create",  # creation
+        "admission.create",  # on the waiting list
+        "person.insi_search",  # INSi query (written when the job ends)
+        "identity.insi_retrieval",  # INSi identity accepted
+        "identity.document_check",  # → qualifiée
+        "entourage.add",  # the brother, legal representative
+        "legal_protection.add",  # the tutelle
+        "consent.record",  # given by the representative
+        "admission.status",  # en étude, acceptée, admise
+        "stay.admit",
+        "contract.create",  # handed and signed
+        "person.view",  # every page read is there too
+        "access.denied",  # the educator of the IME
+    }
+    assert expected <= actions, expected - actions

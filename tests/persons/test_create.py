@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 
@@ -211,3 +212,28 @@ def test_re_entry_is_found_behind_many_namesakes(world, monkeypatch):
     entered = Traits.of(birth_name="Martin", first_name="Jeanne", birth_date=dt.date(1931, 3, 9))
     found = services_create.duplicate_candidates(world.og, entered)
     assert found and found[0][0] == target
+
+
+def test_creation_as_an_admission_request_puts_the_person_on_the_waiting_list(
+    world, accueil_client
+):
+    from opendui.stays.models import AdmissionRequest
+
+    response = accueil_client.post(URL, _form(accueil_client, entry="demande"))
+    person = Person.objects.get(birth_name="Bernard")
+    assert response.status_code == 302 and response.url == f"/personnes/{person.pk}/"
+    assert not Stay.objects.filter(person=person).exists()
+    request = AdmissionRequest.objects.get(person=person)
+    assert (request.facility, request.status) == (world.ehpad, "recue")
+    assert AuditEvent.objects.filter(action="admission.create", person_ids=[person.pk]).exists()
+    # The applicant is in the facility's scope: the secretary opens the record.
+    page = html.unescape(accueil_client.get(response.url).content.decode())
+    assert "liste d'attente" in page
+
+
+def test_an_admission_request_has_no_unit(world, accueil_client):
+    data = _form(accueil_client, entry="demande", unit=world.glycines.pk)
+    response = accueil_client.post(URL, data)
+    assert response.status_code == 200
+    assert "elle se choisit à l'admission" in html.unescape(response.content.decode())
+    assert not Person.objects.filter(birth_name="Bernard").exists()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.utils import timezone
 
 from .permissions import CATALOGUE, Permission, ScopeKind, get_permission, level_allows
@@ -113,23 +113,32 @@ class Scope:
         )
 
     def persons_filter(self, facility: Facility | None = None) -> Q:
-        """A Q over Person selecting the persons in scope (optionally within one facility)."""
-        from opendui.stays.models import Stay
+        """A Q over Person selecting the persons in scope (optionally within one facility).
+
+        A person is placed in a facility by a stay there or by an admission request to it
+        (the team studies the file before admitting); in a unit by a stay only.
+        """
+        from opendui.stays.models import AdmissionRequest, Stay
 
         stays = Stay.objects.filter(person=OuterRef("pk"))
+        requests = AdmissionRequest.objects.filter(person=OuterRef("pk"))
+
+        def in_facilities(**lookup: Any) -> Q:
+            return Q(Exists(stays.filter(**lookup))) | Q(Exists(requests.filter(**lookup)))
+
         if facility is not None:
             if (
                 facility.organisation_id in self.organisation_ids
                 or facility.pk in self.facility_ids
             ):
-                return Q(Exists(stays.filter(facility=facility)))
+                return in_facilities(facility=facility)
             units = [u for f, u in self.units if f == facility.pk]
             return Q(Exists(stays.filter(unit_id__in=units))) if units else Q(pk__in=[])
         condition = Q(pk__in=[])
         if self.organisation_ids:
             condition |= Q(organisation_id__in=self.organisation_ids)
         if self.facility_ids:
-            condition |= Q(Exists(stays.filter(facility_id__in=self.facility_ids)))
+            condition |= in_facilities(facility_id__in=self.facility_ids)
         if self.units:
             condition |= Q(Exists(stays.filter(unit_id__in=self.unit_ids)))
         return condition
@@ -168,10 +177,19 @@ DENIED = Decision(False)
 
 
 def person_placements(person: Person) -> list[tuple[int, int | None]]:
-    """(facility_id, unit_id) of each of the person's stays, cached on the instance."""
+    """(facility_id, unit_id) of each of the person's stays and (facility_id, None) of each
+    admission request (see Scope.persons_filter), in one query, cached on the instance."""
     cached = person.__dict__.get("_opendui_placements")
     if cached is None:
-        cached = list(person.stays.values_list("facility_id", "unit_id"))
+        from opendui.stays.models import AdmissionRequest, Stay
+
+        requests = (
+            AdmissionRequest.objects.filter(person=person)
+            .order_by()
+            .values_list("facility_id", Value(None, output_field=IntegerField()))
+        )
+        stays = Stay.objects.filter(person=person).order_by().values_list("facility_id", "unit_id")
+        cached = list(stays.union(requests).order_by())
         person.__dict__["_opendui_placements"] = cached
     return cached
 

@@ -15,7 +15,7 @@ from opendui.organisations.models import Facility, Unit
 
 from .duplicates import Traits
 from .models import Person, Sex
-from .services_create import duplicate_candidates
+from .services_create import ADMISSION, REQUEST, duplicate_candidates
 
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 
@@ -23,6 +23,16 @@ EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 class PersonCreateForm(forms.Form):
     facility = forms.ModelChoiceField(
         label=_("Établissement d'accueil"), queryset=Facility.objects.none(), empty_label=None
+    )
+    entry = forms.ChoiceField(
+        label=_("Entrée dans l'établissement"),
+        choices=[
+            (REQUEST, _("Demande d'admission : inscrire la personne sur la liste d'attente")),
+            (ADMISSION, _("Admission immédiate : le séjour commence aujourd'hui")),
+        ],
+        initial=REQUEST,
+        required=False,
+        widget=forms.RadioSelect,
     )
     unit = forms.ModelChoiceField(
         label=_("Unité"),
@@ -69,6 +79,10 @@ class PersonCreateForm(forms.Form):
         self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} – {u.name}"
         self.candidates: list[tuple[Person, int]] = []
 
+    def clean_entry(self) -> str:
+        # Absent from older clients and scripts: they created an admitted person.
+        return self.cleaned_data["entry"] or ADMISSION
+
     def clean_birth_name(self) -> str:
         return self.cleaned_data["birth_name"].strip()
 
@@ -101,6 +115,11 @@ class PersonCreateForm(forms.Form):
         facility, unit = data.get("facility"), data.get("unit")
         if facility is not None and unit is not None and unit.facility_id != facility.pk:
             self.add_error("unit", _("Cette unité n'appartient pas à l'établissement choisi."))
+        if unit is not None and data.get("entry") == REQUEST:
+            self.add_error(
+                "unit",
+                _("Une demande d'admission ne porte pas d'unité : elle se choisit à l'admission."),
+            )
         if self.errors or facility is None:
             return data
         self.candidates = duplicate_candidates(facility.organisation_id, self.traits())

@@ -18,6 +18,7 @@ from opendui.core.services import save_audited
 from opendui.geography.places import birth_place_problem
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
 from opendui.stays.models import Stay
+from opendui.stays.services import create_admission_request
 
 from .duplicates import Traits, candidate_score
 from .models import Person
@@ -34,6 +35,7 @@ IDENTITY_FIELDS = (
     "sex",
     "birth_place_code",
 )
+ADMISSION, REQUEST = "admission", "demande"  # how a new person enters the facility
 MAX_PREFILTERED = 200  # the SQL prefilter is bounded; scoring runs in Python on this set
 
 
@@ -57,17 +59,28 @@ def create_person(
     data: Mapping[str, Any],
     *,
     start_date: dt.date | None = None,
+    entry: str = ADMISSION,
 ) -> Person:
-    """Create a person with a stay in `facility` (and `unit`) starting today or `start_date`.
+    """Create a person entering `facility`: admitted at once (ADMISSION: a stay in
+    `facility` and `unit` starting today or `start_date`) or applying (REQUEST: an
+    admission request on the facility's waiting list, received today).
 
     `data` holds the identity traits (IDENTITY_FIELDS); the first birth first name is
-    taken from the ordered birth first names. The person and the stay are written with
-    their audit rows (action "person.create") in one transaction.
+    taken from the ordered birth first names. The person and the stay or request are
+    written with their audit rows in one transaction.
     """
     if actor.user is not None:
         require(actor.user, "person.create", facility=facility)
+    if entry not in (ADMISSION, REQUEST):
+        raise ValidationError({"entry": f"Mode d'entrée inconnu : « {entry} »."})
     if unit is not None and unit.facility_id != facility.pk:
         raise ValidationError({"unit": "Cette unité n'appartient pas à l'établissement choisi."})
+    if unit is not None and entry == REQUEST:
+        raise ValidationError(
+            {
+                "unit": "Une demande d'admission ne porte pas d'unité : elle se choisit à l'admission."
+            }
+        )
     traits = {name: data.get(name) or "" for name in IDENTITY_FIELDS}
     traits["birth_date"] = data["birth_date"]
     first_names = str(traits["birth_first_names"]).split()
@@ -100,6 +113,9 @@ def create_person(
             organisation_id=organisation.pk,
             facility_id=facility.pk,
         )
+        if entry == REQUEST:
+            create_admission_request(actor, person, facility, timezone.localdate())
+            return person
         stay = Stay(
             person=person,
             facility=facility,

@@ -17,7 +17,7 @@ from opendui.organisations.models import Facility
 from opendui.organisations.selectors import facilities_of
 
 from .forms_create import PersonCreateForm
-from .services_create import create_person
+from .services_create import REQUEST, create_person
 
 PERMISSION = "person.create"
 
@@ -47,6 +47,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["facility"],
             form.cleaned_data["unit"],
             form.cleaned_data,
+            entry=form.cleaned_data["entry"],
         ),
         on_replay_url=reverse("persons:list"),
     )
@@ -58,6 +59,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
             _("Le dossier de %(name)s est créé (identifiant %(local_id)s).")
             % {"name": outcome.display_name, "local_id": outcome.local_id},
         )
+        if form.cleaned_data["entry"] == REQUEST:
+            messages.info(
+                request,
+                _("La demande d'admission est inscrite sur la liste d'attente de %(facility)s.")
+                % {"facility": form.cleaned_data["facility"]},
+            )
         return redirect("persons:detail", pk=outcome.pk)
     return render(
         request,
