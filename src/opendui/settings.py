@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "opendui.core",
     "opendui.geography",
+    "opendui.nomenclatures",
     "opendui.organisations",
     "opendui.accounts",
     "opendui.audit",

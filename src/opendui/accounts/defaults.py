@@ -12,7 +12,7 @@ def _matrix(adm: str, soc: str, care: str, med: str, psy: str) -> dict[str, str]
     return {ADM: adm, SOC: soc, CARE: care, MED: med, PSY: psy}
 
 
-_PERSON = ["person.view_identity"]
+_PERSON = ["person.view_identity", "incident.declare"]
 _CARE_TEAM = [*_PERSON, "person.break_glass"]
 
 DEFAULT_ROLES: list[dict] = [
@@ -68,6 +68,8 @@ DEFAULT_ROLES: list[dict] = [
             "person.edit_identity",
             "person.export",
             "facility.view_overview",
+            "pp.validate",
+            "incident.manage",
         ],
         "data_access": _matrix(W, W, R, N, N),
     },
@@ -84,6 +86,8 @@ DEFAULT_ROLES: list[dict] = [
             # Organisation scope: a director assigned to the whole organisation may also
             # review merges; the usual holder is the identity-vigilance referent below.
             "identity.merge",
+            "pp.validate",
+            "incident.manage",
         ],
         "data_access": _matrix(R, R, N, N, N),
     },
@@ -91,14 +95,19 @@ DEFAULT_ROLES: list[dict] = [
         "code": "identitovigilance",
         "name": "Référent identitovigilance",
         "description": "Qualité des identités : contrôle et fusion des doublons (RNIV).",
-        "permissions": [*_PERSON, "person.edit_identity", "identity.merge"],
+        "permissions": ["person.view_identity", "person.edit_identity", "identity.merge"],
         "data_access": _matrix(R, N, N, N, N),
     },
     {
         "code": "admin",
         "name": "Administrateur de l'organisme",
         "description": "Organisation, établissements, comptes et habilitations. Pas d'accès aux dossiers.",
-        "permissions": ["organisation.manage", "accounts.manage", "roles.manage"],
+        "permissions": [
+            "organisation.manage",
+            "accounts.manage",
+            "roles.manage",
+            "evaluation.manage_models",
+        ],
         "data_access": _matrix(N, N, N, N, N),
         "requires_totp": True,
     },

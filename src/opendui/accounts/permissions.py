@@ -125,6 +125,22 @@ _FUNCTIONAL = [
         ScopeKind.ORGANISATION,
     ),
     Permission(
+        "pp.validate",
+        _("Valider un projet personnalisé au nom de la structure (accord de la structure)"),
+        ScopeKind.PERSON,
+    ),
+    Permission("incident.declare", _("Déclarer un événement indésirable"), ScopeKind.FACILITY),
+    Permission(
+        "incident.manage",
+        _("Analyser les événements indésirables et préparer leur déclaration à l'ARS"),
+        ScopeKind.FACILITY,
+    ),
+    Permission(
+        "evaluation.manage_models",
+        _("Gérer les modèles de grilles d'évaluation"),
+        ScopeKind.ORGANISATION,
+    ),
+    Permission(
         "facility.view_overview",
         _("Voir le tableau de bord d'un établissement"),
         ScopeKind.FACILITY,

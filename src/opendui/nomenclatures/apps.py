@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NomenclaturesConfig(AppConfig):
+    name = "opendui.nomenclatures"
+    verbose_name = "Nomenclatures nationales"
