@@ -207,3 +207,24 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def simulator_url():
+    """The INSi simulator on a free loopback port, for the whole session."""
+    from opendui.interop.insi.simulator import serve
+
+    server, thread, address = serve(port=0)
+    yield address
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def insi(settings, simulator_url):
+    """Point the INSi client at the simulator (which refuses an empty software authorisation)."""
+    settings.INSI_ENDPOINT = simulator_url
+    settings.INSI_IDAM = "TEST"
+    settings.INSI_TIMEOUT = 5
+    return simulator_url

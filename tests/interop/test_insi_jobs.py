@@ -13,7 +13,6 @@ from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
 from opendui.interop.insi import services
 from opendui.interop.insi.models import InsiQuery, InsVerification, QueryKind, QueryStatus
-from opendui.interop.insi.simulator import serve
 from opendui.jobs.models import Job, JobStatus
 from opendui.jobs.schedule import SCHEDULE, enqueue_due
 from opendui.jobs.worker import run_pending
@@ -36,23 +35,6 @@ MARTIN_PIERRE = {
     "sex": Sex.MALE,
     "birth_date": dt.date(1940, 1, 1),
 }
-
-
-@pytest.fixture(scope="module")
-def simulator_url():
-    server, thread, address = serve(port=0)
-    yield address
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def insi(settings, simulator_url):
-    settings.INSI_ENDPOINT = simulator_url
-    settings.INSI_IDAM = "TEST"
-    settings.INSI_TIMEOUT = 5
-    return simulator_url
 
 
 @pytest.fixture

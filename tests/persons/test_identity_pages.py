@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from opendui.audit.models import AuditEvent
-from opendui.interop.insi.simulator import serve
 from opendui.jobs.worker import run_pending
 from opendui.persons.ins import INS_NIR_OID
 from opendui.persons.models import IdentityStatusChange, Person, Sex
@@ -34,23 +33,6 @@ def url(person, action=""):
 @pytest.fixture
 def secretary(world):
     return world.user("accueil", facility=world.ehpad)
-
-
-@pytest.fixture(scope="module")
-def simulator_url():
-    server, thread, address = serve(port=0)
-    yield address
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def insi(settings, simulator_url):
-    settings.INSI_ENDPOINT = simulator_url
-    settings.INSI_IDAM = "TEST"  # the simulator refuses an empty software authorisation
-    settings.INSI_TIMEOUT = 5
-    return simulator_url
 
 
 def closed_port() -> int:

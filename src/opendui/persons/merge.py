@@ -430,23 +430,18 @@ def _history(
 ) -> None:
     """A line in each record's identity history (created after the move, so each stays
     on its record)."""
-    source_status = source.identity_status.value
-    target_status = target.identity_status.value
-    IdentityStatusChange.objects.create(
-        person=source,
-        at=now,
-        by=actor.user,
-        event="merged_into",
-        from_status=source_status,
-        to_status=source_status,
-        reason=f"Doublon fusionné dans le dossier {target.local_id}. {merge.reason}",
+    lines = (
+        (source, "merged_into", f"Doublon fusionné dans le dossier {target.local_id}."),
+        (target, "merge_kept", f"Dossier {source.local_id} (doublon) fusionné dans ce dossier."),
     )
-    IdentityStatusChange.objects.create(
-        person=target,
-        at=now,
-        by=actor.user,
-        event="merge_kept",
-        from_status=target_status,
-        to_status=target_status,
-        reason=f"Dossier {source.local_id} (doublon) fusionné dans ce dossier. {merge.reason}",
-    )
+    for person, event, text in lines:
+        status = person.identity_status.value  # a merge changes no status
+        IdentityStatusChange.objects.create(
+            person=person,
+            at=now,
+            by=actor.user,
+            event=event,
+            from_status=status,
+            to_status=status,
+            reason=f"{text} {merge.reason}",
+        )

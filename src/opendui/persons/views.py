@@ -91,6 +91,7 @@ def break_glass_search(request: HttpRequest) -> HttpResponse:
                 organisation_id__in=_organisations_of(request),
                 birth_name_key=search_key(form.cleaned_data["birth_name"]),
                 birth_date=form.cleaned_data["birth_date"],
+                merged_into=None,
             )[:10]
         )
         record_person_access(Actor.from_request(request), "person.break_glass_search", results)

@@ -48,6 +48,8 @@ EVENT_LABELS = {
     "mark_douteuse": "Signalée douteuse",
     "mark_fictive": "Signalée fictive",
     "mark_homonyme": "Signalée homonyme",
+    "merged_into": "Fusionné dans un autre dossier (doublon)",
+    "merge_kept": "Dossier conservé lors d'une fusion de doublons",
 }
 # The French prefixes trait_differences() gives each strict trait, to highlight the rows.
 _TRAIT_ROWS = (
