@@ -210,7 +210,7 @@ def worker(args: argparse.Namespace) -> None:
         from opendui.demo.seed import seed_demo
 
         started = time.perf_counter()
-        seed_demo(FACILITIES, args.size, SEED, progress=_progress)
+        seed_demo(FACILITIES, args.size, SEED, progress=_progress, activity=False)
         result["seed_s"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         with connection.cursor() as cursor:

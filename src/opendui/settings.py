@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "opendui.jobs",
     "opendui.interop.insi",
     "opendui.accompaniment",
+    "opendui.agenda",
+    "opendui.incidents",
+    "opendui.evaluations",
+    "opendui.notes",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +179,10 @@ LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
 
 # Break-the-glass access lasts this long.
 BREAK_GLASS_DURATION = env_int("BREAK_GLASS_DURATION", 4 * 3600)
+
+# Transmissions: minutes during which the author may still edit a note in place; after
+# that a correction is a new version (notes.services).
+NOTE_GRACE_MINUTES = env_int("NOTE_GRACE_MINUTES", 15)
 
 # The audit trail must stay on in production; the switch exists for the
 # overhead benchmark and is refused by `opendui check --deploy`.

@@ -9,6 +9,11 @@ urlpatterns = [
     path("personnes/", include("opendui.persons.urls")),
     path("audit/", include("opendui.audit.urls")),
     path("sejours/", include("opendui.stays.urls")),
+    path("agenda/", include("opendui.agenda.urls")),
+    path("projets/", include("opendui.accompaniment.urls")),
+    path("evaluations/", include("opendui.evaluations.urls")),
+    path("evenements-indesirables/", include("opendui.incidents.urls")),
+    path("transmissions/", include("opendui.notes.urls")),
 ]
 
 handler403 = "opendui.core.views.permission_denied"

@@ -10,16 +10,19 @@ from opendui.persons.models import Person
 from tests.browser.conftest import login_with_keyboard
 
 # What each demo role finds in the navigation (besides Accueil).
+# The daily sections every professional working with persons has.
+_DAILY = {"Personnes accompagnées", "Agenda", "Transmissions", "Événements indésirables"}
+_PP = "Projets personnalisés"
 NAVIGATION = {
-    "accueil": {"Personnes accompagnées", "Admissions et séjours"},
-    "educateur": {"Personnes accompagnées"},
-    "aide-soignant": {"Personnes accompagnées"},
-    "infirmier": {"Personnes accompagnées"},
-    "medecin": {"Personnes accompagnées"},
-    "psychologue": {"Personnes accompagnées"},
-    "chef-de-service": {"Personnes accompagnées", "Admissions et séjours"},
-    "directeur": {"Personnes accompagnées"},
-    "identitovigilance": {"Personnes accompagnées", "Identitovigilance"},
+    "accueil": _DAILY | {"Admissions et séjours"},
+    "educateur": _DAILY | {_PP},
+    "aide-soignant": _DAILY | {_PP},
+    "infirmier": _DAILY | {_PP},
+    "medecin": _DAILY | {_PP},
+    "psychologue": _DAILY | {_PP},
+    "chef-de-service": _DAILY | {"Admissions et séjours", _PP},
+    "directeur": _DAILY | {_PP},
+    "identitovigilance": {"Personnes accompagnées", "Agenda", "Transmissions", "Identitovigilance"},
     "admin": {"Administration", "Professionnels", "Rôles et habilitations"},
     "dpo": {"Journal d'audit"},
 }

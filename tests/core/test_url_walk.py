@@ -15,6 +15,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from opendui.persons.models_entourage import Consent
+from tests.incidents.helpers import action_of, incident_of
 
 PUBLIC = {"accounts:login", "accounts:totp", "accounts:totp_enrol", "core:health"}
 # Pages about the user's own session and account: any logged-in user.
@@ -26,7 +27,9 @@ SELF_SERVICE = {
     "accounts:password_change",
 }
 # Lists that show each user their own scope (what they show is tested elsewhere).
-SCOPED_LISTS = {"persons:list"}
+# notes:liaison_home sends each user to the cahier of their own facility.
+SCOPED_LISTS = {"incidents:home", "persons:list", "notes:liaison_home", "agenda:mine"}
+SCOPED_LISTS |= {"accompaniment:home"}  # lists the user's own facilities
 
 
 def _merge_of_bruno_into_anne(w) -> int:
@@ -53,8 +56,141 @@ def _admission_request_of_anne(w) -> int:
     ).pk
 
 
+def _note_of_anne(w) -> int:
+    """A social-category transmission about world.anne, written in world.ehpad."""
+    from django.utils import timezone
+
+    from opendui.notes.models import Note
+
+    return Note.objects.create(
+        person=w.anne,
+        facility=w.ehpad,
+        unit=w.glycines,
+        kind="transmission",
+        category="social",
+        target="Sommeil",
+        data="Réveillée à 3 h",
+        author=w.user("educateur", facility=w.ehpad),
+        written_at=timezone.now(),
+    ).pk
+
+
+def _aggir_of_anne(w) -> int:
+    """A draft AGGIR grid of world.anne in world.ehpad."""
+    from opendui.evaluations.models import AggirEvaluation
+
+    return AggirEvaluation.objects.create(
+        person=w.anne,
+        stay=w.anne.stays.get(),
+        evaluated_on=dt.date(2024, 6, 1),
+        evaluator=w.user("infirmier", facility=w.ehpad),
+    ).pk
+
+
+def _model_of_og(w) -> int:
+    """The default SERAFIN-PH evaluation model of world.og (published)."""
+    from opendui.evaluations.serafin_model import ensure_serafin_model
+
+    return ensure_serafin_model(w.og)[0].pk
+
+
+def _evaluation_of_anne(w) -> int:
+    """A draft SERAFIN-PH evaluation of world.anne."""
+    from opendui.evaluations.models import EvaluationModel, FilledEvaluation
+
+    return FilledEvaluation.objects.create(
+        person=w.anne,
+        stay=w.anne.stays.get(),
+        model=EvaluationModel.objects.get(pk=_model_of_og(w)),
+        author=w.user("educateur", facility=w.ehpad),
+        evaluated_on=dt.date(2024, 6, 1),
+    ).pk
+
+
+def _pp_of_anne(w) -> int:
+    """A draft projet personnalisé of world.anne's stay."""
+    from opendui.accompaniment.models import PersonalisedProject
+
+    return PersonalisedProject.objects.create(
+        stay=w.anne.stays.get(), person=w.anne, project_type="PP", title="Projet d'Anne"
+    ).pk
+
+
+def _pp_goal_of_anne(w) -> dict:
+    from opendui.accompaniment.models import Goal
+
+    pk = _pp_of_anne(w)
+    return {"pk": pk, "goal_pk": Goal.objects.create(project_id=pk, title="Marcher").pk}
+
+
+def _pp_expectation_of_anne(w) -> dict:
+    from opendui.accompaniment.models import Expectation
+
+    pk = _pp_of_anne(w)
+    item = Expectation.objects.create(project_id=pk, origin="personne", text="Sortir")
+    return {"pk": pk, "kind": "attente", "item_pk": item.pk}
+
+
+def _event_of_anne(w) -> int:
+    """A planned agenda event of world.anne in world.ehpad, with a professional."""
+    from opendui.agenda.models import Event, EventParticipant, EventProfessional
+
+    start = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+    event = Event.objects.create(
+        facility=w.ehpad,
+        kind="activite",
+        title="Atelier mémoire",
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+    EventParticipant.objects.create(event=event, person=w.anne, start=start)
+    EventProfessional.objects.create(
+        event=event, user=w.user("educateur", facility=w.ehpad), start=start, end=event.end
+    )
+    return event.pk
+
+
 # For URLs with parameters: objects inside world.og, outside the outsiders' scope.
 KWARGS: dict[str, Callable] = {
+    "agenda:person": lambda w: {"pk": w.anne.pk},
+    "agenda:planning_week": lambda w: {"facility_pk": w.ehpad.pk},
+    "agenda:planning_day": lambda w: {"facility_pk": w.ehpad.pk},
+    "agenda:create": lambda w: {"facility_pk": w.ehpad.pk},
+    "agenda:detail": lambda w: {"pk": _event_of_anne(w)},
+    "agenda:edit": lambda w: {"pk": _event_of_anne(w)},
+    "agenda:status": lambda w: {"pk": _event_of_anne(w)},
+    "agenda:presence": lambda w: {"pk": _event_of_anne(w)},
+    "agenda:report": lambda w: {"pk": _event_of_anne(w)},
+    "accompaniment:facility": lambda w: {"facility_pk": w.ehpad.pk},
+    "accompaniment:person": lambda w: {"pk": w.anne.pk},
+    "accompaniment:create": lambda w: {"stay_pk": w.anne.stays.get().pk},
+    "accompaniment:detail": lambda w: {"pk": _pp_of_anne(w)},
+    "accompaniment:edit": lambda w: {"pk": _pp_of_anne(w)},
+    "accompaniment:add": lambda w: {"pk": _pp_of_anne(w), "section": "attente"},
+    "accompaniment:goal_edit": _pp_goal_of_anne,
+    "accompaniment:action_add": _pp_goal_of_anne,
+    "accompaniment:item_status": lambda w: {
+        "kind": "objectif",
+        "item_pk": (d := _pp_goal_of_anne(w))["goal_pk"],
+        "pk": d["pk"],
+    },
+    "accompaniment:remove": _pp_expectation_of_anne,
+    "accompaniment:status": lambda w: {"pk": _pp_of_anne(w)},
+    "accompaniment:new_version": lambda w: {"pk": _pp_of_anne(w)},
+    "accompaniment:pdf": lambda w: {"pk": _pp_of_anne(w)},
+    "incidents:declare": lambda w: {"facility_pk": w.ehpad.pk},
+    "incidents:facility_list": lambda w: {"facility_pk": w.ehpad.pk},
+    "incidents:detail": lambda w: {"pk": incident_of(w).pk},
+    "incidents:status": lambda w: {"pk": incident_of(w).pk},
+    "incidents:analysis": lambda w: {"pk": incident_of(w).pk},
+    "incidents:action_add": lambda w: {"pk": incident_of(w).pk},
+    "incidents:action_update": lambda w: {
+        "pk": (i := incident_of(w)).pk,
+        "action_pk": action_of(i, i.declared_by).pk,
+    },
+    "incidents:report": lambda w: {"pk": incident_of(w).pk},
+    "incidents:ars_declaration": lambda w: {"pk": incident_of(w).pk},
+    "incidents:ars_text": lambda w: {"pk": incident_of(w).pk},
     "stays:request_create": lambda w: {"person_pk": w.anne.pk},
     "stays:request_detail": lambda w: {"pk": _admission_request_of_anne(w)},
     "stays:request_status": lambda w: {"pk": _admission_request_of_anne(w)},
@@ -65,6 +201,14 @@ KWARGS: dict[str, Callable] = {
     "stays:absence_add": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:discharge": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:transfer": lambda w: {"pk": w.anne.stays.get().pk},
+    # Transmissions: world.anne's, in world.ehpad.
+    "notes:liaison": lambda w: {"facility_pk": w.ehpad.pk},
+    "notes:mark_all": lambda w: {"facility_pk": w.ehpad.pk},
+    "notes:person": lambda w: {"pk": w.anne.pk},
+    "notes:create": lambda w: {"pk": w.anne.pk},
+    "notes:edit": lambda w: {"pk": _note_of_anne(w)},
+    "notes:correct": lambda w: {"pk": _note_of_anne(w)},
+    "notes:mark_read": lambda w: {"pk": _note_of_anne(w)},
     "persons:detail": lambda w: {"pk": w.anne.pk},
     "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},
@@ -108,6 +252,24 @@ KWARGS: dict[str, Callable] = {
     "accounts:assignment_end": lambda w: {
         "pk": w.user("educateur", facility=w.ehpad).assignments.get().pk
     },
+    # Evaluations: world.anne's grids, world.og's models, world.ehpad's GMP.
+    "evaluations:person": lambda w: {"pk": w.anne.pk},
+    "evaluations:aggir_new": lambda w: {"pk": w.anne.pk},
+    "evaluations:evaluation_start": lambda w: {"pk": w.anne.pk},
+    "evaluations:aggir_detail": lambda w: {"pk": _aggir_of_anne(w)},
+    "evaluations:aggir_edit": lambda w: {"pk": _aggir_of_anne(w)},
+    "evaluations:aggir_status": lambda w: {"pk": _aggir_of_anne(w)},
+    "evaluations:evaluation_detail": lambda w: {"pk": _evaluation_of_anne(w)},
+    "evaluations:evaluation_answers": lambda w: {"pk": _evaluation_of_anne(w)},
+    "evaluations:evaluation_status": lambda w: {"pk": _evaluation_of_anne(w)},
+    "evaluations:facility_gmp": lambda w: {"pk": w.ehpad.pk},
+    "evaluations:model_detail": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:model_edit": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:section_add": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:question_add": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:model_publish": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:model_archive": lambda w: {"pk": _model_of_og(w)},
+    "evaluations:model_new_version": lambda w: {"pk": _model_of_og(w)},
     # Roles are installation-wide: take one in use in world.og.
     "accounts:role_edit": lambda w: {
         "pk": w.user("chef-de-service", facility=w.ehpad).assignments.get().role_id

@@ -21,8 +21,12 @@ class NavItem:
 _SECTIONS = [
     (_("Accueil"), "core:home", None),
     (_("Personnes accompagnées"), "persons:list", "person.view_identity"),
+    (_("Agenda"), "agenda:mine", "person.view_identity"),
     (_("Admissions et séjours"), "stays:waiting_list", "person.create"),
+    (_("Projets personnalisés"), "accompaniment:home", "person.view_social"),
+    (_("Transmissions"), "notes:liaison_home", "person.view_identity"),
     (_("Identitovigilance"), "persons:merge_list", "identity.merge"),
+    (_("Événements indésirables"), "incidents:home", "incident.declare"),
     (_("Administration"), "organisations:admin_home", "organisation.manage"),
     (_("Professionnels"), "accounts:user_list", "accounts.manage"),
     (_("Rôles et habilitations"), "accounts:role_list", "roles.manage"),
@@ -30,9 +34,6 @@ _SECTIONS = [
 ]
 
 COMING_SECTIONS = [
-    _("Projets personnalisés"),
-    _("Agenda"),
-    _("Transmissions"),
     _("Pilotage"),
 ]
 

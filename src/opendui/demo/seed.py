@@ -64,6 +64,7 @@ from opendui.persons.models import Person, Sex
 from opendui.stays.models import Stay
 
 from . import names
+from .activity import seed_activity
 
 DEMO_PASSWORD = "Demo-OpenDUI-2026!"  # noqa: S105 - public on purpose, demo only
 DEMO_DOMAIN = "demo.opendui.fr"
@@ -434,11 +435,13 @@ class SeedSummary:
     current_stays: int
     earlier_stays: int
     discharged: int
+    activity: dict[str, int] = field(default_factory=dict)  # rows per accompaniment module
     seconds: float = field(default=0.0, compare=False)
 
     def counts(self) -> dict[str, int]:
         values = asdict(self)
         values.pop("seconds")
+        values.update(values.pop("activity"))
         return values
 
 
@@ -514,8 +517,14 @@ def seed_demo(
     seed: int,
     reference_date: dt.date | None = None,
     progress: Progress | None = None,
+    *,
+    activity: bool = True,
 ) -> SeedSummary:
     """Create the demo organisation, accounts and `persons` persons; one transaction.
+
+    With `activity`, the accompaniment modules get their demo data too (PPs,
+    evaluations, agenda, transmissions, incidents: demo.activity); the person-list
+    benchmarks leave it out to load 100 000 persons quickly.
 
     Raises SeedError (French message) when the arguments are invalid or the demo
     organisation already exists.
@@ -532,6 +541,8 @@ def seed_demo(
         plans = _facilities(rng, organisation, facilities)
         demo_users, professionals, assignments = _accounts(rng, organisation, plans, today)
         counts = _persons(rng, organisation, plans, persons, today, progress)
+        if activity:
+            counts["activity"] = seed_activity(rng, organisation, today)
         summary = SeedSummary(
             organisations=1,
             facilities=len(plans),
@@ -553,11 +564,11 @@ def seed_demo(
                 "password_only_roles": list(PASSWORD_ONLY_ROLES),
             },
         )
-    _analyze([Person, Stay, User, Assignment, Facility, Unit])
+    _analyze([Person, Stay, User, Assignment, Facility, Unit], everything=activity)
     return replace(summary, seconds=round(time.perf_counter() - started, 3))
 
 
-def _analyze(models: list[type[Model]]) -> None:
+def _analyze(models: list[type[Model]], everything: bool = False) -> None:
     """Refresh the planner statistics of the tables just loaded.
 
     Without them SQLite (which never analyses by itself) lists 100,000 persons
@@ -566,6 +577,9 @@ def _analyze(models: list[type[Model]]) -> None:
     a minute later.
     """
     with connection.cursor() as cursor:
+        if everything:  # the modules' tables too
+            cursor.execute("ANALYZE")
+            return
         for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 

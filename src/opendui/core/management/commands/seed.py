@@ -98,6 +98,19 @@ class Command(BaseCommand):
                 f"{summary.discharged} sorties)."
             )
         )
+        if summary.activity:
+            labels = {
+                "projets_personnalises": "projets personnalisés",
+                "evaluations": "évaluations",
+                "transmissions": "transmissions",
+                "evenements_agenda": "rendez-vous et activités",
+                "evenements_indesirables": "événements indésirables",
+            }
+            self.stdout.write(
+                "Activité : "
+                + ", ".join(f"{n} {labels.get(k, k)}" for k, n in summary.activity.items())
+                + "."
+            )
         if options["verbosity"] >= 1:
             self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
             for account in DEMO_ACCOUNTS:

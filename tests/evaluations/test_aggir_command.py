@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from opendui.accompaniment.aggir import compute_gir
-from opendui.accompaniment.management.commands.aggir import json_line
+from opendui.evaluations.aggir import compute_gir
+from opendui.evaluations.management.commands.aggir import json_line
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("opendui")
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from opendui.accompaniment.aggir import (
+from opendui.evaluations.aggir import (
     ADVERBS,
     DISCRIMINANT_VARIABLES,
     GMP_POINTS,

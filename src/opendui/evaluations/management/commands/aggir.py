@@ -30,8 +30,8 @@ from typing import Any, NoReturn, TextIO
 
 from django.core.management.base import CommandParser
 
-from opendui.accompaniment.aggir import VALID_CODING, VARIABLE_CODES, coding_problem, compute_gir
 from opendui.core.commands import REQUIRED, UNRECOGNISED, ContractCommand
+from opendui.evaluations.aggir import VALID_CODING, VARIABLE_CODES, coding_problem, compute_gir
 
 CODES_METAVAR = "CODES"
 USAGE = f"opendui aggir {CODES_METAVAR} [{CODES_METAVAR} ...]  (ou « - » pour l'entrée standard)"

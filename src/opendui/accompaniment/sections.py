@@ -1,0 +1,284 @@
+"""Writes of the PP's sections: expectations, needs, objectives, actions, services.
+
+Content can only change on a draft version (a validated one is frozen: `base.FROZEN`).
+Removing a row of a draft: expectations and needs are deleted (the draft was never
+agreed to; the deletion is audited with the row's values), objectives, actions and
+services are cancelled (status ANNULE) so that a cancelled item copied from a validated
+version keeps its history. On a running version only the status of objectives, actions
+and services moves (implementation follow-up), through `rules.item_transition_problem`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from opendui.accounts.models import User
+from opendui.audit.models import EventKind
+from opendui.audit.services import record, snapshot
+from opendui.core.actor import Actor
+from opendui.core.services import ConcurrentEditError
+from opendui.nomenclatures import serafin
+from opendui.nomenclatures.serafin import ValueSet
+
+from .base import WRITE, audit, audit_target, lock, lock_draft, require_on, touch
+from .models import (
+    Action,
+    Expectation,
+    ExpectationOrigin,
+    Goal,
+    Need,
+    PersonalisedProject,
+    Service,
+)
+from .needs import NeedSuggestion
+from .rules import ItemStatus, ProjectStatus, item_transition_problem
+
+
+def _text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _dates(start: dt.date | None, end: dt.date | None) -> None:
+    if start and end and end < start:
+        raise ValidationError({"end_date": "L'échéance précède le début."})
+
+
+def _referent(referent: User | None, project: PersonalisedProject) -> None:
+    if referent is not None and not referent.is_active:
+        raise ValidationError({"referent": "Ce professionnel n'a plus de compte actif."})
+
+
+# --- expectations ----------------------------------------------------------------------------
+
+
+def add_expectation(
+    actor: Actor, project: PersonalisedProject, *, origin: str, text: str, comment: str = ""
+) -> Expectation:
+    """An expectation in the words of the person (or of whoever expressed it)."""
+    require_on(actor, WRITE, project.person)
+    if origin not in ExpectationOrigin.values:
+        raise ValidationError({"origin": f"Origine inconnue : « {origin} »."})
+    text = _text(text, "text", "Notez l'attente telle que la personne l'exprime.")
+    with transaction.atomic():
+        lock_draft(project)
+        item = Expectation(project=project, origin=origin, text=text, comment=comment)
+        audit(actor, item, "pp.expectation", project)
+        touch(project)
+    return item
+
+
+# --- needs -----------------------------------------------------------------------------------
+
+
+def _need(project: PersonalisedProject, code: str, description: str, analysis: str, source: str):
+    code = (code or "").strip()
+    problem = serafin.code_problem(code, ValueSet.NEEDS)
+    if problem:
+        raise ValidationError({"code": problem})
+    return Need(
+        project=project,
+        code=code,
+        label=serafin.concept(code).display,
+        description=description,
+        analysis=analysis,
+        source=source,
+    )
+
+
+def add_need(
+    actor: Actor,
+    project: PersonalisedProject,
+    *,
+    code: str,
+    description: str = "",
+    analysis: str = "",
+    source: str = "",
+) -> Need:
+    """A need coded with SERAFIN-PH besoins (J285); its label is copied from the code."""
+    require_on(actor, WRITE, project.person)
+    need = _need(project, code, description, analysis, source)
+    with transaction.atomic():
+        lock_draft(project)
+        audit(actor, need, "pp.need", project)
+        touch(project)
+    return need
+
+
+def add_needs(
+    actor: Actor, project: PersonalisedProject, suggestions: Sequence[NeedSuggestion]
+) -> list[Need]:
+    """Draft several needs at once (from an evaluation): all are saved, or none.
+
+    Every code is checked before anything is written; a bad one refuses the whole list
+    with its French message.
+    """
+    require_on(actor, WRITE, project.person)
+    needs = [_need(project, s.code, s.description, "", (s.source or "")[:200]) for s in suggestions]
+    with transaction.atomic():
+        lock_draft(project)
+        for need in needs:
+            audit(actor, need, "pp.need", project)
+        if needs:
+            touch(project)
+    return needs
+
+
+def remove_row(actor: Actor, row: Expectation | Need) -> None:
+    """Delete an expectation or a need of a draft (audited with its values)."""
+    project = row.project
+    require_on(actor, WRITE, project.person)
+    with transaction.atomic():
+        lock_draft(project)
+        values = snapshot(row)
+        record(
+            actor,
+            EventKind.CHANGE,
+            "pp.section_remove",
+            obj=row,
+            details={"removed": values, "model": row._meta.model_name},
+            **audit_target(project),
+        )
+        type(row).objects.filter(pk=row.pk).delete()
+        touch(project)
+
+
+# --- objectives and actions ------------------------------------------------------------------
+
+GOAL_FIELDS = (
+    "title",
+    "description",
+    "expected_result",
+    "person_opinion",
+    "referent",
+    "start_date",
+    "end_date",
+)
+
+
+def _goal_values(project: PersonalisedProject, values: dict) -> dict:
+    values = {k: v for k, v in values.items() if k in GOAL_FIELDS}
+    values["title"] = _text(values.get("title", ""), "title", "Donnez un intitulé.")
+    _dates(values.get("start_date"), values.get("end_date"))
+    _referent(values.get("referent"), project)
+    return values
+
+
+def add_goal(actor: Actor, project: PersonalisedProject, **values) -> Goal:
+    require_on(actor, WRITE, project.person)
+    values = _goal_values(project, values)
+    with transaction.atomic():
+        lock_draft(project)
+        goal = Goal(project=project, **values)
+        audit(actor, goal, "pp.goal", project)
+        touch(project)
+    return goal
+
+
+def update_goal(actor: Actor, goal: Goal, *, expected_version: int | None, **values) -> Goal:
+    """Edit an objective of a draft; a stale page (someone saved it since) is refused."""
+    project = goal.project
+    require_on(actor, WRITE, project.person)
+    values = _goal_values(project, values)
+    with transaction.atomic():
+        lock_draft(project)
+        current = Goal.objects.select_for_update().get(pk=goal.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentEditError(ConcurrentEditError.message)
+        for name, value in values.items():
+            setattr(current, name, value)
+        audit(actor, current, "pp.goal_update", project, expected_version=current.version)
+        touch(project)
+    return current
+
+
+def add_action(actor: Actor, goal: Goal, **values) -> Action:
+    project = goal.project
+    require_on(actor, WRITE, project.person)
+    values = _goal_values(project, values)
+    with transaction.atomic():
+        lock_draft(project)
+        if goal.status in (ItemStatus.DONE, ItemStatus.CANCELLED):
+            raise ValidationError(
+                "Cet objectif est terminé ou annulé : il ne reçoit plus d'action."
+            )
+        action = Action(goal=goal, **values)
+        audit(actor, action, "pp.action", project)
+        touch(project)
+    return action
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def add_service(
+    actor: Actor,
+    project: PersonalisedProject,
+    *,
+    code: str,
+    goal: Goal | None = None,
+    description: str = "",
+    frequency: str = "",
+) -> Service:
+    """A service coded with SERAFIN-PH prestations, directes (J284) or indirectes (J283)."""
+    require_on(actor, WRITE, project.person)
+    code = (code or "").strip()
+    problem = serafin.code_problem(code, *serafin.SERVICES)
+    if problem:
+        raise ValidationError({"code": problem})
+    if goal is not None and goal.project_id != project.pk:
+        raise ValidationError({"goal": "Cet objectif appartient à un autre projet."})
+    found = serafin.concept(code)
+    with transaction.atomic():
+        lock_draft(project)
+        service = Service(
+            project=project,
+            goal=goal,
+            value_set=found.value_set.value,
+            code=code,
+            label=found.display,
+            description=description,
+            frequency=frequency,
+        )
+        audit(actor, service, "pp.service", project)
+        touch(project)
+    return service
+
+
+# --- status of objectives, actions and services ---------------------------------------------
+
+
+def project_of(item: Goal | Action | Service) -> PersonalisedProject:
+    return item.goal.project if isinstance(item, Action) else item.project
+
+
+def change_item_status(
+    actor: Actor,
+    item: Goal | Action | Service,
+    target: str,
+    *,
+    expected_version: int | None = None,
+) -> Goal | Action | Service:
+    """Move an objective, action or service along its statuses (also on a running version)."""
+    project = project_of(item)
+    require_on(actor, WRITE, project.person)
+    with transaction.atomic():
+        current_project = lock(project)
+        if current_project.status == ProjectStatus.DONE:
+            raise ValidationError("Ce projet est terminé : ses éléments ne changent plus.")
+        current = type(item).objects.select_for_update().get(pk=item.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentEditError(ConcurrentEditError.message)
+        problem = item_transition_problem(current.status, target)
+        if problem:
+            raise ValidationError(problem)
+        current.status = target
+        audit(actor, current, "pp.item_status", project, expected_version=current.version)
+        touch(project)
+    return current

@@ -1,0 +1,171 @@
+"""Forms of the agenda pages. Validation that needs the database or the rules lives in
+the services (agenda.services); the forms only parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from opendui.accounts.models import User
+from opendui.core.forms import VersionedFormMixin
+from opendui.nomenclatures.serafin import SERVICES, choices
+from opendui.organisations.models import Facility, Unit
+from opendui.persons.models import Person
+from opendui.persons.selectors import visible_persons
+from opendui.stays.models import Stay
+
+from .models import CATEGORY_CHOICES, Event, EventKind, EventStatus
+from .recurrence import Frequency
+from .selectors import professionals_of
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+WEEKDAYS = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(format=DATETIME_FORMAT, attrs={"type": "datetime-local"})
+
+
+class PersonChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.display_name} ({obj.birth_date:%d/%m/%Y})"
+
+
+class ProfessionalChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.full_name
+
+
+class EventForm(VersionedFormMixin, forms.Form):
+    """Creation and edit form. Participants are the persons of the facility the user
+    sees with a current stay there (plus those already on the event); professionals are
+    the users assigned to the facility."""
+
+    kind = forms.ChoiceField(label=_("Nature"), choices=[("", "—"), *EventKind.choices])
+    title = forms.CharField(label=_("Intitulé"), max_length=200)
+    start = forms.DateTimeField(
+        label=_("Début"), input_formats=[DATETIME_FORMAT], widget=_datetime_input()
+    )
+    end = forms.DateTimeField(
+        label=_("Fin"), input_formats=[DATETIME_FORMAT], widget=_datetime_input()
+    )
+    place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
+    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Unit.objects.none(), required=False)
+    persons = PersonChoice(
+        label=_("Personnes accompagnées"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Ctrl ou Maj pour en choisir plusieurs. Aucune : réunion de professionnels."),
+    )
+    professionals = ProfessionalChoice(
+        label=_("Professionnels"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    serafin_code = forms.ChoiceField(
+        label=_("Prestation SERAFIN-PH (facultatif)"),
+        choices=[("", "—"), *choices(*SERVICES)],
+        required=False,
+    )
+    category = forms.ChoiceField(
+        label=_("Catégorie du compte rendu"),
+        choices=CATEGORY_CHOICES,
+        help_text=_("Qui pourra lire le compte rendu : les rôles ayant accès à cette catégorie."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        facility: Facility,
+        event: Event | None = None,
+        existing_person_ids: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.instance = event
+        super().__init__(*args, **kwargs)
+        current = Stay.objects.current().filter(person=OuterRef("pk"), facility=facility)
+        persons = visible_persons(user, facility).filter(
+            Q(Exists(current)) | Q(pk__in=existing_person_ids or [])
+        )
+        self.fields["persons"].queryset = persons.order_by("birth_name_key", "first_name", "pk")
+        self.fields["professionals"].queryset = professionals_of(facility)
+        self.fields["unit"].queryset = Unit.objects.filter(facility=facility, is_active=True)
+        if not self.is_bound and "category" not in self.initial:
+            self.initial["category"] = "social"
+
+
+class RepeatForm(forms.Form):
+    """The recurrence part of the creation form (empty frequency: a single event)."""
+
+    frequency = forms.ChoiceField(
+        label=_("Répétition"),
+        choices=[
+            ("", _("aucune (événement unique)")),
+            (Frequency.DAILY.value, _("tous les jours")),
+            (Frequency.WEEKLY.value, _("toutes les semaines")),
+            (Frequency.MONTHLY.value, _("tous les mois")),
+        ],
+        required=False,
+    )
+    interval = forms.IntegerField(
+        label=_("Toutes les … (jours, semaines ou mois)"),
+        min_value=1,
+        max_value=52,
+        initial=1,
+        required=False,
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours (répétition hebdomadaire)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    until = forms.DateField(
+        label=_("Jusqu'au (inclus)"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    count = forms.IntegerField(
+        label=_("Ou nombre d'occurrences"), min_value=1, max_value=366, required=False
+    )
+
+
+class ScopeForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Appliquer à"),
+        choices=[
+            ("une", _("cette occurrence")),
+            ("suivantes", _("cette occurrence et les suivantes")),
+        ],
+        initial="une",
+        widget=forms.RadioSelect,
+    )
+
+
+class StatusForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    status = forms.ChoiceField(choices=EventStatus.choices)
+    reason = forms.CharField(required=False, max_length=2000)
+    scope = forms.ChoiceField(choices=[("une", "une"), ("suivantes", "suivantes")], required=False)
+
+
+class ReportForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    report = forms.CharField(
+        label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )

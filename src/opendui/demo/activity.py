@@ -1,0 +1,119 @@
+"""Demo activity of the accompaniment modules: PPs, evaluations, agenda, notes, incidents.
+
+Called by `seed_demo` inside its transaction, once persons and stays exist. Each module
+owns its `demo_data` function; this module only chooses who writes what: the
+professionals assigned to each facility, by what their role may write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from collections.abc import Callable
+
+from opendui.accounts.models import Assignment
+from opendui.accounts.permissions import AccessLevel
+from opendui.organisations.models import ManagingOrganisation
+from opendui.stays.models import Stay
+
+Progress = Callable[[str, int, int], None]
+
+#: Years of agenda history in the demo (the benchmarks load more with bench/agenda.py).
+AGENDA_YEARS = 1
+
+
+def seed_activity(
+    rng: random.Random,
+    organisation: ManagingOrganisation,
+    today: dt.date,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Create the modules' demo data for the organisation; returns rows created per module."""
+    from opendui.accompaniment.demo_data import seed_projects
+    from opendui.agenda.demo_data import seed_events
+    from opendui.evaluations.demo_data import seed_evaluations
+    from opendui.incidents.demo_data import seed_incidents
+    from opendui.notes.demo_data import seed_notes
+
+    stays = list(
+        Stay.objects.filter(facility__organisation=organisation)
+        .select_related("facility")
+        .order_by("pk")
+    )
+    current = [
+        s for s in stays if s.start_date <= today and (s.end_date is None or s.end_date >= today)
+    ]
+    staff = _staff(organisation, today)
+    counts = {
+        "projets_personnalises": seed_projects(current, rng, staff.writers("social"), today),
+        "evaluations": seed_evaluations(current, rng, staff.writers("care"), today),
+        "transmissions": seed_notes(current, rng, staff.by_category(), today),
+        "evenements_agenda": seed_events(
+            stays, rng, staff.ids_by_facility(), today, years=AGENDA_YEARS, progress=progress
+        ),
+        "evenements_indesirables": seed_incidents(
+            sorted({s.facility for s in stays}, key=lambda f: f.pk),
+            current,
+            rng,
+            staff.by_facility("incident.declare"),
+            staff.by_facility("incident.manage"),
+            today,
+        ),
+    }
+    return counts
+
+
+class _Staff:
+    """The organisation's current assignments, read once, answering 'who may write what'."""
+
+    def __init__(self, assignments: list[Assignment]) -> None:
+        self.assignments = assignments
+
+    def writers(self, category: str) -> list:
+        return self._unique(
+            a.user
+            for a in self.assignments
+            if a.role.data_access.get(category) == AccessLevel.WRITE.value
+        )
+
+    def by_category(self) -> dict[str, list]:
+        categories = {c for a in self.assignments for c in a.role.data_access}
+        return {c: self.writers(c) for c in sorted(categories)}
+
+    def ids_by_facility(self) -> dict[int, list[int]]:
+        result: dict[int, list[int]] = defaultdict(list)
+        for a in self.assignments:
+            if a.facility_id is not None and a.user_id not in result[a.facility_id]:
+                result[a.facility_id].append(a.user_id)
+        return dict(result)
+
+    def by_facility(self, permission: str) -> dict[int, list]:
+        result: dict[int, list] = defaultdict(list)
+        for a in self.assignments:
+            if (
+                a.facility_id is not None
+                and permission in a.role.permissions
+                and a.user not in result[a.facility_id]
+            ):
+                result[a.facility_id].append(a.user)
+        return dict(result)
+
+    @staticmethod
+    def _unique(users) -> list:
+        seen, result = set(), []
+        for user in users:
+            if user.pk not in seen:
+                seen.add(user.pk)
+                result.append(user)
+        return result
+
+
+def _staff(organisation: ManagingOrganisation, today: dt.date) -> _Staff:
+    assignments = (
+        Assignment.objects.active_on(today)
+        .filter(organisation=organisation)
+        .select_related("user", "role")
+        .order_by("pk")
+    )
+    return _Staff(list(assignments))
