@@ -260,6 +260,7 @@ KWARGS: dict[str, Callable] = {
     "evaluations:aggir_edit": lambda w: {"pk": _aggir_of_anne(w)},
     "evaluations:aggir_status": lambda w: {"pk": _aggir_of_anne(w)},
     "evaluations:evaluation_detail": lambda w: {"pk": _evaluation_of_anne(w)},
+    "accompaniment:from_evaluation": lambda w: {"evaluation_pk": _evaluation_of_anne(w)},
     "evaluations:evaluation_answers": lambda w: {"pk": _evaluation_of_anne(w)},
     "evaluations:evaluation_status": lambda w: {"pk": _evaluation_of_anne(w)},
     "evaluations:facility_gmp": lambda w: {"pk": w.ehpad.pk},

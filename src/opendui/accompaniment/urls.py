@@ -11,6 +11,11 @@ urlpatterns = [
     # A person's projects
     path("personne/<int:pk>/", views.person_projects, name="person"),
     path("sejour/<int:stay_pk>/creer/", views.create, name="create"),
+    path(
+        "depuis-evaluation/<int:evaluation_pk>/",
+        views.from_evaluation,
+        name="from_evaluation",
+    ),
     # One version of a PP
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.edit, name="edit"),

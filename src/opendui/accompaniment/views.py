@@ -53,6 +53,7 @@ from .forms import (
     StatusForm,
     referents_for,
 )
+from .from_evaluation import complete_from_evaluation
 from .models import Action, Expectation, Goal, Need, PersonalisedProject, Service
 from .rules import (
     ITEM_STATUS_LABELS,
@@ -497,4 +498,27 @@ def new_version(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"{text} Rien n'a été enregistré.")
         return _back(project)
     messages.success(request, f"Version {draft.number} créée en préparation.")
+    return _back(draft)
+
+
+@require_POST
+def from_evaluation(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
+    """Add an evaluation's suggested needs to the stay's PP in preparation."""
+    from opendui.evaluations.models import FilledEvaluation
+
+    evaluation = get_object_or_404(
+        FilledEvaluation.objects.select_related("person", "stay"), pk=evaluation_pk
+    )
+    authorize(request, WRITE, person=evaluation.person)
+    try:
+        draft, added = complete_from_evaluation(Actor.from_request(request), evaluation)
+    except ValidationError as error:
+        messages.error(request, f"{' '.join(error.messages)} Rien n'a été enregistré.")
+        return redirect("evaluations:evaluation_detail", pk=evaluation.pk)
+    if added:
+        messages.success(
+            request, f"{added} besoin(s) ajouté(s) au projet personnalisé en préparation."
+        )
+    else:
+        messages.info(request, "Ces besoins figurent déjà dans le projet en préparation.")
     return _back(draft)

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from opendui.accompaniment.models import Service
 from opendui.accounts.models import User
 from opendui.core.forms import VersionedFormMixin
 from opendui.nomenclatures.serafin import SERVICES, choices
@@ -75,6 +76,15 @@ class EventForm(VersionedFormMixin, forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+    pp_service = forms.ModelChoiceField(
+        label=_("Prestation du projet personnalisé"),
+        queryset=Service.objects.none(),
+        required=False,
+        help_text=_(
+            "Une prestation d'un projet personnalisé en cours d'une personne participante ; "
+            "son code SERAFIN-PH devient le type de l'événement."
+        ),
+    )
     serafin_code = forms.ChoiceField(
         label=_("Prestation SERAFIN-PH (facultatif)"),
         choices=[("", "—"), *choices(*SERVICES)],
@@ -104,8 +114,29 @@ class EventForm(VersionedFormMixin, forms.Form):
         self.fields["persons"].queryset = persons.order_by("birth_name_key", "first_name", "pk")
         self.fields["professionals"].queryset = professionals_of(facility)
         self.fields["unit"].queryset = Unit.objects.filter(facility=facility, is_active=True)
+        self.fields["pp_service"].queryset = running_services(persons)
+        self.fields["pp_service"].label_from_instance = _service_label
         if not self.is_bound and "category" not in self.initial:
             self.initial["category"] = "social"
+
+
+def running_services(persons) -> Any:
+    """Services of the running PPs (ENCOURS) of `persons`, still in preparation or active."""
+    from opendui.accompaniment.rules import ItemStatus, ProjectStatus
+
+    return (
+        Service.objects.filter(
+            project__person__in=persons,
+            project__status=ProjectStatus.ACTIVE,
+            status__in=[ItemStatus.DRAFT, ItemStatus.ACTIVE],
+        )
+        .select_related("project__person")
+        .order_by("project__person__birth_name_key", "project__person_id", "code", "pk")
+    )
+
+
+def _service_label(service: Any) -> str:
+    return f"{service.project.person.display_name} – {service.code} {service.label}"
 
 
 class RepeatForm(forms.Form):

@@ -85,6 +85,14 @@ class Event(VersionedModel):
     )
     non_realisation_reason = models.TextField(_("motif de non-réalisation"), blank=True)
     serafin_code = models.CharField(_("prestation SERAFIN-PH"), max_length=20, blank=True)
+    pp_service = models.ForeignKey(
+        "accompaniment.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("prestation du projet personnalisé"),
+    )
     category = models.CharField(
         _("catégorie de données du compte rendu"),
         max_length=20,

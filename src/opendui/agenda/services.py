@@ -56,6 +56,7 @@ class EventData:
     category: str = DataCategory.SOCIAL.value
     persons: Sequence[Any] = field(default_factory=list)
     professionals: Sequence[Any] = field(default_factory=list)
+    pp_service: Any = None  # accompaniment.Service the event carries out, if any
 
     @property
     def person_ids(self) -> set[int]:
@@ -72,6 +73,21 @@ def local_tz() -> ZoneInfo:
 
 def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value, local_tz())
+
+
+def pp_service_problem(service: Any, person_ids: set[int]) -> str | None:
+    """An event carries out a service of a running PP of one of its participants."""
+    from opendui.accompaniment.rules import ProjectStatus
+
+    project = service.project
+    if project.person_id not in person_ids:
+        return (
+            "La prestation choisie appartient au projet personnalisé d'une personne qui ne "
+            "participe pas à l'événement."
+        )
+    if project.status != ProjectStatus.ACTIVE:
+        return "La prestation choisie n'appartient pas à un projet personnalisé en cours."
+    return None
 
 
 def validate(data: EventData) -> None:
@@ -93,6 +109,12 @@ def validate(data: EventData) -> None:
     if data.unit is not None and data.unit.facility_id != data.facility.pk:
         errors["unit"] = f"L'unité « {data.unit} » n'appartient pas à « {data.facility} »."
     data.serafin_code = (data.serafin_code or "").strip()
+    if data.pp_service is not None:
+        problem = pp_service_problem(data.pp_service, data.person_ids)
+        if problem:
+            errors["pp_service"] = problem
+        elif not data.serafin_code:
+            data.serafin_code = data.pp_service.code  # the event is of the service's type
     if data.serafin_code:
         problem = code_problem(data.serafin_code, *SERVICES)
         if problem:
@@ -121,6 +143,7 @@ def _fields(event: Event, data: EventData) -> None:
     event.place = data.place or ""
     event.serafin_code = data.serafin_code
     event.category = data.category
+    event.pp_service = data.pp_service
 
 
 def sync_copies(event_ids: Sequence[int]) -> None:

@@ -44,7 +44,10 @@ NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous.
 
 def _event(pk: int) -> Event:
     return get_object_or_404(
-        Event.objects.select_related("facility", "facility__organisation", "unit", "series"), pk=pk
+        Event.objects.select_related(
+            "facility", "facility__organisation", "unit", "series", "pp_service"
+        ),
+        pk=pk,
     )
 
 
@@ -93,6 +96,7 @@ def _data(form: EventForm, facility) -> EventData:
         category=d["category"],
         persons=list(d.get("persons") or []),
         professionals=list(d.get("professionals") or []),
+        pp_service=d.get("pp_service"),
     )
 
 

@@ -387,6 +387,7 @@ def _evaluation_page(request, evaluation, decision, form, status=200) -> HttpRes
             "editable": can_edit and is_editable(evaluation.status),
             "actions": _status_actions(evaluation.status) if can_edit else [],
             "suggestions": needs_from_evaluation(evaluation),
+            "can_draft_pp": can_edit,  # the PP is social data, like this grid
         },
         status=status,
     )
