@@ -77,6 +77,7 @@ class NoteForm(forms.Form):
         kind: str,
         categories: list[str],
         with_written_at: bool = True,
+        goals: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -99,6 +100,13 @@ class NoteForm(forms.Form):
             self.fields["macro_moment"].required = True
         if "written_at" in self.fields and not self.is_bound and "written_at" not in self.initial:
             self.initial["written_at"] = timezone.localtime().replace(second=0, microsecond=0)
+        if goals is not None:
+            self.fields["goal"] = forms.ModelChoiceField(
+                label=_("Objectif du projet personnalisé"),
+                queryset=goals,
+                required=False,
+                help_text=_("L'objectif dont cette note rend compte, s'il y en a un."),
+            )
 
     def clean_written_at(self) -> dt.datetime:
         value = self.cleaned_data["written_at"]
@@ -111,7 +119,7 @@ class NoteForm(forms.Form):
         return {
             k: v
             for k, v in self.cleaned_data.items()
-            if k not in {"written_at", "expected_version"}
+            if k not in {"written_at", "expected_version", "goal"}
         }
 
 

@@ -77,6 +77,14 @@ class Note(VersionedModel):
     )
     # Time of the facts reported; created_at (VersionedModel) is when it was recorded.
     written_at = models.DateTimeField(_("date et heure"))
+    goal = models.ForeignKey(
+        "accompaniment.Goal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("objectif du projet personnalisé"),
+    )
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

@@ -60,7 +60,7 @@ def latest_only() -> Q:
 
 
 def _with_people(notes: QuerySet[Note]) -> QuerySet[Note]:
-    return notes.select_related("author", "unit", "person")
+    return notes.select_related("author", "unit", "person", "goal")
 
 
 def person_timeline(person: Person, categories: Iterable[str]) -> QuerySet[Note]:
@@ -85,7 +85,7 @@ def versions_of(notes: Iterable[Note], categories: Iterable[str]) -> dict[int, l
     for version in (
         Note.objects.filter(Q(pk__in=roots) | Q(original_id__in=roots))
         .filter(category__in=list(categories))
-        .select_related("author", "unit")
+        .select_related("author", "unit", "goal")
         .order_by("created_at", "pk")
     ):
         by_root.setdefault(version.original_id or version.pk, []).append(version)
@@ -101,7 +101,7 @@ def corrections_of(notes: Iterable[Note]) -> dict[int, Note]:
     return {
         c.corrects_id: c
         for c in Note.objects.filter(corrects_id__in=ids)
-        .select_related("author")
+        .select_related("author", "goal")
         .only("id", "corrects_id", "created_at", "author__first_name", "author__last_name")
     }
 

@@ -135,12 +135,14 @@ def write_note(
     written_at: dt.datetime | None = None,
     facility: Facility | None = None,
     now: dt.datetime | None = None,
+    goal: Any = None,
     **content: Any,
 ) -> Note:
     """A new transmission, observation or macrocible about `person`.
 
     `facility` is the one the user works in: when the person has stays in several
-    facilities, the note goes to the stay there.
+    facilities, the note goes to the stay there. `goal`: an objective of the person's
+    projet personnalisé the note reports on.
     """
     now = now or timezone.now()
     written_at = written_at or now
@@ -155,9 +157,19 @@ def write_note(
         kind=kind,
         author=actor.user,
         written_at=written_at,
+        goal=_checked_goal(goal, person),
         **values,
     )
     return _audit(actor, note, "note.create")
+
+
+def _checked_goal(goal: Any, person: Person) -> Any:
+    """A goal of the person's PP, not of someone else's."""
+    if goal is not None and goal.project.person_id != person.pk:
+        raise ValidationError(
+            {"goal": "Cet objectif appartient au projet personnalisé d'une autre personne."}
+        )
+    return goal
 
 
 def can_edit_in_place(user: Any, note: Note, now: dt.datetime | None = None) -> bool:
@@ -233,6 +245,7 @@ def correct_note(
             written_at=note.written_at,
             corrects=note,
             original_id=note.original_id or note.pk,
+            goal_id=note.goal_id,
             **values,
         )
         return _audit(actor, correction, "note.correct")

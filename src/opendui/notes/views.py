@@ -66,7 +66,7 @@ def _person(pk: int) -> Person:
 
 def _note(pk: int) -> Note:
     return get_object_or_404(
-        Note.objects.select_related("person__organisation", "author", "unit"), pk=pk
+        Note.objects.select_related("person__organisation", "author", "unit", "goal"), pk=pk
     )
 
 
@@ -140,6 +140,22 @@ def person_notes(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def open_goals(person: Person):
+    """Goals still pursued in the person's current PP versions (in preparation or running)."""
+    from opendui.accompaniment.models import Goal
+    from opendui.accompaniment.rules import ItemStatus, ProjectStatus
+
+    return (
+        Goal.objects.filter(
+            project__person=person,
+            project__status__in=[ProjectStatus.DRAFT, ProjectStatus.ACTIVE],
+            status__in=[ItemStatus.DRAFT, ItemStatus.ACTIVE],
+        )
+        .select_related("project")
+        .order_by("-project__number", "pk")
+    )
+
+
 def note_create(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(pk)
     decision = authorize(request, VIEW, person=person)
@@ -150,7 +166,7 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
     if kind not in NoteKind.values:
         kind = NoteKind.TRANSMISSION
     data = request.POST if request.method == "POST" else None
-    form = NoteForm(data, kind=kind, categories=writable)
+    form = NoteForm(data, kind=kind, categories=writable, goals=open_goals(person))
     actor = Actor.from_request(request)
     back = reverse("notes:person", kwargs={"pk": person.pk})
     try:
@@ -163,6 +179,7 @@ def note_create(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=kind,
                 written_at=form.cleaned_data["written_at"],
                 facility=request.current_facility,
+                goal=form.cleaned_data.get("goal"),
                 **form.content(),
             ),
             on_replay_url=back,
