@@ -382,7 +382,7 @@ def _machine() -> str:
         if Path("/proc/loadavg").exists()
         else "?"
     )
-    return f"{cpu}, {os.cpu_count()} CPUs, {memory} RAM, load average before the measures {load}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} CPUs, {memory} RAM, load average after the measures {load}, Python {platform.python_version()}"
 
 
 def render(result: dict[str, Any], command: str) -> str:
