@@ -17,6 +17,7 @@ from opendui.stays.models import Stay
 
 from .forms import BreakGlassForm, BreakGlassSearchForm, PersonSearchForm
 from .models import Person
+from .record import person_record
 from .selectors import search_persons
 from .services import BreakGlassRefused, open_break_glass, record_person_access
 
@@ -62,14 +63,21 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
         return merged_record_redirect(request, person)
     decision = authorize(request, "person.view_identity", person=person)
-    stays = list(person.stays.select_related("facility", "unit").order_by("-start_date"))
-    record_person_access(Actor.from_request(request), "person.view", [person], decision)
+    record = person_record(request.user, person)
+    record_person_access(
+        Actor.from_request(request),
+        "person.view",
+        [person],
+        decision,
+        details={"sections": record.sections},
+    )
     return render(
         request,
         "persons/detail.html",
         {
             "person": person,
-            "stays": stays,
+            "record": record,
+            "stays": record.stays.stays if record.stays else [],
             "decision": decision,
             "can_view_access_log": check(
                 request.user, "audit.view_person_access", person=person

@@ -79,6 +79,15 @@ def _latest(field: str) -> Subquery:
     )
 
 
+def with_latest_contract(stays: QuerySet[Stay]) -> QuerySet[Stay]:
+    """`stays` annotated with their latest contract's id and dates (`c_<field>`), as
+    `describe_contract` expects: the person page reads its stays' contracts this way too."""
+    return stays.annotate(
+        latest_contract_id=_latest("pk"),
+        **{f"c_{name}": _latest(name) for name in _CONTRACT_FIELDS},
+    )
+
+
 def overdue_stays(facility: Facility, today: dt.date) -> QuerySet[Stay]:
     """Stays running on `today` in the facility with at least one overdue contract step.
 
@@ -86,11 +95,10 @@ def overdue_stays(facility: Facility, today: dt.date) -> QuerySet[Stay]:
     """
     limits = Thresholds.on(today)
     return (
-        Stay.objects.filter(facility=facility, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        .annotate(
-            latest_contract_id=_latest("pk"),
-            **{f"c_{name}": _latest(name) for name in _CONTRACT_FIELDS},
+        with_latest_contract(
+            Stay.objects.filter(facility=facility, start_date__lte=today).filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=today)
+            )
         )
         .annotate(c_reference=Greatest("c_signed_on", Coalesce("c_last_update_on", "c_signed_on")))
         .filter(
@@ -112,8 +120,8 @@ class OverdueContract:
     items: list[tuple[str, dt.date]]
 
 
-def _describe(stay: Stay, today: dt.date) -> OverdueContract:
-    """The overdue items of one annotated row, by the pure rule."""
+def describe_contract(stay: Stay, today: dt.date) -> OverdueContract:
+    """The overdue items of one row annotated by `with_latest_contract`, by the pure rule."""
     contract_id = stay.latest_contract_id
     facts = ContractFacts(
         admission_date=stay.start_date,
@@ -133,7 +141,7 @@ def overdue_contracts(
     stays = overdue_stays(facility, today)
     if limit is not None:
         stays = stays[:limit]
-    return [_describe(stay, today) for stay in stays]
+    return [describe_contract(stay, today) for stay in stays]
 
 
 def count_overdue_contracts(facility: Facility, today: dt.date) -> int:
@@ -143,5 +151,5 @@ def count_overdue_contracts(facility: Facility, today: dt.date) -> int:
 def overdue_page(facility: Facility, today: dt.date, page: str | None, size: int) -> Page:
     """One page of overdue stays (one query, no count), rows described by the pure rule."""
     result = page_of(overdue_stays(facility, today), page, size)
-    result.object_list = [_describe(stay, today) for stay in result.object_list]
+    result.object_list = [describe_contract(stay, today) for stay in result.object_list]
     return result
