@@ -74,3 +74,13 @@ def test_transition_messages_are_french():
     assert "terminée" in transition_problem("TERMINE", "VALIDE")
     assert "inconnu" in transition_problem("VALIDE", "NIMPORTE")
     assert is_editable("ENPREPARATION") and not is_editable("APPROUVE")
+
+
+def test_only_validation_and_closing_a_validated_grid_need_the_validator():
+    from opendui.evaluations.rules import needs_validation_right
+
+    assert needs_validation_right("APPROUVE", "VALIDE")
+    assert needs_validation_right("VALIDE", "TERMINE")
+    assert not needs_validation_right("ENPREPARATION", "TERMINE")
+    assert not needs_validation_right("ENPREPARATION", "APPROUVE")
+    assert not needs_validation_right("APPROUVE", "ENPREPARATION")

@@ -80,6 +80,11 @@ def transition_problem(current: str, target: str) -> str | None:
     )
 
 
+def needs_validation_right(current: str, target: str) -> bool:
+    """Validating, or closing a validated evaluation, is for the validator, not the author."""
+    return target == Status.VALIDATED or (target == Status.FINISHED and current == Status.VALIDATED)
+
+
 def is_editable(status: str) -> bool:
     """Only a draft is edited; later statuses are frozen (a correction is a new grid)."""
     return status == Status.DRAFT

@@ -38,6 +38,7 @@ from .rules import (
     coding_from_adverbs,
     illustrative_problem,
     is_editable,
+    needs_validation_right,
     result_from_adverbs,
     sub_variable_names,
     transition_problem,
@@ -210,9 +211,7 @@ def change_aggir_status(
     today: dt.date | None = None,
 ) -> AggirEvaluation:
     """Move a grid along ENPREPARATION → APPROUVE → VALIDE → TERMINE (rules.TRANSITIONS)."""
-    medical = target == Status.VALIDATED or (
-        target == Status.FINISHED and evaluation.status == Status.VALIDATED
-    )
+    medical = needs_validation_right(evaluation.status, target)
     decision = require(
         actor.user,
         VALIDATE if medical else EDIT,

@@ -45,7 +45,12 @@ from .models import (
     Question,
     Section,
 )
-from .rules import COMPLETE_STATUSES, Status, is_editable, transition_problem
+from .rules import (
+    COMPLETE_STATUSES,
+    is_editable,
+    needs_validation_right,
+    transition_problem,
+)
 from .services import check_stay
 
 MANAGE = "evaluation.manage_models"
@@ -475,9 +480,7 @@ def change_evaluation_status(
     today: dt.date | None = None,
 ) -> FilledEvaluation:
     """Move an evaluation along the statuses; validating needs `pp.validate`."""
-    validation = target == Status.VALIDATED or (
-        target == Status.FINISHED and evaluation.status == Status.VALIDATED
-    )
+    validation = needs_validation_right(evaluation.status, target)
     decision = require(
         actor.user,
         VALIDATE if validation else EDIT,
