@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
 
+from opendui.core import workflow
 from opendui.stays.rules import add_months
 
 REVIEW_MONTHS = 12
@@ -77,23 +78,15 @@ ITEM_TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
 
 
 def _transition_problem(enum, labels, transitions, what: str, current: str, target: str):
-    try:
-        cur, tgt = enum(current), enum(target)
-    except ValueError:
-        bad = target if current in enum._value2member_map_ else current
-        return f"Statut inconnu pour {what} : « {bad} »."
-    if cur == tgt:
-        return f"{what.capitalize()} est déjà au statut « {labels[cur]} »."
-    allowed = transitions[cur]
-    if not allowed:
-        return f"{what.capitalize()} est au statut « {labels[cur]} », qui est définitif."
-    if tgt not in allowed:
-        options = ", ".join(f"« {labels[s]} »" for s in enum if s in allowed)
-        return (
-            f"Impossible de passer {what} de « {labels[cur]} » à « {labels[tgt]} ». "
-            f"Statuts possibles : {options}."
-        )
-    return None
+    return workflow.transition_problem(
+        enum,
+        labels.__getitem__,
+        transitions,
+        current,
+        target,
+        subject=what,
+        unknown=f"Statut inconnu pour {what} : « {{bad}} ».",
+    )
 
 
 def project_transition_problem(current: str, target: str) -> str | None:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from opendui.core import workflow
+
 CONFIRMATION_DELAY = dt.timedelta(hours=48)  # CASF R331-8: oral report confirmed within 48 h
 
 
@@ -138,19 +140,15 @@ def _fmt(moment: dt.datetime | dt.date) -> str:
 
 def transition_problem(current: str, target: str) -> str | None:
     """None when the incident may go from `current` to `target`, else a French message."""
-    try:
-        cur, tgt = Status(current), Status(target)
-    except ValueError:
-        return "Statut d'événement indésirable inconnu."
-    if cur == tgt:
-        return f"L'événement est déjà au statut « {STATUS_LABELS[cur]} »."
-    if tgt not in TRANSITIONS[cur]:
-        options = ", ".join(f"« {STATUS_LABELS[s]} »" for s in Status if s in TRANSITIONS[cur])
-        return (
-            f"Impossible de passer l'événement de « {STATUS_LABELS[cur]} » à "
-            f"« {STATUS_LABELS[tgt]} ». Statut possible : {options}."
-        )
-    return None
+    return workflow.transition_problem(
+        Status,
+        STATUS_LABELS.__getitem__,
+        TRANSITIONS,
+        current,
+        target,
+        subject="l'événement",
+        unknown="Statut d'événement indésirable inconnu.",
+    )
 
 
 @dataclass(frozen=True)

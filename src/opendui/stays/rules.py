@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from opendui.core import workflow
+
 
 class AdmissionStatus(StrEnum):
     RECEIVED = "recue"
@@ -45,35 +47,18 @@ TRANSITIONS: dict[AdmissionStatus, frozenset[AdmissionStatus]] = {
 }
 
 
-def _label(value: str) -> str:
-    try:
-        return STATUS_LABELS[AdmissionStatus(value)]
-    except ValueError:
-        return value
-
-
 def transition_problem(current: str, target: str) -> str | None:
     """None when the request may go from `current` to `target`, else a French message."""
-    try:
-        cur, tgt = AdmissionStatus(current), AdmissionStatus(target)
-    except ValueError:
-        bad = target if current in AdmissionStatus._value2member_map_ else current
-        return f"Statut de demande d'admission inconnu : « {bad} »."
-    if cur == tgt:
-        return f"La demande est déjà au statut « {_label(cur)} »."
-    allowed = TRANSITIONS[cur]
-    if not allowed:
-        return (
-            f"La demande est au statut « {_label(cur)} », qui est définitif : "
-            "aucun changement de statut n'est possible (déposez une nouvelle demande)."
-        )
-    if tgt not in allowed:
-        options = ", ".join(f"« {_label(s)} »" for s in AdmissionStatus if s in allowed)
-        return (
-            f"Impossible de passer la demande de « {_label(cur)} » à « {_label(tgt)} ». "
-            f"Statuts possibles : {options}."
-        )
-    return None
+    return workflow.transition_problem(
+        AdmissionStatus,
+        STATUS_LABELS.__getitem__,
+        TRANSITIONS,
+        current,
+        target,
+        subject="la demande",
+        unknown="Statut de demande d'admission inconnu : « {bad} ».",
+        final_note=(" : aucun changement de statut n'est possible (déposez une nouvelle demande)"),
+    )
 
 
 # --- Contrat de séjour / DIPC -------------------------------------------------
