@@ -129,7 +129,7 @@ def test_ei_has_no_ars_deadline_but_overdue_actions_show():
     st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 1, 1)),
 )
 def test_action_overdue_when_open_past_due(status, due, today):
-    expected = status in {ActionStatus.TODO, ActionStatus.IN_PROGRESS} and due < today
+    expected = status in {ActionStatus.PLANNED, ActionStatus.IN_PROGRESS} and due < today
     assert rules.action_overdue(status, due, today) is expected
 
 

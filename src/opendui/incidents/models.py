@@ -146,7 +146,7 @@ class CorrectiveAction(VersionedModel):
         _("état"),
         max_length=20,
         choices=ACTION_STATUS_CHOICES,
-        default=rules.ActionStatus.TODO.value,
+        default=rules.ActionStatus.PLANNED.value,
     )
     done_on = models.DateField(_("réalisée le"), null=True, blank=True)
 

@@ -114,19 +114,19 @@ REPORT_MODE_LABELS: dict[ReportMode, str] = {
 
 
 class ActionStatus(StrEnum):
-    TODO = "a_faire"
+    PLANNED = "a_faire"
     IN_PROGRESS = "en_cours"
     DONE = "realisee"
     ABANDONED = "abandonnee"
 
 
 ACTION_STATUS_LABELS: dict[ActionStatus, str] = {
-    ActionStatus.TODO: "à faire",
+    ActionStatus.PLANNED: "à faire",
     ActionStatus.IN_PROGRESS: "en cours",
     ActionStatus.DONE: "réalisée",
     ActionStatus.ABANDONED: "abandonnée",
 }
-OPEN_ACTION_STATUSES = frozenset({ActionStatus.TODO, ActionStatus.IN_PROGRESS})
+OPEN_ACTION_STATUSES = frozenset({ActionStatus.PLANNED, ActionStatus.IN_PROGRESS})
 
 
 def _fmt(moment: dt.datetime | dt.date) -> str:
