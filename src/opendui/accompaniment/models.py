@@ -211,10 +211,10 @@ class Need(_Section):
         return f"{self.code} – {self.label}"
 
 
-class Goal(_Section):
-    """Objectif of the PP."""
+class _PlannedItem(_Section):
+    """What TDDUI gives both an objective and an action: title, expected result, the
+    person's opinion, referent, dates and status."""
 
-    project = models.ForeignKey(PersonalisedProject, on_delete=models.PROTECT, related_name="goals")
     title = models.CharField(_("intitulé"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     expected_result = models.TextField(_("résultat attendu"), blank=True)
@@ -234,6 +234,18 @@ class Goal(_Section):
     )
 
     class Meta(_Section.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Goal(_PlannedItem):
+    """Objectif of the PP."""
+
+    project = models.ForeignKey(PersonalisedProject, on_delete=models.PROTECT, related_name="goals")
+
+    class Meta(_PlannedItem.Meta):
         verbose_name = _("objectif")
         constraints = [
             _dates_in_order("goal_end_after_start"),
@@ -242,33 +254,13 @@ class Goal(_Section):
             ),
         ]
 
-    def __str__(self) -> str:
-        return self.title
 
-
-class Action(_Section):
+class Action(_PlannedItem):
     """Action under an objective."""
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions")
-    title = models.CharField(_("intitulé"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    expected_result = models.TextField(_("résultat attendu"), blank=True)
-    person_opinion = models.TextField(_("avis de la personne"), blank=True)
-    referent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("professionnel référent"),
-    )
-    start_date = models.DateField(_("début"), null=True, blank=True)
-    end_date = models.DateField(_("échéance"), null=True, blank=True)
-    status = models.CharField(
-        _("statut"), max_length=15, choices=ITEM_STATUS_CHOICES, default=ItemStatus.DRAFT.value
-    )
 
-    class Meta(_Section.Meta):
+    class Meta(_PlannedItem.Meta):
         verbose_name = _("action")
         constraints = [
             _dates_in_order("action_end_after_start"),
@@ -276,9 +268,6 @@ class Action(_Section):
                 condition=Q(status__in=[s.value for s in ItemStatus]), name="action_status_known"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 SERVICE_VALUE_SETS = [
