@@ -70,6 +70,7 @@ DEFAULT_ROLES: list[dict] = [
             "facility.view_overview",
             "pp.validate",
             "incident.manage",
+            "pilotage.view",
         ],
         "data_access": _matrix(W, W, R, N, N),
     },
@@ -88,6 +89,10 @@ DEFAULT_ROLES: list[dict] = [
             "identity.merge",
             "pp.validate",
             "incident.manage",
+            "pilotage.view",
+            # Organisation scope: the project lead of the ESMS Numérique programme is
+            # usually the director assigned to the whole organisation.
+            "programme.manage",
         ],
         "data_access": _matrix(R, R, N, N, N),
     },
@@ -107,6 +112,7 @@ DEFAULT_ROLES: list[dict] = [
             "accounts.manage",
             "roles.manage",
             "evaluation.manage_models",
+            "programme.manage",
         ],
         "data_access": _matrix(N, N, N, N, N),
         "requires_totp": True,

@@ -146,6 +146,16 @@ _FUNCTIONAL = [
         ScopeKind.FACILITY,
     ),
     Permission(
+        "pilotage.view",
+        _("Voir les indicateurs d'usage et le rapport d'activité d'un établissement"),
+        ScopeKind.FACILITY,
+    ),
+    Permission(
+        "programme.manage",
+        _("Piloter le projet ESMS Numérique (grappe, financement, jalons)"),
+        ScopeKind.ORGANISATION,
+    ),
+    Permission(
         "organisation.manage",
         _("Gérer l'organisme, ses établissements et unités"),
         ScopeKind.ORGANISATION,
