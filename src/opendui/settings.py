@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "opendui.incidents",
     "opendui.evaluations",
     "opendui.notes",
+    "opendui.documents",
+    "opendui.pilotage",
+    "opendui.programme",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,8 @@ urlpatterns = [
     path("evaluations/", include("opendui.evaluations.urls")),
     path("evenements-indesirables/", include("opendui.incidents.urls")),
     path("transmissions/", include("opendui.notes.urls")),
+    path("pilotage/", include("opendui.pilotage.urls")),
+    path("programme/", include("opendui.programme.urls")),
 ]
 
 handler403 = "opendui.core.views.permission_denied"
