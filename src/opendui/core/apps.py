@@ -6,4 +6,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        # Imported for their side effects: deployment checks and custom lookups.
+        from . import checks, lookups  # noqa: F401

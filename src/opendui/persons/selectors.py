@@ -264,7 +264,7 @@ def _letter_class(char: str) -> str:
 def _starts_with(field: str, prefix: str) -> Q:
     """Prefix test as an index range plus the exact test (see core.text.prefix_range)."""
     low, high = prefix_range(prefix)
-    condition = Q(**{f"{field}__gte": low, f"{field}__startswith": prefix})
+    condition = Q(**{f"{field}__gte": low, f"{field}__keyprefix": prefix})
     if high is not None:
         condition &= Q(**{f"{field}__lt": high})
     return condition

@@ -21,16 +21,35 @@ from .record import person_record
 from .selectors import search_persons
 from .services import BreakGlassRefused, open_break_glass, record_person_access
 
+# The columns the list shows (Person.display_name, birth date, local id) and the audit
+# needs: a page builds 50 persons and their stays, and loading the 27 columns of a
+# person and the whole facility of each stay was a third of the page's time.
+LIST_PERSON_FIELDS = (
+    "organisation_id",
+    "local_id",
+    "birth_name",
+    "first_name",
+    "used_name",
+    "used_first_name",
+    "birth_date",
+)
+LIST_STAY_FIELDS = ("person_id", "facility__name", "unit__name")
+
 
 def person_list(request: HttpRequest) -> HttpResponse:
     authorize(request, "person.view_identity", facility=request.current_facility)
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    persons = search_persons(request.user, query, request.current_facility).prefetch_related(
-        Prefetch(
-            "stays",
-            queryset=Stay.objects.current().select_related("facility", "unit"),
-            to_attr="current_stays",
+    current_stays = Stay.objects.current().select_related("facility", "unit")
+    persons = (
+        search_persons(request.user, query, request.current_facility)
+        .only(*LIST_PERSON_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "stays",
+                queryset=current_stays.only(*LIST_STAY_FIELDS),
+                to_attr="current_stays",
+            )
         )
     )
     page = page_of(persons, request.GET.get("page"), settings.PAGE_SIZE)
