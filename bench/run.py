@@ -409,7 +409,14 @@ def _give_ins_matricules() -> None:
             rows,
         )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE persons_person")
+        # VACUUM, not only ANALYZE: the update re-inserted the rows in the pg_trgm GIN
+        # indexes, whose pending list every infix search would otherwise scan until
+        # autovacuum merges it (measured: 77 ms instead of 3 ms for a two-word search).
+        cursor.execute(
+            "VACUUM ANALYZE persons_person"
+            if connection.vendor == "postgresql"
+            else "ANALYZE persons_person"
+        )
     print(
         f"   INS matricules given to {len(rows)} persons ({time.perf_counter() - started:.1f} s)",
         file=sys.stderr,

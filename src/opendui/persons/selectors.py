@@ -202,7 +202,9 @@ def _names_condition(words: tuple[str, ...]) -> Q:
     """One word: a name matches it. Several: the whole phrase starts a name ('le g' finds
     LE GOFF), or every word is found in a name or a first name and one at least in a name
     ('dup mar' finds DUPONT Marie). The OR of the per-word name tests is what an index
-    serves; the other tests only filter the rows it returns."""
+    serves, so it stands first, ANDed with the rest: a name starting with the phrase
+    also holds its first word, and PostgreSQL then reads only the rows that index returns
+    (with the OR at the top it chose a sequential scan of every person)."""
     if len(words) == 1:
         return _in_name(words[0])
     any_in_name = Q()
@@ -211,7 +213,7 @@ def _names_condition(words: tuple[str, ...]) -> Q:
     every_word = Q()
     for word in words:
         every_word &= _in_name(word) | _in_name_word(word) | _in_first_name(word)
-    return _starts_name(" ".join(words)) | (any_in_name & every_word)
+    return any_in_name & (_starts_name(" ".join(words)) | every_word)
 
 
 def _in_name(word: str) -> Q:
