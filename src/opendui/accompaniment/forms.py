@@ -104,25 +104,6 @@ class GoalForm(_GoalFields):
     pass
 
 
-class GoalEditForm(VersionedFormMixin, _GoalFields):
-    def __init__(self, *args, instance: Goal | None = None, **kwargs) -> None:
-        self.instance = instance
-        if instance is not None and not args:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "title": instance.title,
-                    "description": instance.description,
-                    "expected_result": instance.expected_result,
-                    "person_opinion": instance.person_opinion,
-                    "referent": str(instance.referent_id or ""),
-                    "start_date": instance.start_date,
-                    "end_date": instance.end_date,
-                },
-            )
-        super().__init__(*args, **kwargs)
-
-
 class ActionForm(_GoalFields):
     pass
 
@@ -131,16 +112,65 @@ class ServiceForm(forms.Form):
     code = forms.ChoiceField(
         label=_("Prestation (SERAFIN-PH)"), choices=_blank(serafin.choices(*serafin.SERVICES))
     )
-    goal = forms.ModelChoiceField(
-        label=_("Objectif concerné"), queryset=Goal.objects.none(), required=False
-    )
+    goal = forms.ChoiceField(label=_("Objectif concerné"), required=False)
     description = _text(_("Description"))
     frequency = forms.CharField(label=_("Fréquence"), max_length=200, required=False)
 
-    def __init__(self, *args, project: PersonalisedProject | None = None, **kwargs) -> None:
+    def __init__(self, *args, goals: list[Goal] | None = None, **kwargs) -> None:
+        # The PP's goals are given (already loaded by the page): no query per form.
         super().__init__(*args, **kwargs)
-        if project is not None:
-            self.fields["goal"].queryset = Goal.objects.filter(project=project)
+        self._goals = {str(g.pk): g for g in goals or []}
+        self.fields["goal"].choices = [("", "—")] + [
+            (key, goal.title) for key, goal in self._goals.items()
+        ]
+
+    def clean_goal(self) -> Goal | None:
+        return self._goals.get(self.cleaned_data.get("goal") or "")
+
+
+class _EditMixin(VersionedFormMixin):
+    """The edit form of an existing row: its values as initial data, its lock version."""
+
+    def __init__(self, *args, instance=None, **kwargs) -> None:
+        self.instance = instance
+        data = args[0] if args else kwargs.get("data")
+        if instance is not None and data is None:  # shown, not submitted
+            kwargs.setdefault(
+                "initial",
+                {
+                    name: _initial(instance, name)
+                    for name in self.base_fields
+                    if name != "expected_version"
+                },
+            )
+        super().__init__(*args, **kwargs)
+
+
+def _initial(instance, name: str):
+    """A field's initial value; choices of related rows are keyed by primary key."""
+    if name in ("referent", "goal"):
+        return str(getattr(instance, f"{name}_id") or "")
+    return getattr(instance, name)
+
+
+class ExpectationEditForm(_EditMixin, ExpectationForm):
+    pass
+
+
+class NeedEditForm(_EditMixin, NeedForm):
+    pass
+
+
+class GoalEditForm(_EditMixin, GoalForm):
+    pass
+
+
+class ActionEditForm(_EditMixin, ActionForm):
+    pass
+
+
+class ServiceEditForm(_EditMixin, ServiceForm):
+    pass
 
 
 class AgreementForm(forms.Form):

@@ -6,6 +6,13 @@ agreed to; the deletion is audited with the row's values), objectives, actions a
 services are cancelled (status ANNULE) so that a cancelled item copied from a validated
 version keeps its history. On a running version only the status of objectives, actions
 and services moves (implementation follow-up), through `rules.item_transition_problem`.
+
+Editing a row of a draft (`update_item`) checks the values with the same cleaner as its
+creation, and the row's own lock version: two professionals editing the same row, the
+second is told and nothing is overwritten (each save also moves the PP's lock on, so a
+validator never validates content they have not seen). Reviews and agreements are not
+edited: they record a meeting or a signature on a given date, also on a running
+version; a mistake is corrected by recording a new one, the first staying visible.
 """
 
 from __future__ import annotations
@@ -58,17 +65,23 @@ def _referent(referent: User | None, project: PersonalisedProject) -> None:
 # --- expectations ----------------------------------------------------------------------------
 
 
+def _expectation_values(project: PersonalisedProject, values: dict) -> dict:
+    origin = values.get("origin") or ""
+    if origin not in ExpectationOrigin.values:
+        raise ValidationError({"origin": f"Origine inconnue : « {origin} »."})
+    text = _text(values.get("text", ""), "text", "Notez l'attente telle que la personne l'exprime.")
+    return {"origin": origin, "text": text, "comment": values.get("comment") or ""}
+
+
 def add_expectation(
     actor: Actor, project: PersonalisedProject, *, origin: str, text: str, comment: str = ""
 ) -> Expectation:
     """An expectation in the words of the person (or of whoever expressed it)."""
     require_on(actor, WRITE, project.person)
-    if origin not in ExpectationOrigin.values:
-        raise ValidationError({"origin": f"Origine inconnue : « {origin} »."})
-    text = _text(text, "text", "Notez l'attente telle que la personne l'exprime.")
+    values = _expectation_values(project, {"origin": origin, "text": text, "comment": comment})
     with transaction.atomic():
         lock_draft(project)
-        item = Expectation(project=project, origin=origin, text=text, comment=comment)
+        item = Expectation(project=project, **values)
         audit(actor, item, "pp.expectation", project)
         touch(project)
     return item
@@ -77,19 +90,23 @@ def add_expectation(
 # --- needs -----------------------------------------------------------------------------------
 
 
-def _need(project: PersonalisedProject, code: str, description: str, analysis: str, source: str):
-    code = (code or "").strip()
+def _need_values(project: PersonalisedProject, values: dict) -> dict:
+    code = (values.get("code") or "").strip()
     problem = serafin.code_problem(code, ValueSet.NEEDS)
     if problem:
         raise ValidationError({"code": problem})
-    return Need(
-        project=project,
-        code=code,
-        label=serafin.concept(code).display,
-        description=description,
-        analysis=analysis,
-        source=source,
-    )
+    return {
+        "code": code,
+        "label": serafin.concept(code).display,
+        "description": values.get("description") or "",
+        "analysis": values.get("analysis") or "",
+        "source": values.get("source") or "",
+    }
+
+
+def _need(project: PersonalisedProject, code: str, description: str, analysis: str, source: str):
+    values = {"code": code, "description": description, "analysis": analysis, "source": source}
+    return Need(project=project, **_need_values(project, values))
 
 
 def add_need(
@@ -182,20 +199,8 @@ def add_goal(actor: Actor, project: PersonalisedProject, **values) -> Goal:
 
 
 def update_goal(actor: Actor, goal: Goal, *, expected_version: int | None, **values) -> Goal:
-    """Edit an objective of a draft; a stale page (someone saved it since) is refused."""
-    project = goal.project
-    require_on(actor, WRITE, project.person)
-    values = _goal_values(project, values)
-    with transaction.atomic():
-        lock_draft(project)
-        current = Goal.objects.select_for_update().get(pk=goal.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
-        for name, value in values.items():
-            setattr(current, name, value)
-        audit(actor, current, "pp.goal_update", project, expected_version=current.version)
-        touch(project)
-    return current
+    """Edit an objective of a draft (see `update_item`)."""
+    return update_item(actor, goal, expected_version=expected_version, **values)
 
 
 def add_action(actor: Actor, goal: Goal, **values) -> Action:
@@ -217,6 +222,25 @@ def add_action(actor: Actor, goal: Goal, **values) -> Action:
 # --- services --------------------------------------------------------------------------------
 
 
+def _service_values(project: PersonalisedProject, values: dict) -> dict:
+    code = (values.get("code") or "").strip()
+    problem = serafin.code_problem(code, *serafin.SERVICES)
+    if problem:
+        raise ValidationError({"code": problem})
+    goal = values.get("goal")
+    if goal is not None and goal.project_id != project.pk:
+        raise ValidationError({"goal": "Cet objectif appartient à un autre projet."})
+    found = serafin.concept(code)
+    return {
+        "goal": goal,
+        "value_set": found.value_set.value,
+        "code": code,
+        "label": found.display,
+        "description": values.get("description") or "",
+        "frequency": values.get("frequency") or "",
+    }
+
+
 def add_service(
     actor: Actor,
     project: PersonalisedProject,
@@ -228,34 +252,60 @@ def add_service(
 ) -> Service:
     """A service coded with SERAFIN-PH prestations, directes (J284) or indirectes (J283)."""
     require_on(actor, WRITE, project.person)
-    code = (code or "").strip()
-    problem = serafin.code_problem(code, *serafin.SERVICES)
-    if problem:
-        raise ValidationError({"code": problem})
-    if goal is not None and goal.project_id != project.pk:
-        raise ValidationError({"goal": "Cet objectif appartient à un autre projet."})
-    found = serafin.concept(code)
+    values = _service_values(
+        project, {"code": code, "goal": goal, "description": description, "frequency": frequency}
+    )
     with transaction.atomic():
         lock_draft(project)
-        service = Service(
-            project=project,
-            goal=goal,
-            value_set=found.value_set.value,
-            code=code,
-            label=found.display,
-            description=description,
-            frequency=frequency,
-        )
+        service = Service(project=project, **values)
         audit(actor, service, "pp.service", project)
         touch(project)
     return service
 
 
-# --- status of objectives, actions and services ---------------------------------------------
+type Section = Expectation | Need | Goal | Action | Service
 
 
-def project_of(item: Goal | Action | Service) -> PersonalisedProject:
+def project_of(item: Section) -> PersonalisedProject:
     return item.goal.project if isinstance(item, Action) else item.project
+
+
+# --- editing a row of a draft ----------------------------------------------------------------
+
+# model: (audit action, cleaner of the submitted values: the same as at creation)
+EDITORS = {
+    Expectation: ("pp.expectation_update", _expectation_values),
+    Need: ("pp.need_update", _need_values),
+    Goal: ("pp.goal_update", _goal_values),
+    Action: ("pp.action_update", _goal_values),
+    Service: ("pp.service_update", _service_values),
+}
+
+
+def update_item(actor: Actor, item: Section, *, expected_version: int | None, **values) -> Section:
+    """Edit an expectation, need, objective, action or service of a draft version.
+
+    The values are checked as at creation (an unknown SERAFIN-PH code is refused); a
+    validated version is frozen (ValidationError); a row saved by someone else since
+    `expected_version` was loaded is not overwritten (ConcurrentEditError).
+    """
+    project = project_of(item)
+    require_on(actor, WRITE, project.person)
+    action, clean = EDITORS[type(item)]
+    values = clean(project, values)
+    with transaction.atomic():
+        lock_draft(project)
+        current = type(item).objects.select_for_update().get(pk=item.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ConcurrentEditError(ConcurrentEditError.message)
+        for name, value in values.items():
+            setattr(current, name, value)
+        audit(actor, current, action, project, expected_version=current.version)
+        touch(project)
+    return current
+
+
+# --- status of objectives, actions and services ---------------------------------------------
 
 
 def change_item_status(

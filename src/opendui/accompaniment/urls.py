@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("<int:pk>/ajouter/<slug:section>/", views.add_section, name="add"),
     path("<int:pk>/objectif/<int:goal_pk>/modifier/", views.goal_edit, name="goal_edit"),
+    path("<int:pk>/modifier/<slug:kind>/<int:item_pk>/", views.item_edit, name="item_edit"),
     path("<int:pk>/objectif/<int:goal_pk>/action/", views.action_add, name="action_add"),
     path("<int:pk>/statut/<slug:kind>/<int:item_pk>/", views.item_status, name="item_status"),
     path("<int:pk>/retirer/<slug:kind>/<int:item_pk>/", views.remove, name="remove"),

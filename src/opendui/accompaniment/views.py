@@ -6,6 +6,10 @@ the structure's agreement and status changes) and calls one service. A saved act
 redirects to the PP page (POST/redirect/GET); a refused one saves nothing and shows the
 page again with the French reasons; a submission based on a page someone changed since
 gets a 409 and overwrites nothing.
+
+Rows of a draft (expectations, needs, objectives, actions, services) are edited through
+one view, `item_edit`, with one form per kind (`EDIT_FORMS`); reviews and agreements
+are not edited (sections.py says why).
 """
 
 from __future__ import annotations
@@ -39,16 +43,20 @@ from opendui.stays.models import Stay
 from . import sections, services
 from .base import READ, VALIDATE, WRITE
 from .forms import (
+    ActionEditForm,
     ActionForm,
     AgreementForm,
     CreateForm,
+    ExpectationEditForm,
     ExpectationForm,
     GoalEditForm,
     GoalForm,
     ItemStatusForm,
+    NeedEditForm,
     NeedForm,
     ProjectForm,
     ReviewForm,
+    ServiceEditForm,
     ServiceForm,
     StatusForm,
     referents_for,
@@ -177,15 +185,25 @@ SECTION_FORMS: dict[str, tuple[type, str, Callable[..., Any], str]] = {
 }
 
 
-def _form_kwargs(slug: str, project: PersonalisedProject) -> dict[str, Any]:
-    auto_id = {"auto_id": f"{slug}_%s"}
-    if slug == "objectif":
-        return {**auto_id, "referents": referents_for(project.stay.facility)}
-    if slug == "prestation":
-        return {**auto_id, "project": project}
-    if slug == "accord":
-        return {**auto_id, "person": project.person}
-    return auto_id
+def _form_kwargs(
+    slug: str,
+    project: PersonalisedProject,
+    *,
+    auto_id: str = "",
+    referents: list | None = None,
+    goals: list | None = None,
+) -> dict[str, Any]:
+    """Arguments of a section's form; the page passes the referents and goals it loaded."""
+    kwargs: dict[str, Any] = {"auto_id": auto_id or f"{slug}_%s"}
+    if slug in ("objectif", "action"):
+        kwargs["referents"] = (
+            referents if referents is not None else referents_for(project.stay.facility)
+        )
+    elif slug == "prestation":
+        kwargs["goals"] = goals if goals is not None else list(project.goals.all())
+    elif slug == "accord":
+        kwargs["person"] = project.person
+    return kwargs
 
 
 def _page(
@@ -195,6 +213,7 @@ def _page(
     *,
     bound: str = "",
     form=None,
+    bound_item: tuple[str, int] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     person = project.person
@@ -257,18 +276,27 @@ def _page(
     )
     forms: dict[str, Any] = {}
     if editable:
-        referents = referents_for(project.stay.facility)
-        for slug in ("attente", "besoin", "prestation"):
-            forms[slug] = SECTION_FORMS[slug][0](**_form_kwargs(slug, project))
-        forms["objectif"] = GoalForm(auto_id="objectif_%s", referents=referents)
+        loaded = {"referents": referents_for(project.stay.facility), "goals": goals}
+        for slug in ("attente", "besoin", "prestation", "objectif"):
+            forms[slug] = SECTION_FORMS[slug][0](**_form_kwargs(slug, project, **loaded))
         context["project_form"] = (
             form if bound == "projet" else ProjectForm(instance=project, auto_id="pp_%s")
         )
-        context["action_form"] = ActionForm(auto_id="act_%s", referents=referents)
-        for goal in goals:
-            goal.edit_form = GoalEditForm(
-                instance=goal, auto_id=f"g{goal.pk}_%s", referents=referents
-            )
+        context["action_form"] = ActionForm(auto_id="act_%s", referents=loaded["referents"])
+        rows = {
+            "attente": context["expectations"],
+            "besoin": context["needs"],
+            "objectif": goals,
+            "action": [a for g in goals for a in g.actions.all()],
+            "prestation": services_list,
+        }
+        for kind, items in rows.items():
+            for item in items:
+                item.edit_form = (
+                    form
+                    if bound_item == (kind, item.pk)
+                    else _edit_form(kind, project, item, **loaded)
+                )
     if can_edit and project.status != ProjectStatus.DONE:
         forms["accord"] = AgreementForm(**_form_kwargs("accord", project))
     if can_edit and project.is_running:
@@ -345,28 +373,57 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# kind (URL slug): (model, edit form, success message)
+EDIT_FORMS: dict[str, tuple[type, type, str]] = {
+    "attente": (Expectation, ExpectationEditForm, "Attente modifiée."),
+    "besoin": (Need, NeedEditForm, "Besoin modifié."),
+    "objectif": (Goal, GoalEditForm, "Objectif modifié."),
+    "action": (Action, ActionEditForm, "Action modifiée."),
+    "prestation": (Service, ServiceEditForm, "Prestation modifiée."),
+}
+
+
+def _edit_form(kind: str, project: PersonalisedProject, item, data=None, **loaded):
+    kwargs = _form_kwargs(kind, project, auto_id=f"{kind}{item.pk}_%s", **loaded)
+    return EDIT_FORMS[kind][1](data, instance=item, **kwargs)
+
+
 @require_POST
-def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+def item_edit(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpResponse:
+    """Save the edit form of one row of a draft; refused → the page with the form and why."""
+    if kind not in EDIT_FORMS:
+        raise Http404(kind)
     project = _project(pk)
     authorize(request, WRITE, person=project.person)
-    goal = get_object_or_404(Goal, pk=goal_pk, project=project)
-    form = GoalEditForm(request.POST, instance=goal, referents=referents_for(project.stay.facility))
+    item = _item(project, kind, item_pk)
+    form = _edit_form(kind, project, item, request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)
         expected = data.pop("expected_version")
         saved = save_or_refuse(
             form,
-            lambda: sections.update_goal(
-                Actor.from_request(request), goal, expected_version=expected, **data
+            lambda: sections.update_item(
+                Actor.from_request(request), item, expected_version=expected, **data
             ),
         )
         if saved is not None:
-            messages.success(request, "Objectif modifié.")
+            messages.success(request, EDIT_FORMS[kind][2])
             return _back(project)
     errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
     messages.error(request, f"{errors} Rien n'a été enregistré.")
     decision = check(request.user, READ, person=project.person)
-    return _page(request, project, decision, status=conflict_status(form))
+    return _page(
+        request,
+        project,
+        decision,
+        form=form,
+        bound_item=(kind, item.pk),
+        status=conflict_status(form),
+    )
+
+
+def goal_edit(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    return item_edit(request, pk, "objectif", goal_pk)
 
 
 @require_POST
@@ -412,11 +469,14 @@ REMOVABLE = {"attente": Expectation, "besoin": Need}
 
 
 def _item(project: PersonalisedProject, kind: str, item_pk: int):
+    """A row of the project's section `kind` (404 when it belongs to another project)."""
     if kind == "action":
-        item = get_object_or_404(Action, pk=item_pk, goal__project=project)
+        item = get_object_or_404(
+            Action.objects.select_related("goal"), pk=item_pk, goal__project=project
+        )
         item.goal.project = project
         return item
-    item = get_object_or_404(ITEM_MODELS[kind], pk=item_pk, project=project)
+    item = get_object_or_404(EDIT_FORMS[kind][0], pk=item_pk, project=project)
     item.project = project
     return item
 
@@ -449,8 +509,7 @@ def remove(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpRespon
         raise Http404(kind)
     project = _project(pk)
     authorize(request, WRITE, person=project.person)
-    row = get_object_or_404(REMOVABLE[kind], pk=item_pk, project=project)
-    row.project = project
+    row = _item(project, kind, item_pk)
     form = ItemStatusForm({"target": ItemStatus.CANCELLED.value})
     return _simple(
         request,

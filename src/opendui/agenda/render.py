@@ -3,10 +3,16 @@
 Built in Python rather than with a template `{% include %}` per event: a planning page
 shows up to 300 events, and an include per event cost about half of the page's time
 (docs/benchmarks.md, agenda section). Every value goes through `escape`.
+
+An event may span several days (an outing, an overnight stay: up to MAX_DURATION). In a
+planning it is shown on every day it covers, its times clipped to the day ("00:00" and
+"24:00" at the cut) and a badge saying which day of how many it is ("suite" on the
+following days), so nobody reads a three-day outing as a morning activity.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.urls import reverse
@@ -23,6 +29,13 @@ def _plural(n: int) -> str:
     return "s" if n > 1 else ""
 
 
+def covered_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
+    """First and last local day of an event (local datetimes); ending at midnight does
+    not cover the next day."""
+    last = end - dt.timedelta(microseconds=1) if end > start else start
+    return start.date(), last.date()
+
+
 class EventLines:
     """Renders the rows of one page (the URL pattern and labels are looked up once)."""
 
@@ -34,11 +47,31 @@ class EventLines:
     def _hm(self, value) -> str:
         return f"{value.astimezone(self.tz):%H:%M}"
 
-    def __call__(self, row: dict[str, Any]) -> SafeString:
+    def days(self, event) -> tuple[dt.date, dt.date]:
+        """The first and last local days the event covers."""
+        return covered_days(event.start.astimezone(self.tz), event.end.astimezone(self.tz))
+
+    def _span(self, event, day: dt.date | None) -> tuple[str, str, str]:
+        """(start, end, badge) of the event as shown on `day` (None: the whole event)."""
+        first, last = self.days(event)
+        if day is None or first == last:
+            return self._hm(event.start), self._hm(event.end), ""
+        start = self._hm(event.start) if day == first else "00:00"
+        end = self._hm(event.end) if day == last else "24:00"
+        n, total = (day - first).days + 1, (last - first).days + 1
+        if day == first:
+            badge = f"jour 1 sur {total}, jusqu'au {last:%d/%m}"
+        else:
+            badge = f"suite, jour {n} sur {total}"
+        return start, end, f' <span class="badge">{badge}</span>'
+
+    def __call__(self, row: dict[str, Any], day: dt.date | None = None) -> SafeString:
+        """The event's line; with `day`, as shown on that day of a planning."""
         event = row["event"]
+        start, end, badge = self._span(event, day)
         parts = [
-            f'<a href="{self.url.format(event.pk)}">{self._hm(event.start)}–'
-            f"{self._hm(event.end)} {escape(event.title)}</a>"
+            f'<a href="{self.url.format(event.pk)}">{start}–{end} {escape(event.title)}</a>',
+            badge,
         ]
         if event.status != EventStatus.PLANNED:
             parts.append(f' <span class="badge">{escape(self.status[event.status])}</span>')

@@ -173,7 +173,7 @@ def _unit_filter(request: HttpRequest, facility: Facility) -> tuple[list[Unit], 
 @require_GET
 def planning_week(request: HttpRequest, facility_pk: int) -> HttpResponse:
     """A facility's week: one row per unit (and one for events without a unit), one column
-    per day; an event is shown on the day it starts."""
+    per day; an event is shown on every day of the week it covers (render.py)."""
     facility = _facility(request, facility_pk)
     day = parse_day(request.GET.get("date"))
     monday = day - dt.timedelta(days=day.weekday())
@@ -197,10 +197,16 @@ def planning_week(request: HttpRequest, facility_pk: int) -> HttpResponse:
     shown_units = [chosen] if chosen else units
     grid: dict[Any, list[list[dict]]] = {u.pk: [[] for _ in days] for u in shown_units}
     grid[None] = [[] for _ in days]
+    event_line = EventLines()
     for row in rows:
-        local_day = timezone.localtime(row["event"].start).date()
-        index = max(0, (local_day - monday).days)
-        grid.setdefault(row["event"].unit_id, [[] for _ in days])[min(index, 6)].append(row)
+        cells = grid.setdefault(row["event"].unit_id, [[] for _ in days])
+        first, last = event_line.days(row["event"])
+        if first == last:
+            cells[min(max(0, (first - monday).days), 6)].append(row)
+            continue
+        # A multi-day event is on every day it covers in this week (render.py).
+        for index in range(max(0, (first - monday).days), min(6, (last - monday).days) + 1):
+            cells[index].append({"html": event_line(row, days[index])})
     lines = [{"label": u.name, "cells": grid[u.pk]} for u in shown_units]
     known = {u.pk for u in shown_units} | {None}
     other_units = {r["event"].unit_id: r["event"].unit for r in rows}.items()
@@ -255,6 +261,11 @@ def planning_day(request: HttpRequest, facility_pk: int) -> HttpResponse:
     for event in events:
         event.facility = facility
     rows, persons = _rows(request.user, events)
+    event_line = EventLines()
+    for row in rows:  # times of a multi-day event clipped to this day (render.py)
+        first, last = event_line.days(row["event"])
+        if first != last:
+            row["html"] = event_line(row, day)
     record_list_access(
         request,
         "event.planning",

@@ -21,8 +21,11 @@ questions before moving on).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
+
+from opendui.stays.rules import add_months
 
 from .aggir import (
     DISCRIMINANT_VARIABLES,
@@ -200,4 +203,36 @@ def illustrative_problem(letters: Mapping[str, str]) -> str | None:
             return f"Variable illustrative inconnue : « {code} »."
         if letter not in ("A", "B", "C"):
             return f"Lettre « {letter} » pour la variable illustrative {code} : A, B ou C."
+    return None
+
+
+# --- when an EHPAD resident's GIR is due -----------------------------------------------------
+
+AGGIR_MONTHS = 12  # a VALIDE grid older than this is to be redone
+AGGIR_ENTRY_DAYS = 30  # grace period after admission for the first grid
+
+
+def aggir_due(admitted_on: dt.date | None, evaluated_on: dt.date | None) -> dt.date | None:
+    """The last day by which an EHPAD resident should have a (new) VALIDE AGGIR grid.
+
+    Chosen rule (the law sets no per-resident deadline; these are the project's choices):
+
+    - with a VALIDE grid: `AGGIR_MONTHS` (12) months after its evaluation date. The GIR
+      feeds the GMP and the dependency tariff, which expect a yearly update.
+    - without one: `AGGIR_ENTRY_DAYS` (30) days after admission (`admitted_on`, the start
+      of the current EHPAD stay). The team evaluates a new resident on entry, over the
+      first weeks (observation by the care team, validation by the médecin
+      coordonnateur); an alert from the day of admission would only be noise, and noise
+      teaches users to ignore alerts. Thirty days leave time for that entry evaluation
+      while a resident still without a GIR after a month is flagged (the GMP and the
+      tariff need it).
+    - None when neither date is known (not an EHPAD resident, no grid).
+
+    The due date is the last allowed day: overdue from the next day (like every
+    deadline of the record page).
+    """
+    if evaluated_on is not None:
+        return add_months(evaluated_on, AGGIR_MONTHS)
+    if admitted_on is not None:
+        return admitted_on + dt.timedelta(days=AGGIR_ENTRY_DAYS)
     return None

@@ -15,12 +15,11 @@ the section would hide:
 - PP review overdue (running version whose stored `next_review_due` is past) and first
   PP overdue (current stay admitted more than 6 months ago without any validated
   version, CASF D311): `person.view_social`, like the PP section;
-- AGGIR evaluation overdue: `person.view_care`, like the GIR section. Chosen rule: a
-  person with a current stay in an EHPAD (FINESS category 500) whose latest VALIDE grid
-  was evaluated more than 12 months ago, or who has no VALIDE grid at all. The GIR feeds
-  the GMP and the dependency tariff, which expect a yearly update; the law gives no
-  per-resident deadline, so 12 months is the project's choice (same month arithmetic
-  as the contract and PP deadlines).
+- AGGIR evaluation overdue: `person.view_care`, like the GIR section. Chosen rule
+  (`evaluations.rules.aggir_due`, which says why): a person with a current stay in an
+  EHPAD (FINESS category 500) whose latest VALIDE grid was evaluated more than 12 months
+  ago, or who has no VALIDE grid more than 30 days after admission (the entry
+  evaluation takes the first weeks: no alert before).
 """
 
 from __future__ import annotations
@@ -45,19 +44,19 @@ from opendui.agenda.models import EventParticipant
 from opendui.agenda.rules import Status as EventStatus
 from opendui.agenda.selectors import person_events
 from opendui.evaluations.models import AggirEvaluation
+from opendui.evaluations.rules import AGGIR_ENTRY_DAYS, AGGIR_MONTHS, aggir_due
 from opendui.evaluations.selectors import current_gir
 from opendui.notes.models import Note
 from opendui.notes.selectors import categories_for, person_timeline
 from opendui.stays.models import AdmissionRequest, Stay
 from opendui.stays.overdue import describe_contract, with_latest_contract
-from opendui.stays.rules import AdmissionStatus, add_months
+from opendui.stays.rules import AdmissionStatus
 
 from .models import Person
 
 UPCOMING_EVENTS = 5
 LATEST_NOTES = 5
 EHPAD_CATEGORY = "500"  # FINESS category of the EHPAD
-AGGIR_MONTHS = 12
 #: Admission requests still open: the person waits for a place.
 OPEN_REQUESTS = [
     AdmissionStatus.RECEIVED,
@@ -247,9 +246,11 @@ def _project_alerts(section: ProjectSection) -> list[Alert]:
 
 def _gir(person: Person, current: list[Stay], today: dt.date) -> GirSection:
     grid = current_gir(person)
-    ehpad = any(s.facility.category.code == EHPAD_CATEGORY for s in current)
-    due = add_months(grid.evaluated_on, AGGIR_MONTHS) if grid is not None else None
-    overdue = ehpad and (grid is None or is_overdue(due, today))
+    admissions = [s.start_date for s in current if s.facility.category.code == EHPAD_CATEGORY]
+    ehpad = bool(admissions)
+    # The resident's first admission among their current EHPAD stays starts the clock.
+    due = aggir_due(min(admissions) if ehpad else None, grid.evaluated_on if grid else None)
+    overdue = ehpad and is_overdue(due, today)
     return GirSection(grid, ehpad, due, overdue)
 
 
@@ -257,7 +258,14 @@ def _gir_alerts(section: GirSection) -> list[Alert]:
     if not section.overdue:
         return []
     if section.grid is None:
-        return [Alert("gir", "Évaluation AGGIR : aucune grille validée pour ce résident d'EHPAD.")]
+        return [
+            Alert(
+                "gir",
+                "Évaluation AGGIR : aucune grille validée pour ce résident d'EHPAD, attendue "
+                f"au plus tard le {section.reevaluation_due:%d/%m/%Y} "
+                f"({AGGIR_ENTRY_DAYS} jours après l'admission).",
+            )
+        ]
     return [
         Alert(
             "gir",
