@@ -31,17 +31,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from common import ensure_postgres_database, machine, percentile, server_version, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 MARKERS = ("<!-- bench:agenda:start -->", "<!-- bench:agenda:end -->")
 TODAY = dt.date(2026, 11, 22)
 READER = "infirmier@demo.opendui.fr"
@@ -59,7 +58,8 @@ def main() -> None:
     parser.add_argument("--warmups", type=int, default=20)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    _ensure_database(args.database, args.template)
+    if ensure_postgres_database(args.database, args.template):
+        print(f"created {args.database.rsplit('/', 1)[1]}", file=sys.stderr)
     os.environ["OPENDUI_DATABASE_URL"] = args.database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opendui.settings")
     sys.path.insert(0, str(ROOT / "src"))
@@ -71,24 +71,6 @@ def main() -> None:
     print(report)
     if not args.no_write:
         _write(report)
-
-
-def _ensure_database(url: str, template: str) -> None:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    import psycopg
-
-    name = parts.path.lstrip("/")
-    server = url[: url.rfind("/")] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return
-        if template:
-            print(f"creating {name} from {template}", file=sys.stderr)
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        else:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -114,21 +96,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if Event.objects.count() < 0.9 * args.events:
         result.update(_seed(args.events))
     result.update(_counts())
-    result["server_version"] = _server_version(connection)
+    result["server_version"] = server_version(connection)
     result["measures"] = _measures(args.requests, args.warmups)
     result["indicator"] = _indicator()
     result["explain"] = _explain()
     return result
-
-
-def _server_version(connection) -> str:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return "PostgreSQL " + cursor.fetchone()[0]
-    import sqlite3
-
-    return "SQLite " + sqlite3.sqlite_version
 
 
 def _bench_professionals() -> dict[int, list[int]]:
@@ -236,11 +208,6 @@ def _counts() -> dict[str, Any]:
     }
 
 
-def _percentile(samples: list[float], percent: float) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, round(percent / 100 * len(ordered) + 0.5) - 1))]
-
-
 def _time(client, urls: list[str], requests: int, warmups: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -258,7 +225,7 @@ def _time(client, urls: list[str], requests: int, warmups: int) -> dict[str, Any
         client.get(urls[0])
     return {
         "p50_ms": round(statistics.median(samples), 1),
-        "p95_ms": round(_percentile(samples, 95), 1),
+        "p95_ms": round(percentile(samples, 95), 1),
         "max_ms": round(max(samples), 1),
         "queries": len(queries),
     }
@@ -364,25 +331,11 @@ def _explain() -> str:
 
 
 def _machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{total_kb / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        memory = "?"
-    load = (
-        " ".join(Path("/proc/loadavg").read_text().split()[:3])
-        if Path("/proc/loadavg").exists()
-        else "?"
+    m = machine()
+    return (
+        f"{m['cpu']}, {m['cores']} CPUs, {m['ram']} RAM, load average after the measures "
+        f"{m['load']}, Python {m['python']}"
     )
-    return f"{cpu}, {os.cpu_count()} CPUs, {memory} RAM, load average after the measures {load}, Python {platform.python_version()}"
 
 
 def render(result: dict[str, Any], command: str) -> str:
@@ -436,20 +389,8 @@ def render(result: dict[str, Any], command: str) -> str:
 
 
 def _write(report: str) -> None:
-    text = DOC.read_text() if DOC.exists() else ""
-    start, end = MARKERS
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        _, tail = rest.split(end, 1)
-        text = head + report + tail
-    else:
-        text = (
-            text.rstrip("\n")
-            + "\n\n## Agenda: facility planning at millions of events\n\n"
-            + report
-            + "\n"
-        )
-    DOC.write_text(text)
+    block = report.removeprefix(MARKERS[0]).removesuffix(MARKERS[1])
+    write_section(block, MARKERS, "## Agenda: facility planning at millions of events")
 
 
 if __name__ == "__main__":

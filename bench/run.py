@@ -35,7 +35,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from common import machine as describe_machine
+from common import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -307,12 +309,6 @@ def _readers() -> list[Any]:
     return [bench, User.objects.get(email="infirmier@demo.opendui.fr")]
 
 
-def _percentile(samples: list[float], percent: float) -> float:
-    ordered = sorted(samples)
-    index = max(0, min(len(ordered) - 1, round(percent / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
 def _measure(
     user: Any, params: dict, requests: int, warmups: int, audit_off: bool = True
 ) -> dict[str, Any]:
@@ -347,16 +343,16 @@ def _measure(
     if not audit_off:
         return {
             "p50_ms": round(statistics.median(on), 2),
-            "p95_ms": round(_percentile(on, 95), 2),
+            "p95_ms": round(percentile(on, 95), 2),
             "queries": len(captured),
             "sql_ms": round(sum(float(q["time"]) * 1000 for q in captured.captured_queries), 2),
             "load": round(os.getloadavg()[0], 1),
         }
     measure = {
         "p50_ms": round(statistics.median(on), 2),
-        "p95_ms": round(_percentile(on, 95), 2),
+        "p95_ms": round(percentile(on, 95), 2),
         "p50_off_ms": round(statistics.median(off), 2),
-        "p95_off_ms": round(_percentile(off, 95), 2),
+        "p95_off_ms": round(percentile(off, 95), 2),
         "audit_overhead_pct": round(100 * (statistics.median(on) / statistics.median(off) - 1), 1),
         "queries": len(captured),
         "sql_ms": round(sum(float(q["time"]) * 1000 for q in captured.captured_queries), 2),
@@ -502,7 +498,7 @@ def _measure_searches(readers: list[Any], requests: int, warmups: int) -> list[d
                 requests=requests,
                 rows=len(rows),
                 selector_p50_ms=round(statistics.median(samples), 2),
-                selector_p95_ms=round(_percentile(samples, 95), 2),
+                selector_p95_ms=round(percentile(samples, 95), 2),
             )
             if connection.vendor == "postgresql":
                 sql, params = search_persons(user, query)[:page].query.sql_with_params()
@@ -593,7 +589,7 @@ def _measure_duplicates(warmups: int) -> dict[str, Any]:
     measure = {
         "checks": len(samples),
         "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(_percentile(samples, 95), 2),
+        "p95_ms": round(percentile(samples, 95), 2),
         "max_ms": round(max(samples), 2),
         "queries": len(captured),
         "mean_candidates": round(statistics.mean(candidates), 1),
@@ -612,35 +608,6 @@ def _measure_duplicates(warmups: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- report
 
 
-def _machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    import django
-
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "ram": ram,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "django": django.get_version(),
-    }
-
-
 def _n(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
@@ -650,7 +617,7 @@ def _fmt_s(value: float | None) -> str:
 
 
 def render(results: list[dict], skipped: list[str], command: str) -> str:
-    machine = _machine()
+    machine = describe_machine()
     versions = {r["engine"]: r["server_version"] for r in results}
     lines = [
         f"Measured on {dt.date.today():%Y-%m-%d} with `.venv/bin/python {command}`.",

@@ -12,9 +12,7 @@ from opendui.persons.models import Person
 @pytest.mark.parametrize("prefix", ["", "a", "an", "ann", "zz", "b%", "d_"])
 def test_keyprefix_finds_what_startswith_finds(world, prefix):
     by_lookup = set(Person.objects.filter(birth_name_key__keyprefix=prefix).values_list("pk"))
-    by_startswith = set(
-        Person.objects.filter(birth_name_key__startswith=prefix).values_list("pk")
-    )
+    by_startswith = set(Person.objects.filter(birth_name_key__startswith=prefix).values_list("pk"))
     assert by_lookup == by_startswith
     if prefix == "":
         assert len(by_lookup) == Person.objects.count()

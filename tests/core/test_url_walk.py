@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from opendui.persons.models_entourage import Consent
 from tests.incidents.helpers import action_of, incident_of
+from tests.programme.helpers import grappe_of, member_of, milestone_of
 
 PUBLIC = {"accounts:login", "accounts:totp", "accounts:totp_enrol", "core:health"}
 # Pages about the user's own session and account: any logged-in user.
@@ -175,6 +176,7 @@ KWARGS: dict[str, Callable] = {
         "pk": d["pk"],
     },
     "accompaniment:remove": _pp_expectation_of_anne,
+    "accompaniment:item_edit": _pp_expectation_of_anne,
     "accompaniment:status": lambda w: {"pk": _pp_of_anne(w)},
     "accompaniment:new_version": lambda w: {"pk": _pp_of_anne(w)},
     "accompaniment:pdf": lambda w: {"pk": _pp_of_anne(w)},
@@ -191,6 +193,10 @@ KWARGS: dict[str, Callable] = {
     "incidents:report": lambda w: {"pk": incident_of(w).pk},
     "incidents:ars_declaration": lambda w: {"pk": incident_of(w).pk},
     "incidents:ars_text": lambda w: {"pk": incident_of(w).pk},
+    "pilotage:facility": lambda w: {"facility_pk": w.ehpad.pk},
+    "pilotage:drilldown": lambda w: {"facility_pk": w.ehpad.pk, "kind": "sans-pp"},
+    "pilotage:proof_csv": lambda w: {"facility_pk": w.ehpad.pk},
+    "pilotage:proof_pdf": lambda w: {"facility_pk": w.ehpad.pk},
     "stays:request_create": lambda w: {"person_pk": w.anne.pk},
     "stays:request_detail": lambda w: {"pk": _admission_request_of_anne(w)},
     "stays:request_status": lambda w: {"pk": _admission_request_of_anne(w)},
@@ -264,6 +270,10 @@ KWARGS: dict[str, Callable] = {
     "evaluations:evaluation_answers": lambda w: {"pk": _evaluation_of_anne(w)},
     "evaluations:evaluation_status": lambda w: {"pk": _evaluation_of_anne(w)},
     "evaluations:facility_gmp": lambda w: {"pk": w.ehpad.pk},
+    # Activity report of world.ehpad (pilotage.view, facility scope).
+    "pilotage:activity_report": lambda w: {"facility_pk": w.ehpad.pk},
+    "pilotage:activity_csv": lambda w: {"facility_pk": w.ehpad.pk},
+    "pilotage:activity_pdf": lambda w: {"facility_pk": w.ehpad.pk},
     "evaluations:model_detail": lambda w: {"pk": _model_of_og(w)},
     "evaluations:model_edit": lambda w: {"pk": _model_of_og(w)},
     "evaluations:section_add": lambda w: {"pk": _model_of_og(w)},
@@ -271,6 +281,27 @@ KWARGS: dict[str, Callable] = {
     "evaluations:model_publish": lambda w: {"pk": _model_of_og(w)},
     "evaluations:model_archive": lambda w: {"pk": _model_of_og(w)},
     "evaluations:model_new_version": lambda w: {"pk": _model_of_og(w)},
+    # ESMS Numérique project: a grappe of world.og (organisation scope).
+    "programme:detail": lambda w: {"pk": grappe_of(w).pk},
+    "programme:edit": lambda w: {"pk": grappe_of(w).pk},
+    "programme:member_add": lambda w: {"pk": grappe_of(w).pk},
+    "programme:partner_add": lambda w: {"pk": grappe_of(w).pk},
+    "programme:member_remove": lambda w: {
+        "pk": (g := grappe_of(w)).pk,
+        "member_pk": member_of(g).pk,
+    },
+    "programme:member_equipped": lambda w: {
+        "pk": (g := grappe_of(w)).pk,
+        "member_pk": member_of(g).pk,
+    },
+    "programme:declaration": lambda w: {"pk": grappe_of(w).pk},
+    "programme:funding": lambda w: {"pk": grappe_of(w).pk},
+    "programme:milestones": lambda w: {"pk": grappe_of(w).pk},
+    "programme:milestone_edit": lambda w: {
+        "pk": (g := grappe_of(w)).pk,
+        "milestone_pk": milestone_of(g).pk,
+    },
+    "programme:attestation": lambda w: {"pk": grappe_of(w).pk},
     # Roles are installation-wide: take one in use in world.og.
     "accounts:role_edit": lambda w: {
         "pk": w.user("chef-de-service", facility=w.ehpad).assignments.get().role_id

@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from opendui.core.actor import Actor
+from opendui.pilotage.usage_hook import note_change
 
 from .chain import event_hash
 from .models import AuditChainHead, AuditEvent, AuditEventPerson, EventKind
@@ -95,6 +96,14 @@ def record(
                 _insert_person_links(event.pk, persons)
             head.seq, head.hash = event.seq, event.hash
             head.save(update_fields=["seq", "hash"])
+        if event.kind == EventKind.CHANGE and persons:  # usage indicators (pilotage)
+            note_change(
+                person_ids=persons,
+                occurred_at=event.occurred_at,
+                by_job=actor.user is None,
+                obj=obj,
+                facility_id=event.facility_id,
+            )
     return event
 
 

@@ -27,15 +27,15 @@ _SECTIONS = [
     (_("Transmissions"), "notes:liaison_home", "person.view_identity"),
     (_("Identitovigilance"), "persons:merge_list", "identity.merge"),
     (_("Événements indésirables"), "incidents:home", "incident.declare"),
+    (_("Pilotage"), "pilotage:home", "pilotage.view"),
+    (_("Projet ESMS Numérique"), "programme:home", "programme.manage"),
     (_("Administration"), "organisations:admin_home", "organisation.manage"),
     (_("Professionnels"), "accounts:user_list", "accounts.manage"),
     (_("Rôles et habilitations"), "accounts:role_list", "roles.manage"),
     (_("Journal d'audit"), "audit:search", "audit.search"),
 ]
 
-COMING_SECTIONS = [
-    _("Pilotage"),
-]
+COMING_SECTIONS: list = []
 
 
 def navigation_for(request: HttpRequest) -> list[NavItem]:

@@ -32,9 +32,12 @@ def seed_activity(
     """Create the modules' demo data for the organisation; returns rows created per module."""
     from opendui.accompaniment.demo_data import seed_projects
     from opendui.agenda.demo_data import seed_events
+    from opendui.documents.demo_data import seed_sharings
     from opendui.evaluations.demo_data import seed_evaluations
     from opendui.incidents.demo_data import seed_incidents
     from opendui.notes.demo_data import seed_notes
+    from opendui.pilotage.demo_data import seed_usage
+    from opendui.programme.demo_data import seed_programme
 
     stays = list(
         Stay.objects.filter(facility__organisation=organisation)
@@ -45,6 +48,7 @@ def seed_activity(
         s for s in stays if s.start_date <= today and (s.end_date is None or s.end_date >= today)
     ]
     staff = _staff(organisation, today)
+    facility_ids = sorted({s.facility_id for s in stays})  # usage indicators
     counts = {
         "projets_personnalises": seed_projects(current, rng, staff.writers("social"), today),
         "evaluations": seed_evaluations(current, rng, staff.writers("care"), today),
@@ -60,6 +64,9 @@ def seed_activity(
             staff.by_facility("incident.manage"),
             today,
         ),
+        "projet_esms_numerique": seed_programme(organisation, today),
+        "activite_dossiers": seed_usage(organisation.pk, facility_ids, rng, today),
+        "envois_dmp_mssante": seed_sharings(facility_ids, rng, today),
     }
     return counts
 

@@ -327,6 +327,17 @@ class DemoAccount:
         return f"{self.role_code}@{DEMO_DOMAIN}"
 
 
+@dataclass(frozen=True)
+class NamedDemoAccount(DemoAccount):
+    """A demo login whose address is not its role's code (a second account of a role)."""
+
+    login: str = ""
+
+    @property
+    def email(self) -> str:
+        return f"{self.login}@{DEMO_DOMAIN}"
+
+
 def _of(position: int, preposition: str = "de") -> str:
     """'de l'EHPAD Les Tilleuls', 'du SSIAD du Val de Loire', 'à la MAS Les Genêts'…"""
     name = facility_name(position)
@@ -391,6 +402,14 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "Leroy",
         (1, 5),
         f"Directrice {_of(1)} et {_of(5)}",
+    ),
+    NamedDemoAccount(
+        "directeur",
+        "Bernard",
+        "Lemaire",
+        (),
+        "Directeur général – tout l'organisme : indicateurs, projet ESMS Numérique",
+        login="direction",
     ),
     DemoAccount(
         "identitovigilance",
