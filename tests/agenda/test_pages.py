@@ -237,3 +237,32 @@ def test_pages_issue_a_bounded_number_of_queries(
     event = Event.objects.first()
     with django_assert_max_num_queries(22):
         assert client.get(reverse("agenda:detail", kwargs={"pk": event.pk})).status_code == 200
+
+
+def test_person_agenda_queries_do_not_grow_with_the_readers_facilities(world, client, login):
+    """A director of the whole organisation: one more facility must not cost a query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opendui.organisations.models import Facility
+    from tests.conftest import valid_finess
+
+    director = world.user("directeur", organisation=world.og)
+    login(director)
+    url = reverse("agenda:person", kwargs={"pk": world.anne.pk})
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for number in range(6):
+        Facility.objects.create(
+            organisation=world.og,
+            name=f"Service {number}",
+            finess_et=valid_finess(f"7500010{number}"),
+            category=world.ehpad.category,
+            couloir=world.ehpad.couloir,
+        )
+    assert queries() == before

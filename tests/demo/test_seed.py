@@ -43,7 +43,7 @@ def test_summary_counts_match_the_database(seeded):
     assert seeded.organisations == ManagingOrganisation.objects.count() == 1
     assert seeded.facilities == Facility.objects.count() == 5
     assert seeded.units == Unit.objects.count()
-    assert seeded.demo_accounts == len(DEMO_ACCOUNTS) == 11
+    assert seeded.demo_accounts == len(DEMO_ACCOUNTS) == 12
     assert seeded.demo_accounts + seeded.professionals == User.objects.count()
     assert seeded.assignments == Assignment.objects.count()
     assert seeded.persons == Person.objects.count() == 60
@@ -137,6 +137,7 @@ def _scopes(email: str) -> set[tuple[int | None, str | None]]:
     }
 
 
+# Keyed by the login (the part of the address before @): two accounts share a role.
 EXPECTED_SCOPES = {
     "accueil": {(1, None)},
     "educateur": {(2, None)},
@@ -146,6 +147,7 @@ EXPECTED_SCOPES = {
     "psychologue": {(2, None), (3, None)},
     "chef-de-service": {(2, None)},
     "directeur": {(1, None), (5, None)},
+    "direction": {(None, None)},
     "identitovigilance": {(None, None)},
     "admin": {(None, None)},
     "dpo": {(None, None)},
@@ -153,15 +155,17 @@ EXPECTED_SCOPES = {
 
 
 def test_demo_accounts_exist_with_their_assignments(seeded):
-    assert {a.role_code for a in DEMO_ACCOUNTS} == set(EXPECTED_SCOPES)
-    for account in DEMO_ACCOUNTS:
-        assert account.email == f"{account.role_code}@demo.opendui.fr"
+    logins = {a.email.removesuffix("@demo.opendui.fr"): a for a in DEMO_ACCOUNTS}
+    assert set(logins) == set(EXPECTED_SCOPES)
+    assert logins["direction"].role_code == "directeur"
+    for login, account in logins.items():
+        assert login == account.role_code or login == "direction"
         assert account.description
         user = User.objects.get(email=account.email)
         assert user.check_password(DEMO_PASSWORD)
         roles = set(Assignment.objects.filter(user=user).values_list("role__code", flat=True))
         assert roles == {account.role_code}
-        assert _scopes(account.email) == EXPECTED_SCOPES[account.role_code], account.email
+        assert _scopes(account.email) == EXPECTED_SCOPES[login], account.email
 
 
 def test_facility_positions_wrap_around_with_fewer_facilities(db):
