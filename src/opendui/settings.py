@@ -111,6 +111,10 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: it pays off on long analytical scans, while here it added
+    # 1.8 s of compilation to a 1.8 s indicator query (docs/benchmarks.md, history).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while the audit writer appends; IMMEDIATE avoids
     # "database is locked" upgrades from read to write transactions.

@@ -28,6 +28,12 @@ def test_the_schedule_runs_the_insi_reverification_daily_at_two():
     assert entry.task_path == "opendui.interop.insi.tasks.reverify_due_identities"
 
 
+def test_the_schedule_keeps_the_closed_months_indicators_nightly():
+    entry = next(e for e in SCHEDULE if e.name == "pilotage.closed_months")
+    assert entry.at == dt.time(3, 0)
+    assert entry.task_path == "opendui.pilotage.tasks.keep_closed_months"
+
+
 def test_period_starts_at_the_local_time_of_day():
     entry = NIGHTLY[0]
     assert entry.period(at(10, 1, 59)) == dt.date(2026, 3, 9)

@@ -26,7 +26,10 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops():
     periodic = Job.objects.get(idempotency_key__startswith="periodic:insi.reverify:")
     assert periodic.status == JobStatus.SUCCEEDED
     assert periodic.result == {"enqueued": 0}  # nobody to re-verify in an empty database
-    assert "2 tâche(s) exécutée(s), dont 1 planifiée(s) ajoutée(s)." in out.getvalue()
+    months = Job.objects.get(idempotency_key__startswith="periodic:pilotage.closed_months:")
+    assert months.status == JobStatus.SUCCEEDED
+    assert months.result == {"etablissements": 0, "mois": 12}  # no facility yet
+    assert "3 tâche(s) exécutée(s), dont 2 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)

@@ -226,3 +226,13 @@ def test_first_measure_covers_three_months(client, login, usage, director):
     results = {r.key: r for r in response.context["results"]}
     assert results["dossiers_actifs"].numerator == 2
     assert len(response.context["charts"][0]["rows"]) == 12  # the series stays monthly
+
+
+def test_pilotage_pages_link_to_the_activity_reports(world, client, login):
+    from django.urls import reverse
+
+    login(world.user("chef-de-service", facility=world.ehpad))
+    home = client.get(reverse("pilotage:home")).content.decode()
+    assert reverse("pilotage:activity_home") in home
+    page = client.get(reverse("pilotage:facility", args=[world.ehpad.pk])).content.decode()
+    assert reverse("pilotage:activity_report", args=[world.ehpad.pk]) in page

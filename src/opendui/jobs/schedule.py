@@ -38,6 +38,8 @@ class Daily:
 SCHEDULE: tuple[Daily, ...] = (
     # Re-verify INS retrieved from INSi long ago (settings.INSI_REVERIFY_DAYS).
     Daily("insi.reverify", "opendui.interop.insi.tasks.reverify_due_identities", dt.time(2, 0)),
+    # Keep the usage indicators of the closed months (the dashboard then reads them).
+    Daily("pilotage.closed_months", "opendui.pilotage.tasks.keep_closed_months", dt.time(3, 0)),
 )
 
 
