@@ -127,6 +127,16 @@ def measure(args: argparse.Namespace, today: dt.date, log: Callable[[str], None]
             "cahier de liaison, largest facility, random days over 5 years",
             [f"/transmissions/etablissement/{facility}/?jour={d}" for d in weeks],
         ),
+        (
+            "indicator_series",
+            "pilotage dashboard page, whole organisation, last month and 12-month charts",
+            ["/pilotage/"],
+        ),
+        (
+            "indicator_month",
+            "pilotage page, largest facility, last month and 12-month charts",
+            [f"/pilotage/etablissement/{facility}/"],
+        ),
     ]
     measures, plans = [], {}
     for target, label, urls in cases:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
 from opendui.demo.seed import DEMO_PASSWORD, seed_demo
 from opendui.programme.models import Grappe
-from tests.browser.conftest import browser, login_with_keyboard, page  # noqa: F401 (fixtures)
-
-pytestmark = pytest.mark.browser
+from tests.browser.conftest import login_with_keyboard
 
 
-def test_project_lead_checks_eligibility_and_funding(page, transactional_db):  # noqa: F811
+def test_project_lead_checks_eligibility_and_funding(page, transactional_db):
     seed_demo(5, 20, seed=1)
     grappe = Grappe.objects.get()
     login_with_keyboard(page, "direction@demo.opendui.fr", DEMO_PASSWORD)
