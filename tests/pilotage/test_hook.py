@@ -65,3 +65,10 @@ def test_the_periodic_task_keeps_the_closed_months(world):
     assert MonthlyMeasure.objects.count() == 3 * 3
     keep_closed_months.call(months=3)  # kept rows are reused, not duplicated
     assert MonthlyMeasure.objects.count() == 9
+
+
+def test_the_pilotage_app_registers_its_hook_with_the_audit():
+    from opendui.audit.services import CHANGE_LISTENERS
+    from opendui.pilotage.usage_hook import note_change
+
+    assert CHANGE_LISTENERS.count(note_change) == 1

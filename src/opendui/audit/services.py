@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -13,10 +13,21 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from opendui.core.actor import Actor
-from opendui.pilotage.usage_hook import note_change
 
 from .chain import event_hash
 from .models import AuditChainHead, AuditEvent, AuditEventPerson, EventKind
+
+# Functions called, in the write's transaction, for every change event that names persons:
+# modules that keep a derived view of record activity (the usage indicators of
+# pilotage) register here from their AppConfig.ready(), so the audit depends on none.
+CHANGE_LISTENERS: list[Callable[..., None]] = []
+
+
+def on_person_change(listener: Callable[..., None]) -> None:
+    """Register `listener(person_ids=, occurred_at=, by_job=, obj=, facility_id=)`."""
+    if listener not in CHANGE_LISTENERS:
+        CHANGE_LISTENERS.append(listener)
+
 
 # Fields whose values never enter the trail.
 SECRET_FIELDS = frozenset({"password", "totp_secret", "totp_last_counter"})
@@ -96,14 +107,15 @@ def record(
                 _insert_person_links(event.pk, persons)
             head.seq, head.hash = event.seq, event.hash
             head.save(update_fields=["seq", "hash"])
-        if event.kind == EventKind.CHANGE and persons:  # usage indicators (pilotage)
-            note_change(
-                person_ids=persons,
-                occurred_at=event.occurred_at,
-                by_job=actor.user is None,
-                obj=obj,
-                facility_id=event.facility_id,
-            )
+        if event.kind == EventKind.CHANGE and persons:
+            for listener in CHANGE_LISTENERS:
+                listener(
+                    person_ids=persons,
+                    occurred_at=event.occurred_at,
+                    by_job=actor.user is None,
+                    obj=obj,
+                    facility_id=event.facility_id,
+                )
     return event
 
 

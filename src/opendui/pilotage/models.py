@@ -1,10 +1,11 @@
 """Narrow append-only tables the usage indicators read (definitions.py says what they mean).
 
-Both are written by the audit hook (`pilotage.usage_hook.note_change`, called by
-`audit.services.record` for every change naming persons), in the transaction of the change,
-and backfilled from the audit trail by `opendui indicateurs_rattrapage`. Plain integer
-columns, no foreign keys: they are indexes over the trail, sized for 100 000 persons and
-millions of writes, so that each indicator is one aggregate over an index.
+Both are written by the audit hook (`pilotage.usage_hook.note_change`, registered with
+`audit.services.on_person_change` and called by `audit.services.record` for every change
+naming persons), in the transaction of the change, and backfilled from the audit trail by
+`opendui indicateurs_rattrapage`. Plain integer columns, no foreign keys: they are indexes
+over the trail, sized for 100 000 persons and millions of writes, so that each indicator is
+one aggregate over an index.
 """
 
 from __future__ import annotations
