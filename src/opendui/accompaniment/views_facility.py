@@ -18,6 +18,7 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.downloads import attachment
 from opendui.organisations.models import Facility
 
 from .base import READ
@@ -87,8 +88,5 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from .services import record_project_access
 
     record_project_access(Actor.from_request(request), "pp.pdf", project.person, decision, project)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="projet-personnalise-{project.person.local_id}-v{project.number}.pdf"'
-    )
-    return response
+    name = f"projet-personnalise-{project.person.local_id}-v{project.number}.pdf"
+    return attachment(content, "application/pdf", name)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendui.accounts.access import Decision, check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.downloads import attachment
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
 from opendui.core.pagination import page_of
 from opendui.organisations.models import Facility
@@ -408,10 +409,8 @@ def ars_declaration(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def ars_text(request: HttpRequest, pk: int) -> HttpResponse:
     incident, sections = _declaration(request, pk, "texte")
-    response = HttpResponse(
-        declaration.as_text(incident, sections), content_type="text/plain; charset=utf-8"
+    return attachment(
+        declaration.as_text(incident, sections),
+        "text/plain; charset=utf-8",
+        f"declaration-ars-evenement-{incident.pk}.txt",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="declaration-ars-evenement-{incident.pk}.txt"'
-    )
-    return response

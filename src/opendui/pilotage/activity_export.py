@@ -7,9 +7,9 @@ headers, `;` and decimal commas so that it opens as is in a French spreadsheet.
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
+
+from opendui.core.downloads import spreadsheet_csv
 
 from .activity_report import ActivityReport, ModeRow
 
@@ -152,14 +152,11 @@ def report_json(report: ActivityReport) -> dict:
 
 def csv_text(report: ActivityReport) -> str:
     """UTF-8 text with a BOM, `;`-separated, French headers and decimal commas (Excel)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["FINESS géographique", "Année", "Rubrique", "Ligne", "Indicateur", "Valeur"])
     finess = report.facility.finess_et
-    for section, line, figure, value in report_rows(report):
-        shown = str(value).replace(".", ",") if isinstance(value, Decimal) else value
-        writer.writerow(
-            [finess, report.year, section, line, figure, "" if shown is None else shown]
-        )
-    return out.getvalue()
+    return spreadsheet_csv(
+        ["FINESS géographique", "Année", "Rubrique", "Ligne", "Indicateur", "Valeur"],
+        (
+            [finess, report.year, section, line, figure, value]
+            for section, line, figure, value in report_rows(report)
+        ),
+    )

@@ -8,13 +8,12 @@ variants used, the date, the signatory and an empty signature field.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 
+from opendui.core.downloads import spreadsheet_csv
 from opendui.organisations.models import Facility
 
 from . import definitions as d
@@ -59,32 +58,25 @@ def proofs(
     ]
 
 
-def french_rate(value) -> str:
-    return "" if value is None else f"{value}".replace(".", ",")
-
-
 def proof_csv(items: list[FacilityProof]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for item in items:
-        for period, results in item.months:
-            for r in results:
-                writer.writerow(
-                    [
-                        item.facility.finess_et,
-                        item.facility.name,
-                        f"{period.start:%Y-%m}",
-                        r.label,
-                        r.numerator,
-                        r.denominator,
-                        french_rate(r.rate),
-                        r.target,
-                        "oui" if r.met else "non",
-                        r.variant_label,
-                    ]
-                )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = (
+        [
+            item.facility.finess_et,
+            item.facility.name,
+            f"{period.start:%Y-%m}",
+            r.label,
+            r.numerator,
+            r.denominator,
+            r.rate,
+            r.target,
+            "oui" if r.met else "non",
+            r.variant_label,
+        ]
+        for item in items
+        for period, results in item.months
+        for r in results
+    )
+    return spreadsheet_csv(HEADERS, rows).encode("utf-8")
 
 
 def proof_html(items: list[FacilityProof], signatory: str, today: dt.date) -> str:

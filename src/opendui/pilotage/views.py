@@ -23,6 +23,7 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.downloads import attachment
 from opendui.core.pagination import page_of
 from opendui.organisations.models import Facility
 from opendui.persons.services import record_person_access
@@ -228,15 +229,11 @@ def _proof(request: HttpRequest, facility_pk: int | None, kind: str) -> HttpResp
     scope = facilities[0].finess_et if facility_pk else "etablissements"
     name = f"preuve-usage-{scope}-{choice.month}"
     if kind == "csv":
-        response = HttpResponse(exports.proof_csv(items), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        return attachment(exports.proof_csv(items), "text/csv; charset=utf-8", f"{name}.csv")
     user = request.user
     signatory = f"{user.first_name} {user.last_name}".strip() or user.email
     pdf = exports.proof_pdf(items, signatory, timezone.localdate())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-    return response
+    return attachment(pdf, "application/pdf", f"{name}.pdf")
 
 
 @require_GET

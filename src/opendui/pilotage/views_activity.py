@@ -19,6 +19,7 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.downloads import attachment
 from opendui.organisations.models import Facility
 
 from . import activity_rules as rules
@@ -97,10 +98,8 @@ def _refused(error: rules.PeriodError) -> HttpResponse:
 
 
 def _attachment(content: bytes | str, content_type: str, report: ActivityReport, ext: str):
-    response = HttpResponse(content, content_type=content_type)
     name = f"rapport-activite-{report.facility.finess_et}-{report.year}.{ext}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, content_type, name)
 
 
 @require_GET

@@ -1,0 +1,38 @@
+"""Files handed to the user: a download response, and CSV as French spreadsheets read it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+
+def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    """A response the browser saves as `filename` instead of showing it."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Empty for None, a decimal comma for decimals (French spreadsheets), else as is."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(value).replace(".", ",")
+    return value
+
+
+def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text for a spreadsheet: a byte-order mark (accents read right), `;` as separator,
+    CRLF line ends, cells through `spreadsheet_cell`."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()
