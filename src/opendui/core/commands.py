@@ -44,6 +44,13 @@ class ContractCommand(BaseCommand):
         """A French sentence for an argparse error message."""
         return f"Arguments incorrects ({message})."
 
+    def refuse(self, *lines: str) -> NoReturn:
+        """Refuse the input after the parser accepted it (unknown FINESS, invalid coding…):
+        French lines on the error output, nothing on the standard output, exit status 2."""
+        for line in lines:
+            self.stderr.write(line)
+        raise SystemExit(2)
+
     def _usage_error(self, parser: CommandParser, message: str) -> NoReturn:
         exit_with_usage_error(parser, self.usage_message(message), self.usage)
 

@@ -130,14 +130,12 @@ class Command(ContractCommand):
             errors.append(f"{where} : {coding_problem(value)}")
 
     def _report(self, errors: list[str]) -> NoReturn:
-        for error in errors[:MAX_REPORTED_ERRORS]:
-            self.stderr.write(error)
+        lines = errors[:MAX_REPORTED_ERRORS]
         if len(errors) > MAX_REPORTED_ERRORS:
             others = len(errors) - MAX_REPORTED_ERRORS
             plural = "s" if others > 1 else ""
-            self.stderr.write(f"… et {others} autre{plural} codage{plural} invalide{plural}.")
-        self.stderr.write("Aucun résultat n'est écrit tant qu'un codage est invalide.")
-        raise SystemExit(2)
+            lines.append(f"… et {others} autre{plural} codage{plural} invalide{plural}.")
+        self.refuse(*lines, "Aucun résultat n'est écrit tant qu'un codage est invalide.")
 
 
 def _chunks(codings: list[str]) -> Iterator[list[str]]:

@@ -17,7 +17,7 @@ Contract (other tooling relies on it):
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils import timezone
@@ -83,7 +83,7 @@ class Command(ContractCommand):
         today = timezone.localdate()
         facility = Facility.objects.filter(finess_et=options["finess"].strip()).first()
         if facility is None:
-            self._refuse(f"FINESS géographique inconnu : « {options['finess']} ».")
+            self.refuse(f"FINESS géographique inconnu : « {options['finess']} ».")
         try:
             if options["mois"]:
                 year, month = d.parse_month(options["mois"], today)
@@ -95,7 +95,7 @@ class Command(ContractCommand):
                 raise ValueError("Variante invalide : attendu CLE=CODE.")
             d.resolve_variants(variants)
         except ValueError as error:
-            self._refuse(str(error))
+            self.refuse(str(error))
         period = (
             d.Period.first_measure(year, month)
             if options["premiere_mesure"]
@@ -103,7 +103,3 @@ class Command(ContractCommand):
         )
         results = compute_facility(facility, period, variants)
         self.stdout.write(json.dumps(as_json(results), ensure_ascii=False, indent=2))
-
-    def _refuse(self, message: str) -> NoReturn:
-        self.stderr.write(message)
-        raise SystemExit(2)

@@ -19,7 +19,7 @@ The read is recorded in the audit trail as an access by the command (aggregates 
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.management.base import CommandParser
 from django.utils import timezone
@@ -68,12 +68,12 @@ class Command(ContractCommand):
         finess = options["finess"].strip()
         facility = Facility.objects.select_related("organisation").filter(finess_et=finess).first()
         if facility is None:
-            self._refuse(f"FINESS géographique inconnu : « {options['finess']} ».")
+            self.refuse(f"FINESS géographique inconnu : « {options['finess']} ».")
         today = timezone.localdate()
         try:
             year = rules.parse_year(options["annee"], today)
         except rules.PeriodError as error:
-            self._refuse(str(error))
+            self.refuse(str(error))
         report = activity_report(facility, year, today)
         record(
             Actor.system("opendui rapport-activite"),
@@ -88,7 +88,3 @@ class Command(ContractCommand):
             self.stdout.write(csv_text(report).lstrip("\ufeff"), ending="")
         else:
             self.stdout.write(json.dumps(report_json(report), ensure_ascii=False, indent=2))
-
-    def _refuse(self, message: str) -> NoReturn:
-        self.stderr.write(message)
-        raise SystemExit(2)

@@ -28,7 +28,7 @@ The command reads no database and runs no system check (programme.funding is pur
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.management.base import CommandParser
 
@@ -140,7 +140,7 @@ class Command(ContractCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         problems = _problems(options)
         if problems:
-            self._refuse(problems)
+            self.refuse(*problems, f"Usage : {USAGE}")
         essms = int(options["essms"].strip())
         grappe = int(options["grappe"].strip()) if options["grappe"] is not None else essms
         project = ProjectType(options["projet"])
@@ -158,9 +158,3 @@ class Command(ContractCommand):
             "outre-mer, à choisir sur la page du projet)."
         )
         self.stdout.write(json.dumps(result.as_contract(), ensure_ascii=False))
-
-    def _refuse(self, problems: list[str]) -> NoReturn:
-        for problem in problems:
-            self.stderr.write(problem)
-        self.stderr.write(f"Usage : {USAGE}")
-        raise SystemExit(2)
