@@ -27,6 +27,13 @@ class Sex(models.TextChoices):
     UNKNOWN = "I", _("Indéterminé")
 
 
+def display_name(birth_name: str, first_name: str, used_name: str, used_first_name: str) -> str:
+    """How a person is named on screen: used name when there is one, else birth name
+    (capitals); then the used first name, else the first birth first name. A function on
+    plain values so that lists reading values (persons.listing) name people the same way."""
+    return f"{(used_name or birth_name).upper()} {used_first_name or first_name}"
+
+
 class Person(VersionedModel):
     """A person accompanied by one or several facilities of an organisation."""
 
@@ -176,9 +183,7 @@ class Person(VersionedModel):
 
     @property
     def display_name(self) -> str:
-        """Used name when there is one, else birth name; then used or first first name."""
-        name = (self.used_name or self.birth_name).upper()
-        return f"{name} {self.used_first_name or self.first_name}"
+        return display_name(self.birth_name, self.first_name, self.used_name, self.used_first_name)
 
 
 class IdentityStatusChange(models.Model):

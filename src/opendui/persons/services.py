@@ -15,13 +15,14 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
 
+from .listing import PersonRow
 from .models import Person
 
 
 def record_person_access(
     actor: Actor,
     action: str,
-    persons: Iterable[Person],
+    persons: Iterable[Person | PersonRow],
     decision: Decision | None = None,
     details: dict | None = None,
 ) -> None:
@@ -29,12 +30,16 @@ def record_person_access(
     persons = list(persons)
     if not persons:
         return
+    single = persons[0] if len(persons) == 1 else None
+    if single is not None and not isinstance(single, Person):
+        # A list row (persons.listing.PersonRow): the event names the record all the same.
+        single = Person(pk=single.pk, organisation_id=single.organisation_id)
     record(
         actor,
         EventKind.ACCESS,
         action,
         person_ids=[p.pk for p in persons],
-        obj=persons[0] if len(persons) == 1 else None,
+        obj=single,
         organisation_id=persons[0].organisation_id,
         details=details or {},
         break_glass=bool(decision and decision.break_glass),

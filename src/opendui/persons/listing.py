@@ -1,0 +1,103 @@
+"""The rows of the person list: plain values, no model instances.
+
+The list is the most visited page of the DUI and every search lands on it. A page of
+50 persons used to build some 200 model instances (persons, their current stays, the
+stays' facilities and units) and let the template call methods, filters and `{% url %}`
+on each: two thirds of the page's time on a 2-core server (docs/benchmarks.md). The
+rows are now read with `values_list` and shaped once here, so the template only prints
+strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from opendui.core.pagination import Page
+from opendui.stays.models import Stay
+
+from .models import display_name
+
+# The columns a row shows (display name, birth name, birth date, local id) and the
+# audit needs (organisation).
+ROW_COLUMNS = (
+    "pk",
+    "organisation_id",
+    "local_id",
+    "birth_name",
+    "first_name",
+    "used_name",
+    "used_first_name",
+    "birth_date",
+)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One line of the list, as displayed."""
+
+    pk: int
+    organisation_id: int
+    url: str
+    name: str  # used name when there is one, else birth name; then the first name used
+    birth_name: str  # shown as "né·e …" when the used name differs, else ""
+    birth_date: dt.date | None
+    local_id: str
+    current_stays: tuple[str, ...]  # "Facility – Unit" of each stay in progress
+
+
+def stay_label(facility_name: str, unit_name: str | None) -> str:
+    return f"{facility_name} – {unit_name}" if unit_name else facility_name
+
+
+def person_rows_page(persons: QuerySet, page: str | None, size: int) -> Page:
+    """Page `page` of the ordered `persons` as PersonRow: two queries whatever the size."""
+    try:
+        number = max(1, int(page or 1))
+    except ValueError:
+        number = 1
+    start = (number - 1) * size
+    found = list(persons.values_list(*ROW_COLUMNS)[start : start + size + 1])
+    shown = found[:size]
+    stays = current_stays_of([values[0] for values in shown])
+    detail_url = reverse("persons:detail", args=[0])[:-2]  # "/personnes/0/" → "/personnes/"
+    rows = [
+        PersonRow(
+            pk=pk,
+            organisation_id=organisation_id,
+            url=f"{detail_url}{pk}/",
+            name=display_name(birth_name, first_name, used_name, used_first_name),
+            birth_name=birth_name.upper() if used_name and used_name != birth_name else "",
+            birth_date=birth_date,
+            local_id=local_id,
+            current_stays=tuple(stays.get(pk, ())),
+        )
+        for (
+            pk,
+            organisation_id,
+            local_id,
+            birth_name,
+            first_name,
+            used_name,
+            used_first_name,
+            birth_date,
+        ) in shown
+    ]
+    return Page(rows, number, len(found) > size)
+
+
+def current_stays_of(person_ids: list[int]) -> dict[int, list[str]]:
+    """The stays in progress of each person, most recent first, as display labels."""
+    if not person_ids:
+        return {}
+    labels: dict[int, list[str]] = {}
+    for person_id, facility_name, unit_name in (
+        Stay.objects.current()
+        .filter(person_id__in=person_ids)
+        .values_list("person_id", "facility__name", "unit__name")
+    ):
+        labels.setdefault(person_id, []).append(stay_label(facility_name, unit_name))
+    return labels
