@@ -116,29 +116,27 @@ class Scope:
         """A Q over Person selecting the persons in scope (optionally within one facility).
 
         A person is placed in a facility by a stay there or by an admission request to it
-        (the team studies the file before admitting); in a unit by a stay only.
+        (the team studies the file before admitting), both read from stays.Placement; in
+        a unit by a stay only.
         """
-        from opendui.stays.models import AdmissionRequest, Stay
+        from opendui.stays.models import Placement, Stay
 
         stays = Stay.objects.filter(person=OuterRef("pk"))
-        requests = AdmissionRequest.objects.filter(person=OuterRef("pk"))
-
-        def in_facilities(**lookup: Any) -> Q:
-            return Q(Exists(stays.filter(**lookup))) | Q(Exists(requests.filter(**lookup)))
+        placements = Placement.objects.filter(person=OuterRef("pk"))
 
         if facility is not None:
             if (
                 facility.organisation_id in self.organisation_ids
                 or facility.pk in self.facility_ids
             ):
-                return in_facilities(facility=facility)
+                return Q(Exists(placements.filter(facility=facility)))
             units = [u for f, u in self.units if f == facility.pk]
             return Q(Exists(stays.filter(unit_id__in=units))) if units else Q(pk__in=[])
         condition = Q(pk__in=[])
         if self.organisation_ids:
             condition |= Q(organisation_id__in=self.organisation_ids)
         if self.facility_ids:
-            condition |= in_facilities(facility_id__in=self.facility_ids)
+            condition |= Q(Exists(placements.filter(facility_id__in=self.facility_ids)))
         if self.units:
             condition |= Q(Exists(stays.filter(unit_id__in=self.unit_ids)))
         return condition

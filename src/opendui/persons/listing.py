@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
 from django.urls import reverse
 
 from opendui.core.pagination import Page
+from opendui.organisations.models import Facility
 from opendui.stays.models import Stay
 
 from .models import display_name
+from .selectors import NAME_ORDER, search_branches, search_persons
 
 # The columns a row shows (display name, birth name, birth date, local id) and the
 # audit needs (organisation).
@@ -48,19 +51,25 @@ class PersonRow:
     local_id: str
     current_stays: tuple[str, ...]  # "Facility – Unit" of each stay in progress
 
+    @property
+    def birth_date_text(self) -> str:
+        return f"{self.birth_date:%d/%m/%Y}" if self.birth_date else ""
+
 
 def stay_label(facility_name: str, unit_name: str | None) -> str:
     return f"{facility_name} – {unit_name}" if unit_name else facility_name
 
 
-def person_rows_page(persons: QuerySet, page: str | None, size: int) -> Page:
-    """Page `page` of the ordered `persons` as PersonRow: two queries whatever the size."""
+def person_rows_page(
+    user: Any, query: str, facility: Facility | None, page: str | None, size: int
+) -> Page:
+    """Page `page` of the persons `search_persons` finds, as PersonRow: two queries."""
     try:
         number = max(1, int(page or 1))
     except ValueError:
         number = 1
     start = (number - 1) * size
-    found = list(persons.values_list(*ROW_COLUMNS)[start : start + size + 1])
+    found = _search_rows(user, query, facility, start, start + size + 1)
     shown = found[:size]
     stays = current_stays_of([values[0] for values in shown])
     detail_url = reverse("persons:detail", args=[0])[:-2]  # "/personnes/0/" → "/personnes/"
@@ -87,6 +96,22 @@ def person_rows_page(persons: QuerySet, page: str | None, size: int) -> Page:
         ) in shown
     ]
     return Page(rows, number, len(found) > size)
+
+
+def _search_rows(
+    user: Any, query: str, facility: Facility | None, start: int, stop: int
+) -> list[tuple]:
+    """Rows start..stop of the search, in one query: the union of the search's branches
+    (selectors.search_branches), each cut at `stop`, where the database allows a LIMIT
+    inside a UNION (PostgreSQL; not SQLite, the small embedded databases)."""
+    branches = search_branches(user, query, facility)
+    if len(branches) == 1 or not connection.features.supports_slicing_ordering_in_compound:
+        persons = branches[0] if len(branches) == 1 else search_persons(user, query, facility)
+        return list(persons.values_list(*ROW_COLUMNS)[start:stop])
+    columns = (*ROW_COLUMNS, NAME_ORDER[0])  # the union is ordered on selected columns only
+    cut = [branch.values_list(*columns)[:stop] for branch in branches]
+    union = cut[0].union(*cut[1:]).order_by(NAME_ORDER[0], NAME_ORDER[1], "pk")
+    return [values[:-1] for values in union[start:stop]]
 
 
 def current_stays_of(person_ids: list[int]) -> dict[int, list[str]]:

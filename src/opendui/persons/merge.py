@@ -71,8 +71,9 @@ MIN_REASON_LENGTH = 10
 MERGE_PERMISSION = "identity.merge"
 NOTHING_CHANGED = " Rien n'a été modifié."
 
-# Models whose rows pointing at a person never move (see the module docstring).
-NOT_MOVED = frozenset({"persons.personmerge", "accounts.breakglassgrant"})
+# Models whose rows pointing at a person never move (see the module docstring). Placements
+# are derived from the stays and requests by database triggers, which follow them.
+NOT_MOVED = frozenset({"persons.personmerge", "accounts.breakglassgrant", "stays.placement"})
 # The audit app is append-only: whatever it may link to a person later, it is not moved.
 NOT_MOVED_APPS = frozenset({"audit"})
 

@@ -70,6 +70,7 @@ MAX_WORDS = 5  # each word adds conditions to the query; more words add nothing 
 INFIX_MIN_LENGTH = 3  # shorter words match the start of a name only (pg_trgm needs 3)
 LOCAL_ID_MAX_LENGTH = 20  # Person.local_id
 NAME_ORDER = ("birth_name_key", "first_name", "id")  # served by the person_name_order index
+NAME_KEYS = ("birth_name_key", "used_name_key")  # accent- and case-free birth and used names
 
 # Letters a French first name may carry with an accent, both cases: first_name has no
 # accent-free key column, so `first_name_pattern` spells the variants out instead.
@@ -175,6 +176,35 @@ def search_persons(user: Any, query: str, facility: Facility | None = None) -> Q
     return persons.annotate(search_rank=rank).order_by("search_rank", *NAME_ORDER)
 
 
+def search_branches(user: Any, query: str, facility: Facility | None = None) -> list[QuerySet]:
+    """`search_persons` as querysets whose union, in NAME_ORDER, is the same list.
+
+    For a name prefix alone (one word shorter than INFIX_MIN_LENGTH) the birth-name,
+    used-name and local-identifier tests become one queryset each. As one OR they make
+    PostgreSQL read every person whose birth or used name starts with the prefix and
+    sort them all (9 400 rows for 'le' at 100 000 persons, 28 ms); apart, the birth-name
+    branch walks the person_name_order index in order and stops after a page, and the
+    used-name branch sorts only the few used names (4 ms). Any other search is one
+    queryset, `search_persons` itself. The person list unions them (persons.listing).
+    """
+    terms = parse_query(query)
+    simple_prefix = (
+        len(terms.words) == 1
+        and len(terms.words[0]) < INFIX_MIN_LENGTH
+        and terms.birth_date is None
+        and terms.medico_social is None
+        and not terms.ins
+    )
+    if not simple_prefix:
+        return [search_persons(user, query, facility)]
+    persons = visible_persons(user, facility)
+    prefix = terms.words[0]
+    branches = [persons.filter(_starts_with(field, prefix)) for field in NAME_KEYS]
+    if terms.local_id:
+        branches.append(persons.filter(local_id=terms.local_id))
+    return [branch.order_by(*NAME_ORDER) for branch in branches]
+
+
 def search_condition(terms: SearchTerms) -> Q:
     """The WHERE clause of a search, without the reader's scope."""
     if terms.ins:
@@ -224,7 +254,7 @@ def _in_name(word: str) -> Q:
 
 
 def _starts_name(prefix: str) -> Q:
-    return _starts_with("birth_name_key", prefix) | _starts_with("used_name_key", prefix)
+    return _starts_with(NAME_KEYS[0], prefix) | _starts_with(NAME_KEYS[1], prefix)
 
 
 def _starts_any(words: tuple[str, ...]) -> Q:

@@ -16,7 +16,6 @@ from .forms import BreakGlassForm, BreakGlassSearchForm, PersonSearchForm
 from .listing import person_rows_page
 from .models import Person
 from .record import person_record
-from .selectors import search_persons
 from .services import BreakGlassRefused, open_break_glass, record_person_access
 
 
@@ -24,8 +23,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     authorize(request, "person.view_identity", facility=request.current_facility)
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    persons = search_persons(request.user, query, request.current_facility)
-    page = person_rows_page(persons, request.GET.get("page"), settings.PAGE_SIZE)
+    page = person_rows_page(
+        request.user, query, request.current_facility, request.GET.get("page"), settings.PAGE_SIZE
+    )
     record_person_access(
         Actor.from_request(request),
         "person.list",

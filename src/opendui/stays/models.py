@@ -190,3 +190,29 @@ class Contract(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.stay}"
+
+
+class Placement(models.Model):
+    """A facility where a person has, or had, a stay or an admission request.
+
+    Derived data, kept by database triggers on the stays and admission requests
+    (stays/placements.py), never written by the application. It exists for the reader's
+    scope: "persons placed in facility F" is then one EXISTS on one table, which
+    PostgreSQL turns into a join it can plan either way — probing the person list walked
+    in name order, or hashing the facility's persons when the search already narrows
+    them. The same test as an OR of two EXISTS (stays, requests) was always hashed: a
+    fixed 5–8 ms per page for a facility of 25 000 persons (docs/benchmarks.md).
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.DO_NOTHING, related_name="+")
+    facility = models.ForeignKey(Facility, on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        verbose_name = _("rattachement à un établissement")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "facility"], name="placement_person_facility")
+        ]
+        indexes = [models.Index(fields=["facility", "person"], name="placement_facility_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.facility_id}"
