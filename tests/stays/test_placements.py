@@ -112,4 +112,3 @@ def test_placements_always_equal_the_stays_and_requests(world, steps):
                 Stay.objects.filter(person=person).update(facility=facility)
             assert pairs() == expected_pairs(), (action, p, f)
         transaction.set_rollback(True)
-
