@@ -34,6 +34,11 @@ def display_name(birth_name: str, first_name: str, used_name: str, used_first_na
     return f"{(used_name or birth_name).upper()} {used_first_name or first_name}"
 
 
+def first_name_key(first_name: str, used_first_name: str) -> str:
+    """Search key of the first names a person is searched by (Person.first_name_key)."""
+    return " ".join(key for key in (search_key(first_name), search_key(used_first_name)) if key)
+
+
 class Person(VersionedModel):
     """A person accompanied by one or several facilities of an organisation."""
 
@@ -96,6 +101,10 @@ class Person(VersionedModel):
     # Accent- and case-free copies of the names, kept in step by save(), for search.
     birth_name_key = models.CharField(max_length=100, editable=False, db_index=False)
     used_name_key = models.CharField(max_length=100, editable=False, blank=True)
+    # The first birth first name and the used first name, space-separated: a search word
+    # found in a first name is then a LIKE on one column that pg_trgm indexes, not a
+    # regular expression run on every candidate row.
+    first_name_key = models.CharField(max_length=201, editable=False, blank=True)
 
     class Meta:
         ordering = ["birth_name_key", "first_name", "id"]
@@ -144,6 +153,7 @@ class Person(VersionedModel):
     def refresh_search_keys(self) -> None:
         self.birth_name_key = search_key(self.birth_name)
         self.used_name_key = search_key(self.used_name)
+        self.first_name_key = first_name_key(self.first_name, self.used_first_name)
 
     @property
     def identity_state(self) -> rniv.IdentityState:

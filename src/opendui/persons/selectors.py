@@ -72,19 +72,6 @@ LOCAL_ID_MAX_LENGTH = 20  # Person.local_id
 NAME_ORDER = ("birth_name_key", "first_name", "id")  # served by the person_name_order index
 NAME_KEYS = ("birth_name_key", "used_name_key")  # accent- and case-free birth and used names
 
-# Letters a French first name may carry with an accent, both cases: first_name has no
-# accent-free key column, so `first_name_pattern` spells the variants out instead.
-_VARIANTS = {
-    "a": "aàâäáãå",
-    "c": "cç",
-    "e": "eéèêë",
-    "i": "iîïíì",
-    "n": "nñ",
-    "o": "oôöóòõ",
-    "u": "uùûüú",
-    "y": "yÿý",
-}
-
 
 @dataclass(frozen=True)
 class SearchTerms:
@@ -229,12 +216,11 @@ def search_condition(terms: SearchTerms) -> Q:
 
 
 def _names_condition(words: tuple[str, ...]) -> Q:
-    """One word: a name matches it. Several: the whole phrase starts a name ('le g' finds
-    LE GOFF), or every word is found in a name or a first name and one at least in a name
-    ('dup mar' finds DUPONT Marie). The OR of the per-word name tests is what an index
-    serves, so it stands first, ANDed with the rest: a name starting with the phrase
-    also holds its first word, and PostgreSQL then reads only the rows that index returns
-    (with the OR at the top it chose a sequential scan of every person)."""
+    """One word: a name matches it. Several: every word is found in a name or a first name,
+    and one at least in a name ('dup mar' finds DUPONT Marie; 'le g' finds LE GOFF, each
+    word starting the name or a word of it). Each word's test reads the three key columns
+    that pg_trgm indexes, so PostgreSQL can AND the words' index scans and read only the
+    rows holding all of them."""
     if len(words) == 1:
         return _in_name(words[0])
     any_in_name = Q()
@@ -243,7 +229,7 @@ def _names_condition(words: tuple[str, ...]) -> Q:
     every_word = Q()
     for word in words:
         every_word &= _in_name(word) | _in_name_word(word) | _in_first_name(word)
-    return any_in_name & (_starts_name(" ".join(words)) | every_word)
+    return every_word & any_in_name
 
 
 def _in_name(word: str) -> Q:
@@ -270,27 +256,11 @@ def _in_name_word(word: str) -> Q:
 
 
 def _in_first_name(word: str) -> Q:
-    pattern = first_name_pattern(word)
-    return Q(first_name__regex=pattern) | Q(used_first_name__regex=pattern)
-
-
-def first_name_pattern(word: str) -> str:
-    """A regular expression finding the search-key word `word` in a first name as stored
-    (accents, capitals): at the start of a first name or after a space, hyphen or
-    apostrophe; anywhere when 3 characters or more. Written for both SQLite (Python's
-    re) and PostgreSQL (POSIX), with explicit classes rather than case-insensitive
-    flags whose handling of accented capitals depends on the server's locale."""
-    body = "".join(_letter_class(char) for char in word)
+    """A first name containing `word` (3 characters or more), or a first name or a word of
+    one starting with it ('m' in 'jean marc')."""
     if len(word) >= INFIX_MIN_LENGTH:
-        return body
-    return f"(^|[ '’-]){body}"
-
-
-def _letter_class(char: str) -> str:
-    if char.isalpha() and char.isascii():
-        variants = _VARIANTS.get(char, char)
-        return f"[{variants}{variants.upper()}]"
-    return re.escape(char)
+        return Q(first_name_key__contains=word)
+    return _starts_with("first_name_key", word) | Q(first_name_key__contains=f" {word}")
 
 
 def _starts_with(field: str, prefix: str) -> Q:
