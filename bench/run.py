@@ -19,7 +19,8 @@ are written to the report. After the measures, the whole audit trail is verified
 
 At the sizes of --search-sizes (default 100000), also: the search forms of the
 person list (prefix, infix, two words, birth date, INS, local identifiers) through
-the page (audited) and through the selector alone, and the duplicate check the
+the page (audited) and through the page's search query alone
+(persons.listing.search_rows), and the duplicate check the
 creation form runs (persons.services_create.duplicate_candidates) on generated
 identities, a third of them re-entries or near-duplicates of seeded persons.
 Seeded persons get INS matricules first (the demo seed has none), so that the INS
@@ -465,9 +466,11 @@ def _search_cases(probe: Any, finess_et: str) -> list[tuple[str, str, bool]]:
 
 def _measure_searches(readers: list[Any], requests: int, warmups: int) -> list[dict[str, Any]]:
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     from opendui.accounts.models import Assignment
     from opendui.organisations.models import Facility
+    from opendui.persons.listing import search_rows
     from opendui.persons.selectors import search_persons
 
     facility_id = (
@@ -488,7 +491,7 @@ def _measure_searches(readers: list[Any], requests: int, warmups: int) -> list[d
             samples = []
             for round_ in range(warmups + requests):
                 started = time.perf_counter()
-                rows = list(search_persons(user, query)[:page])
+                rows = search_rows(user, query, None, 0, page)
                 if round_ >= warmups:
                     samples.append((time.perf_counter() - started) * 1000)
             measure.update(
@@ -501,9 +504,11 @@ def _measure_searches(readers: list[Any], requests: int, warmups: int) -> list[d
                 selector_p95_ms=round(percentile(samples, 95), 2),
             )
             if connection.vendor == "postgresql":
-                sql, params = search_persons(user, query)[:page].query.sql_with_params()
+                with CaptureQueriesContext(connection) as captured:
+                    search_rows(user, query, None, 0, page)
+                [sql] = [q["sql"] for q in captured.captured_queries]
                 with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
                     measure["plan"] = "\n".join(row[0] for row in cursor.fetchall())
             measures.append(measure)
             print(
@@ -714,7 +719,8 @@ def _render_searches(results: list[dict]) -> list[str]:
         "",
         f"Page: `/personnes/?q=…`, audited, {searched[0]['search'][0].get('requests', 200)} "
         "requests after the warm-ups, p50/p95 of the whole request. Selector: "
-        "`search_persons(user, q)[:51]` evaluated alone (the list query, no page). "
+        "`persons.listing.search_rows(user, q, None, 0, 51)` evaluated alone (the page's "
+        "search query, no page around it). "
         "Queries are built from one seeded EHPAD person's traits (`_search_cases`).",
         "",
         "| database | persons | reader | case | page p50 (ms) | page p95 (ms) | selector p50 "

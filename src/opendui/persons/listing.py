@@ -69,7 +69,7 @@ def person_rows_page(
     except ValueError:
         number = 1
     start = (number - 1) * size
-    found = _search_rows(user, query, facility, start, start + size + 1)
+    found = search_rows(user, query, facility, start, start + size + 1)
     shown = found[:size]
     stays = current_stays_of([values[0] for values in shown])
     detail_url = reverse("persons:detail", args=[0])[:-2]  # "/personnes/0/" → "/personnes/"
@@ -98,7 +98,7 @@ def person_rows_page(
     return Page(rows, number, len(found) > size)
 
 
-def _search_rows(
+def search_rows(
     user: Any, query: str, facility: Facility | None, start: int, stop: int
 ) -> list[tuple]:
     """Rows start..stop of the search, in one query: the union of the search's branches
