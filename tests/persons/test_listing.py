@@ -15,16 +15,6 @@ from opendui.persons.selectors import NAME_ORDER, search_branches, search_person
 from opendui.stays.models import Stay
 
 
-@pytest.fixture
-def nurse(world):
-    return world.user("infirmier", facility=world.ehpad)
-
-
-@pytest.fixture
-def director(world):
-    return world.user("directeur", organisation=world.og)
-
-
 def test_a_row_shows_the_used_name_the_birth_name_and_the_current_stays(world, director):
     married = world.person(
         world.ehpad, world.lilas, birth_name="Roux", first_name="Léa", used_name="Le Goff"

@@ -23,16 +23,6 @@ from opendui.persons.selectors import (
 MATRICULE = "297022A02077878"  # a national test persona (valid key)
 
 
-@pytest.fixture
-def nurse(world):
-    return world.user("infirmier", facility=world.ehpad)
-
-
-@pytest.fixture
-def director(world):
-    return world.user("directeur", organisation=world.og)
-
-
 def names(user, query) -> list[str]:
     return [p.display_name for p in search_persons(user, query)]
 
