@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from opendui.audit.models import EventKind as AuditKind
 from opendui.audit.services import record
+from opendui.core import pagination
 from opendui.core.actor import Actor
 
 from .models import Event
@@ -59,7 +60,4 @@ def local_midnight(day: dt.date) -> dt.datetime:
 
 
 def page_number(request: HttpRequest, name: str = "page") -> int:
-    try:
-        return max(1, int(request.GET.get(name) or 1))
-    except ValueError:
-        return 1
+    return pagination.page_number(request.GET.get(name))

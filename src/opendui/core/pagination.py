@@ -29,12 +29,17 @@ class Page:
         return self.number - 1
 
 
+def page_number(page: str | None) -> int:
+    """The 1-based page number asked for in a query string; anything invalid means 1."""
+    try:
+        return max(1, int(page or 1))
+    except ValueError:
+        return 1
+
+
 def page_of(queryset: QuerySet, page: str | None, size: int) -> Page:
     """Page `page` (1-based; anything invalid means 1) of an ordered queryset."""
-    try:
-        number = max(1, int(page or 1))
-    except ValueError:
-        number = 1
+    number = page_number(page)
     start = (number - 1) * size
     rows = list(queryset[start : start + size + 1])
     return Page(rows[:size], number, len(rows) > size)

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connection
 from django.urls import reverse
 
-from opendui.core.pagination import Page
+from opendui.core.pagination import Page, page_number
 from opendui.organisations.models import Facility
 from opendui.stays.models import Stay
 
@@ -64,10 +64,7 @@ def person_rows_page(
     user: Any, query: str, facility: Facility | None, page: str | None, size: int
 ) -> Page:
     """Page `page` of the persons `search_persons` finds, as PersonRow: two queries."""
-    try:
-        number = max(1, int(page or 1))
-    except ValueError:
-        number = 1
+    number = page_number(page)
     start = (number - 1) * size
     found = search_rows(user, query, facility, start, start + size + 1)
     shown = found[:size]
@@ -104,10 +101,12 @@ def search_rows(
     """Rows start..stop of the search, in one query: the union of the search's branches
     (selectors.search_branches), each cut at `stop`, where the database allows a LIMIT
     inside a UNION (PostgreSQL; not SQLite, the small embedded databases)."""
-    branches = search_branches(user, query, facility)
-    if len(branches) == 1 or not connection.features.supports_slicing_ordering_in_compound:
-        persons = branches[0] if len(branches) == 1 else search_persons(user, query, facility)
-        return list(persons.values_list(*ROW_COLUMNS)[start:stop])
+    if connection.features.supports_slicing_ordering_in_compound:
+        branches = search_branches(user, query, facility)
+    else:
+        branches = [search_persons(user, query, facility)]
+    if len(branches) == 1:
+        return list(branches[0].values_list(*ROW_COLUMNS)[start:stop])
     columns = (*ROW_COLUMNS, NAME_ORDER[0])  # the union is ordered on selected columns only
     cut = [branch.values_list(*columns)[:stop] for branch in branches]
     union = cut[0].union(*cut[1:]).order_by(NAME_ORDER[0], NAME_ORDER[1], "pk")
