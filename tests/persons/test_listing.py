@@ -38,10 +38,13 @@ def test_a_row_shows_the_used_name_the_birth_name_and_the_current_stays(world, d
 
 
 def test_the_list_page_prints_the_rows(world, director, login):
-    world.person(world.ehpad, birth_name="Roux", first_name="Léa", used_name="Le Goff")
+    married = world.person(world.ehpad, birth_name="Roux", first_name="Léa", used_name="Le Goff")
+    Stay.objects.create(person=married, facility=world.ime, start_date=dt.date(2025, 2, 1))
     Stay.objects.filter(person=world.chloe).update(end_date=dt.date(2025, 1, 1))
     html = login(director).get("/personnes/").content.decode()
     assert "LE GOFF Léa</a> <small>(né·e ROUX)</small>" in html
+    # Two stays in progress: one per line, the line break printed as markup.
+    assert "<td>IME Les Sources<br>EHPAD Les Tilleuls</td>" in html
     assert "<td>17/05/1940</td>" in html
     chloe_row = html[html.index("PETIT Chloé") :]
     assert chloe_row[: chloe_row.index("</tr>")].endswith(
