@@ -14,21 +14,26 @@ _CACHE = "_opendui_facilities"
 
 
 def facilities_of(user: Any) -> list[Facility]:
-    """Facilities the user works in (organisation-wide assignments give all of them)."""
+    """Active facilities the user works in, by name (organisation-wide assignments give all
+    of their organisation's). Read on every page by the facility switcher: users assigned
+    to facilities only get them from their grants, without a query of their own."""
     cached = user.__dict__.get(_CACHE)
     if cached is None:
         grants = grants_of(user)
         organisations = {g.organisation_id for g in grants if g.facility_id is None}
-        facilities = {g.facility_id for g in grants if g.facility_id is not None}
-        if not organisations and not facilities:
-            cached = []
-        else:
+        if organisations:
+            facilities = {g.facility_id for g in grants if g.facility_id is not None}
             cached = list(
                 Facility.objects.filter(
                     Q(organisation_id__in=organisations) | Q(pk__in=facilities), is_active=True
                 )
                 .select_related("category")
                 .order_by("name")
+            )
+        else:
+            assigned = {g.facility.pk: g.facility for g in grants if g.facility is not None}
+            cached = sorted(
+                (f for f in assigned.values() if f.is_active), key=lambda f: (f.name, f.pk)
             )
         user.__dict__[_CACHE] = cached
     return cached

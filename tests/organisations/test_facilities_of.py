@@ -1,0 +1,53 @@
+"""The facilities a user works in (the facility switcher of every page)."""
+
+from __future__ import annotations
+
+from opendui.accounts.models import User
+from opendui.organisations.models import Facility
+from opendui.organisations.selectors import facilities_of
+
+from ..conftest import valid_finess
+
+
+def fresh(user) -> User:
+    """The user as a new request loads it: nothing cached."""
+    return User.objects.get(pk=user.pk)
+
+
+def test_facility_assignments_give_their_active_facilities_by_name_in_one_query(
+    world, django_assert_num_queries
+):
+    educator = world.user("educateur", facility=world.ime)
+    world.assign(educator, "educateur", facility=world.ehpad, unit=world.lilas)
+    world.assign(educator, "educateur", facility=world.ime)  # the same facility twice
+    closed = Facility.objects.create(
+        organisation=world.og,
+        name="Accueil de jour fermé",
+        finess_et=valid_finess("75000009"),
+        category=world.ehpad.category,
+        couloir=world.ehpad.couloir,
+        is_active=False,
+    )
+    world.assign(educator, "educateur", facility=closed)
+    user = fresh(educator)
+    with django_assert_num_queries(1):  # the grants, with their facilities
+        facilities = facilities_of(user)
+    assert [f.name for f in facilities] == ["EHPAD Les Tilleuls", "IME Les Sources"]
+    with django_assert_num_queries(0):  # the category is loaded with the facility
+        assert facilities[0].category.code == "500"
+        assert facilities_of(user) is facilities
+
+
+def test_an_organisation_wide_assignment_gives_all_the_organisation_facilities(
+    world, django_assert_num_queries
+):
+    user = fresh(world.user("directeur", organisation=world.og))
+    with django_assert_num_queries(2):  # the grants, then the organisation's facilities
+        facilities = facilities_of(user)
+    assert [f.name for f in facilities] == ["EHPAD Les Tilleuls", "IME Les Sources"]
+
+
+def test_no_assignment_no_facility(world, django_assert_num_queries):
+    user = User.objects.create_user("personne@test.example", "x")
+    with django_assert_num_queries(1):
+        assert facilities_of(user) == []
