@@ -4,9 +4,12 @@ the stays and admission requests, whatever writes them (ORM, bulk update, raw SQ
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +115,75 @@ def test_placements_always_equal_the_stays_and_requests(world, steps):
                 Stay.objects.filter(person=person).update(facility=facility)
             assert pairs() == expected_pairs(), (action, p, f)
         transaction.set_rollback(True)
+
+
+def run_concurrently(first: Callable[[], None], second: Callable[[], None]) -> None:
+    """Run `first` in a transaction left open while `second` runs in another one (each in
+    its own thread, hence its own connection); commit `first` a moment later, then
+    `second` once it can."""
+    first_done, commit_first, errors = threading.Event(), threading.Event(), []
+
+    def in_thread(work: Callable[[], None], before=None, after=None) -> None:
+        try:
+            if before is not None:
+                before.wait(5)
+            with transaction.atomic():
+                work()
+                if after is not None:
+                    after()
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def hold_open() -> None:
+        first_done.set()
+        commit_first.wait(5)
+
+    threads = [
+        threading.Thread(target=in_thread, args=(first, None, hold_open)),
+        threading.Thread(target=in_thread, args=(second, first_done)),
+    ]
+    for thread in threads:
+        thread.start()
+    first_done.wait(5)
+    time.sleep(0.3)  # long enough for the second transaction to reach the trigger
+    commit_first.set()
+    for thread in threads:
+        thread.join(10)
+    assert not errors, errors
+
+
+def concurrent_writes(world) -> tuple[Stay, Stay]:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: no interleaving to test")
+    first = Stay.objects.get(person=world.anne, facility=world.ehpad)
+    second = Stay.objects.create(
+        person=world.anne, facility=world.ehpad, start_date=D(2020, 1, 1), end_date=D(2020, 6, 1)
+    )
+    return first, second
+
+
+def test_two_transactions_removing_the_last_two_stays_remove_the_pair(transactional_db, world):
+    """Each transaction alone still sees the other's stay; the triggers serialise the
+    writes of one person so that the second one sees the first one's delete."""
+    first, second = concurrent_writes(world)
+    run_concurrently(
+        lambda: Stay.objects.filter(pk=first.pk).delete(),
+        lambda: Stay.objects.filter(pk=second.pk).delete(),
+    )
+    assert not Stay.objects.filter(person=world.anne, facility=world.ehpad).exists()
+    assert (world.anne.pk, world.ehpad.pk) not in pairs()
+
+
+def test_a_stay_added_while_the_last_other_one_is_removed_keeps_the_pair(transactional_db, world):
+    first, second = concurrent_writes(world)
+    second.delete()
+    run_concurrently(
+        lambda: Stay.objects.filter(pk=first.pk).delete(),
+        lambda: Stay.objects.create(
+            person=world.anne, facility=world.ehpad, start_date=D(2026, 1, 1)
+        ),
+    )
+    assert Stay.objects.filter(person=world.anne, facility=world.ehpad).count() == 1
+    assert (world.anne.pk, world.ehpad.pk) in pairs()

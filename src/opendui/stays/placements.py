@@ -6,6 +6,13 @@ several places — admission, transfer, the merge of duplicates (a bulk UPDATE o
 person_id), the demo and benchmark loaders (bulk inserts) — and a missed path would
 silently hide a person from the professionals of their facility. After an UPDATE or
 DELETE the old pair is removed only when no stay or request still holds it.
+
+On PostgreSQL two transactions could each delete one of the last two stays of a pair,
+each still seeing the other's (uncommitted) stay, and leave the pair behind: the person
+would stay visible to a facility that no longer accompanies them. The trigger therefore
+first takes a transaction-level advisory lock per person; the second writer waits for
+the first to end, and its next statement, under READ COMMITTED (Django's default), sees
+what the first committed. SQLite has one writing transaction at a time.
 """
 
 # ruff: noqa: S608 - the SQL is built from this module's constant table names only
@@ -27,9 +34,28 @@ _REMOVE_OLD = (
     f"AND facility_id = OLD.facility_id AND {_STILL_HELD};"
 )
 
+# The advisory lock's key: this class number and the person's id folded into 32 bits
+# (two persons sharing a key only wait for each other).
+_LOCK_CLASS = 0x504C  # "PL"
+
+
+def _pg_lock(person_id: str) -> str:
+    return f"PERFORM pg_advisory_xact_lock({_LOCK_CLASS}, ({person_id} % 2147483647)::integer);"
+
+
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION opendui_placement_sync() RETURNS trigger AS $$
 BEGIN
+    -- One person's placements are written by one transaction at a time, the smaller
+    -- id locked first when a row moves between persons (the merge).
+    IF TG_OP = 'INSERT' THEN
+        {_pg_lock("NEW.person_id")}
+    ELSIF TG_OP = 'DELETE' OR OLD.person_id = NEW.person_id THEN
+        {_pg_lock("OLD.person_id")}
+    ELSE
+        {_pg_lock("LEAST(OLD.person_id, NEW.person_id)")}
+        {_pg_lock("GREATEST(OLD.person_id, NEW.person_id)")}
+    END IF;
     IF TG_OP <> 'INSERT' THEN
         {_REMOVE_OLD}
     END IF;
