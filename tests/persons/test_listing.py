@@ -75,12 +75,30 @@ people = st.lists(
     st.tuples(
         st.sampled_from(NAMES),
         st.sampled_from(["", *NAMES]),
-        st.sampled_from(["Anne", "Léa", "Marc"]),
+        st.sampled_from(["Anne", "Léa", "Marc", "Jean Marc", "Gaëlle"]),
         st.booleans(),  # in the EHPAD (else the IME)
     ),
     max_size=12,
 )
-prefixes = st.sampled_from(["l", "le", "LE", "lé", "m", "a", "r", "x", "T0", "le g"])
+prefixes = st.sampled_from(
+    [
+        "l",
+        "le",
+        "LE",
+        "lé",
+        "m",
+        "a",
+        "r",
+        "x",
+        "T0",
+        "le g",
+        "l m",
+        "ma le",
+        "g le",
+        "a l m",
+        "le le",
+    ]
+)
 
 
 def merged_branches(user, query, facility):
@@ -94,7 +112,7 @@ def merged_branches(user, query, facility):
 
 @pytest.mark.django_db(transaction=False)
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

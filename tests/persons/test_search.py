@@ -234,3 +234,52 @@ def test_a_word_of_the_first_name_finds_the_person(world, nurse, first_name, use
         assert person.pk in [p.pk for p in search_persons(nurse, f"zorg {word}")], word
         assert search_persons(nurse, "zorg qqqq").count() == 0
         transaction.set_rollback(True)
+
+
+# Name characters, punctuation included: no character may change what a word matches.
+NAME_CHARACTERS = "abelgmoéÈç.:&|!()\\*- '"
+short_words = st.text(alphabet="abelgmé.:&|!(\\*", min_size=1, max_size=2)
+identities = st.lists(
+    st.tuples(
+        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=12),  # birth name
+        st.text(alphabet=NAME_CHARACTERS, max_size=12),  # used name
+        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=12),  # first name
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def finds_short_words(person, words: list[str]) -> bool:
+    """What a search of short words means: each starts a word of a name or first name,
+    and one at least starts the birth or used name."""
+    keys = (person.birth_name_key, person.used_name_key, person.first_name_key)
+    name_words = [word for key in keys for word in key.split(" ") if word]
+    return all(any(n.startswith(w) for n in name_words) for w in words) and any(
+        key.startswith(w) for key in keys[:2] for w in words
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(people=identities, typed=st.lists(short_words, min_size=2, max_size=3))
+def test_several_short_words_find_exactly_the_persons_whose_names_start_with_them(
+    world, director, people, typed
+):
+    """On PostgreSQL by the indexed words expression (persons.name_words), on SQLite by
+    LIKE tests: both must mean the same thing."""
+    words = [search_key(word) for word in typed]
+    assume(all(words) and all(" " not in word for word in words))
+    with transaction.atomic():
+        created = [
+            world.person(world.ehpad, birth_name=birth, used_name=used, first_name=first)
+            for birth, used, first in people
+        ]
+        found = {p.pk for p in search_persons(director, " ".join(typed))}
+        expected = {p.pk for p in created if finds_short_words(p, words)}
+        assert found & {p.pk for p in created} == expected
+        transaction.set_rollback(True)

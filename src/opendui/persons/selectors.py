@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from opendui.accounts.access import scope_for
@@ -16,6 +17,7 @@ from opendui.stays.models import Stay
 
 from .identifiers import MedicoSocialId, parse_medico_social_identifier
 from .models import Person
+from .name_words import NameWordPrefixes
 
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -220,13 +222,18 @@ def _names_condition(words: tuple[str, ...]) -> Q:
     and one at least in a name ('dup mar' finds DUPONT Marie; 'le g' finds LE GOFF, each
     word starting the name or a word of it). Each word's test reads the three key columns
     that pg_trgm indexes, so PostgreSQL can AND the words' index scans and read only the
-    rows holding all of them."""
+    rows holding all of them; on PostgreSQL the words too short for pg_trgm are tested
+    together by one indexed expression (persons.name_words)."""
     if len(words) == 1:
         return _in_name(words[0])
     any_in_name = Q()
     for word in words:
         any_in_name |= _in_name(word)
     every_word = Q()
+    short = tuple(word for word in words if len(word) < INFIX_MIN_LENGTH)
+    if short and connection.vendor == "postgresql":
+        every_word = Q(NameWordPrefixes(short))
+        words = tuple(word for word in words if len(word) >= INFIX_MIN_LENGTH)
     for word in words:
         every_word &= _in_name(word) | _in_name_word(word) | _in_first_name(word)
     return every_word & any_in_name
