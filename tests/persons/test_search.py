@@ -236,14 +236,15 @@ def test_a_word_of_the_first_name_finds_the_person(world, nurse, first_name, use
         transaction.set_rollback(True)
 
 
-# Name characters, punctuation included: no character may change what a word matches.
-NAME_CHARACTERS = "abelgmoéÈç.:&|!()\\*- '"
-short_words = st.text(alphabet="abelgmé.:&|!(\\*", min_size=1, max_size=2)
+# Few letters, so that words often match, and the characters tsquery syntax uses: none
+# may change what a word matches.
+NAME_CHARACTERS = "abÉ:&|\\- '"
+short_words = st.text(alphabet="abé:&|\\", min_size=1, max_size=2)
 identities = st.lists(
     st.tuples(
-        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=12),  # birth name
-        st.text(alphabet=NAME_CHARACTERS, max_size=12),  # used name
-        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=12),  # first name
+        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=8),  # birth name
+        st.text(alphabet=NAME_CHARACTERS, max_size=8),  # used name
+        st.text(alphabet=NAME_CHARACTERS, min_size=1, max_size=8),  # first name
     ),
     min_size=1,
     max_size=6,

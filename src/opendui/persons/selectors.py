@@ -17,7 +17,7 @@ from opendui.stays.models import Stay
 
 from .identifiers import MedicoSocialId, parse_medico_social_identifier
 from .models import Person
-from .name_words import NameWordPrefixes
+from .name_words import NameWordStarts
 
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -226,15 +226,18 @@ def _names_condition(words: tuple[str, ...]) -> Q:
     together by one indexed expression (persons.name_words)."""
     if len(words) == 1:
         return _in_name(words[0])
+    short = tuple(word for word in words if len(word) < INFIX_MIN_LENGTH)
+    long_words = tuple(word for word in words if len(word) >= INFIX_MIN_LENGTH)
+    if short and connection.vendor == "postgresql":
+        if not long_words:  # the whole test is one tsquery
+            return Q(NameWordStarts(short, one_starts_a_name=True))
+        every_word = Q(NameWordStarts(short, one_starts_a_name=False))
+    else:
+        every_word, long_words = Q(), words
     any_in_name = Q()
     for word in words:
         any_in_name |= _in_name(word)
-    every_word = Q()
-    short = tuple(word for word in words if len(word) < INFIX_MIN_LENGTH)
-    if short and connection.vendor == "postgresql":
-        every_word = Q(NameWordPrefixes(short))
-        words = tuple(word for word in words if len(word) >= INFIX_MIN_LENGTH)
-    for word in words:
+    for word in long_words:
         every_word &= _in_name(word) | _in_name_word(word) | _in_first_name(word)
     return every_word & any_in_name
 
