@@ -123,6 +123,16 @@ def test_sql_selection_equals_the_pure_rule(world, rows, todays):
         transaction.set_rollback(True)
 
 
+def test_an_update_date_on_an_unsigned_contract_does_not_make_it_due(world):
+    """PostgreSQL's GREATEST skips NULLs: the missing signature must still hold the yearly
+    update back (found by the property test above)."""
+    Stay.objects.filter(facility=world.ehpad).delete()
+    stay = Stay.objects.create(person=world.anne, facility=world.ehpad, start_date=D(2023, 2, 1))
+    Contract.objects.create(stay=stay, kind="contrat", last_update_on=D(2022, 1, 1))
+    assert overdue_contracts(world.ehpad, D(2023, 2, 1)) == []
+    assert count_overdue_contracts(world.ehpad, D(2023, 2, 1)) == 0
+
+
 def add_overdue_stays(world, how_many: int) -> None:
     start = Person.objects.count()
     for n in range(start, start + how_many):

@@ -105,7 +105,9 @@ def overdue_stays(facility: Facility, today: dt.date) -> QuerySet[Stay]:
             Q(c_handed_on__isnull=True, start_date__lte=limits.handover)
             | Q(c_signed_on__isnull=True, start_date__lte=limits.signature)
             | Q(c_objectives_amendment_on__isnull=True, start_date__lte=limits.objectives_amendment)
-            | Q(c_reference__lte=limits.yearly_update)
+            # Due only once signed. GREATEST skips NULLs on PostgreSQL (not on SQLite):
+            # an update date on an unsigned contract must not make it due.
+            | Q(c_signed_on__isnull=False, c_reference__lte=limits.yearly_update)
         )
         .select_related("person", "unit")
         .order_by("start_date", "pk")
