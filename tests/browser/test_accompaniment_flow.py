@@ -23,6 +23,7 @@ from opendui.evaluations.aggir import compute_gir
 from opendui.evaluations.models import AggirEvaluation, FilledEvaluation
 from opendui.evaluations.needs import needs_from_evaluation
 from opendui.notes.models import Note
+from opendui.notes.rules import shift_of
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
 from opendui.stays.models import Stay
@@ -225,7 +226,9 @@ def _walkthrough(page, browser, live_server, opened: list) -> None:
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url(f"**/transmissions/personne/{person.pk}/")
     note = Note.objects.get(target="Appréhension avant la piscine")
-    chief.goto(f"/transmissions/etablissement/{ime.pk}/?jour={today.isoformat()}&poste=")
+    # The care day the note belongs to: from 0 h to 7 h, the night of the day before.
+    care_day, _shift = shift_of(timezone.now())
+    chief.goto(f"/transmissions/etablissement/{ime.pk}/?jour={care_day.isoformat()}&poste=")
     entry = chief.locator(f"#n{note.pk}").inner_text()
     assert person.display_name in entry and "non lue" in entry
     assert "non lue" in chief.locator("#unread-count").inner_text()

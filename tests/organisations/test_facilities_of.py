@@ -29,10 +29,23 @@ def test_facility_assignments_give_their_active_facilities_by_name_in_one_query(
         is_active=False,
     )
     world.assign(educator, "educateur", facility=closed)
+    listening = Facility.objects.create(
+        organisation=world.og,
+        name="Écoute Familles",
+        finess_et=valid_finess("75000010"),
+        category=world.ehpad.category,
+        couloir=world.ehpad.couloir,
+    )
+    world.assign(educator, "educateur", facility=listening)
     user = fresh(educator)
     with django_assert_num_queries(1):  # the grants, with their facilities
         facilities = facilities_of(user)
-    assert [f.name for f in facilities] == ["EHPAD Les Tilleuls", "IME Les Sources"]
+    # By name, accents aside (É among the E), as the organisation-wide list is sorted.
+    assert [f.name for f in facilities] == [
+        "Écoute Familles",
+        "EHPAD Les Tilleuls",
+        "IME Les Sources",
+    ]
     with django_assert_num_queries(0):  # the category is loaded with the facility
         assert facilities[0].category.code == "500"
         assert facilities_of(user) is facilities
@@ -42,9 +55,20 @@ def test_an_organisation_wide_assignment_gives_all_the_organisation_facilities(
     world, django_assert_num_queries
 ):
     user = fresh(world.user("directeur", organisation=world.og))
+    Facility.objects.create(
+        organisation=world.og,
+        name="Écoute Familles",
+        finess_et=valid_finess("75000010"),
+        category=world.ehpad.category,
+        couloir=world.ehpad.couloir,
+    )
     with django_assert_num_queries(2):  # the grants, then the organisation's facilities
         facilities = facilities_of(user)
-    assert [f.name for f in facilities] == ["EHPAD Les Tilleuls", "IME Les Sources"]
+    assert [f.name for f in facilities] == [
+        "Écoute Familles",
+        "EHPAD Les Tilleuls",
+        "IME Les Sources",
+    ]
 
 
 def test_no_assignment_no_facility(world, django_assert_num_queries):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from opendui.accounts.access import grants_of
+from opendui.core.text import search_key
 
 from .models import Facility, ManagingOrganisation, Unit
 
@@ -23,20 +24,21 @@ def facilities_of(user: Any) -> list[Facility]:
         organisations = {g.organisation_id for g in grants if g.facility_id is None}
         if organisations:
             facilities = {g.facility_id for g in grants if g.facility_id is not None}
-            cached = list(
-                Facility.objects.filter(
-                    Q(organisation_id__in=organisations) | Q(pk__in=facilities), is_active=True
-                )
-                .select_related("category")
-                .order_by("name")
-            )
+            found = Facility.objects.filter(
+                Q(organisation_id__in=organisations) | Q(pk__in=facilities), is_active=True
+            ).select_related("category")
         else:
             assigned = {g.facility.pk: g.facility for g in grants if g.facility is not None}
-            cached = sorted(
-                (f for f in assigned.values() if f.is_active), key=lambda f: (f.name, f.pk)
-            )
+            found = [f for f in assigned.values() if f.is_active]
+        cached = sorted(found, key=_by_name)
         user.__dict__[_CACHE] = cached
     return cached
+
+
+def _by_name(facility: Facility) -> tuple[str, str, int]:
+    """Name order, accents and capitals aside ('Écoute' among the E), whatever the
+    database's collation."""
+    return search_key(facility.name), facility.name, facility.pk
 
 
 def organisations_managed_by(user: Any) -> QuerySet[ManagingOrganisation]:
