@@ -458,6 +458,7 @@ def _search_cases(probe: Any, finess_et: str) -> list[tuple[str, str, bool]]:
         (f"infix name '{name[1:4]}'", name[1:4], True),
         (f"two words '{name[:4]} {first[:3]}'", f"{name[:4]} {first[:3]}", True),
         (f"short words '{name[:2]} {first[:1]}'", f"{name[:2]} {first[:1]}", True),
+        (f"initials '{name[:1]} {first[:1]}'", f"{name[:1]} {first[:1]}", True),
         ("birth date", probe.birth_date.strftime("%d/%m/%Y"), True),
         ("INS (with spaces)", spaced_ins, True),
         ("local id", probe.local_id, True),

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from opendui.core.text import search_key
 from opendui.persons.identifiers import medico_social_identifier
 from opendui.persons.ins import INS_NIR_OID
+from opendui.persons.models import Person
 from opendui.persons.selectors import (
     MAX_WORDS,
+    NAME_ORDER,
     parse_query,
     search_persons,
 )
@@ -236,6 +238,19 @@ def test_a_word_of_the_first_name_finds_the_person(world, nurse, first_name, use
         transaction.set_rollback(True)
 
 
+def test_several_short_words_list_the_persons_in_name_order(world, director):
+    for birth_name, first_name in [("Lucas", "Marc"), ("Laurent", "Max"), ("Léger", "Marie")]:
+        world.person(world.ime, birth_name=birth_name, first_name=first_name)
+    world.person(world.ime, birth_name="Laurent", first_name="Anne", used_first_name="Mona")
+    # By birth name key, then first birth first name (Anne before Max), as every list.
+    assert names(director, "l m") == [
+        "LAURENT Mona",
+        "LAURENT Max",
+        "LÉGER Marie",
+        "LUCAS Marc",
+    ]
+
+
 # Few letters, so that words often match, and the characters tsquery syntax uses: none
 # may change what a word matches.
 NAME_CHARACTERS = "abÉ:&|\\- '"
@@ -280,7 +295,10 @@ def test_several_short_words_find_exactly_the_persons_whose_names_start_with_the
             world.person(world.ehpad, birth_name=birth, used_name=used, first_name=first)
             for birth, used, first in people
         ]
-        found = {p.pk for p in search_persons(director, " ".join(typed))}
+        found = list(search_persons(director, " ".join(typed)).values_list("pk", flat=True))
         expected = {p.pk for p in created if finds_short_words(p, words)}
-        assert found & {p.pk for p in created} == expected
+        assert set(found) & {p.pk for p in created} == expected
+        # In name order, whatever expression orders them (selectors._UNWALKED_NAME).
+        in_name_order = Person.objects.filter(pk__in=found).order_by(*NAME_ORDER)
+        assert found == list(in_name_order.values_list("pk", flat=True))
         transaction.set_rollback(True)

@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from opendui.accounts.access import scope_for
 from opendui.core.text import prefix_range, search_key
@@ -73,6 +85,15 @@ INFIX_MIN_LENGTH = 3  # shorter words match the start of a name only (pg_trgm ne
 LOCAL_ID_MAX_LENGTH = 20  # Person.local_id
 NAME_ORDER = ("birth_name_key", "first_name", "id")  # served by the person_name_order index
 NAME_KEYS = ("birth_name_key", "used_name_key")  # accent- and case-free birth and used names
+# The birth-name key as an expression no index provides, for ordering the matches of
+# several short words on PostgreSQL (same values, same collation, same order). Offered
+# the name index's order, PostgreSQL walks it and tests every person on the way, believing
+# the matches spread along the alphabet; they cluster ('l m': the names in 'l'), and the
+# walk tested tens of thousands of persons (226 ms at 100 000) where the words' own index
+# finds the 3 568 matches, sorted in 8 ms (persons.name_words).
+_UNWALKED_NAME = Func(
+    F(NAME_ORDER[0]), template="(%(expressions)s || '')", output_field=CharField()
+)
 
 
 @dataclass(frozen=True)
@@ -155,7 +176,9 @@ def search_persons(user: Any, query: str, facility: Facility | None = None) -> Q
         return persons.order_by(*NAME_ORDER)
     persons = persons.filter(search_condition(terms))
     if not terms.has_infix:
-        # Prefix-only results keep the plain name order: the list can then walk the
+        if len(terms.words) > 1 and connection.vendor == "postgresql":
+            return persons.order_by(_UNWALKED_NAME, *NAME_ORDER[1:])
+        # A prefix alone keeps the plain name order: the list can then walk the
         # person_name_order index and stop after one page.
         return persons.order_by(*NAME_ORDER)
     starts = _starts_any(terms.words)
