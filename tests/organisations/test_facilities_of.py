@@ -14,38 +14,37 @@ def fresh(user) -> User:
     return User.objects.get(pk=user.pk)
 
 
+def another_facility(world, name: str, finess_body: str, *, is_active: bool = True) -> Facility:
+    """A facility of the world's organisation, of the EHPAD's kind."""
+    return Facility.objects.create(
+        organisation=world.og,
+        name=name,
+        finess_et=valid_finess(finess_body),
+        category=world.ehpad.category,
+        couloir=world.ehpad.couloir,
+        is_active=is_active,
+    )
+
+
+# By name, accents aside (É among the E), whichever way the facilities were found.
+BY_NAME = ["Écoute Familles", "EHPAD Les Tilleuls", "IME Les Sources"]
+
+
 def test_facility_assignments_give_their_active_facilities_by_name_in_one_query(
     world, django_assert_num_queries
 ):
     educator = world.user("educateur", facility=world.ime)
     world.assign(educator, "educateur", facility=world.ehpad, unit=world.lilas)
     world.assign(educator, "educateur", facility=world.ime)  # the same facility twice
-    closed = Facility.objects.create(
-        organisation=world.og,
-        name="Accueil de jour fermé",
-        finess_et=valid_finess("75000009"),
-        category=world.ehpad.category,
-        couloir=world.ehpad.couloir,
-        is_active=False,
-    )
+    closed = another_facility(world, "Accueil de jour fermé", "75000009", is_active=False)
     world.assign(educator, "educateur", facility=closed)
-    listening = Facility.objects.create(
-        organisation=world.og,
-        name="Écoute Familles",
-        finess_et=valid_finess("75000010"),
-        category=world.ehpad.category,
-        couloir=world.ehpad.couloir,
+    world.assign(
+        educator, "educateur", facility=another_facility(world, "Écoute Familles", "75000010")
     )
-    world.assign(educator, "educateur", facility=listening)
     user = fresh(educator)
     with django_assert_num_queries(1):  # the grants, with their facilities
         facilities = facilities_of(user)
-    # By name, accents aside (É among the E), as the organisation-wide list is sorted.
-    assert [f.name for f in facilities] == [
-        "Écoute Familles",
-        "EHPAD Les Tilleuls",
-        "IME Les Sources",
-    ]
+    assert [f.name for f in facilities] == BY_NAME
     with django_assert_num_queries(0):  # the category is loaded with the facility
         assert facilities[0].category.code == "500"
         assert facilities_of(user) is facilities
@@ -55,20 +54,10 @@ def test_an_organisation_wide_assignment_gives_all_the_organisation_facilities(
     world, django_assert_num_queries
 ):
     user = fresh(world.user("directeur", organisation=world.og))
-    Facility.objects.create(
-        organisation=world.og,
-        name="Écoute Familles",
-        finess_et=valid_finess("75000010"),
-        category=world.ehpad.category,
-        couloir=world.ehpad.couloir,
-    )
+    another_facility(world, "Écoute Familles", "75000010")
     with django_assert_num_queries(2):  # the grants, then the organisation's facilities
         facilities = facilities_of(user)
-    assert [f.name for f in facilities] == [
-        "Écoute Familles",
-        "EHPAD Les Tilleuls",
-        "IME Les Sources",
-    ]
+    assert [f.name for f in facilities] == BY_NAME
 
 
 def test_no_assignment_no_facility(world, django_assert_num_queries):
