@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.template.loader import render_to_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opendui.persons.listing import person_rows_page
+from opendui.persons.models import Person, shown_birth_name
 from opendui.persons.selectors import NAME_ORDER, search_branches, search_persons
 from opendui.stays.models import Stay
 
@@ -138,3 +140,15 @@ def test_branches_list_what_the_search_finds(world, nurse, director, rows, query
                 page += 1
             assert listed == expected
         transaction.set_rollback(True)
+
+
+def test_the_birth_name_is_shown_where_a_different_used_name_names_the_person():
+    """One rule for the list rows, the duplicate candidates and the merge page."""
+    assert shown_birth_name("Roux", "Le Goff") == "ROUX"
+    assert shown_birth_name("Roux", "") == ""
+    assert shown_birth_name("Roux", "Roux") == ""
+    married = Person(birth_name="Roux", first_name="Léa", used_name="Le Goff", local_id="T1")
+    html = render_to_string(
+        "persons/_duplicate_candidates.html", {"candidates": [(married, 90)], "form": None}
+    )
+    assert "LE GOFF Léa <small>(né·e ROUX)</small>" in html

@@ -21,7 +21,7 @@ from opendui.core.pagination import Page, page_number
 from opendui.organisations.models import Facility
 from opendui.stays.models import Stay
 
-from .models import display_name
+from .models import display_name, shown_birth_name
 from .selectors import NAME_ORDER, search_branches, search_persons
 
 # The columns a row shows (display name, birth name, birth date, local id) and the
@@ -76,7 +76,7 @@ def person_rows_page(
             organisation_id=organisation_id,
             url=f"{detail_url}{pk}/",
             name=display_name(birth_name, first_name, used_name, used_first_name),
-            birth_name=birth_name.upper() if used_name and used_name != birth_name else "",
+            birth_name=shown_birth_name(birth_name, used_name),
             birth_date=birth_date,
             local_id=local_id,
             current_stays=tuple(stays.get(pk, ())),

@@ -34,6 +34,12 @@ def display_name(birth_name: str, first_name: str, used_name: str, used_first_na
     return f"{(used_name or birth_name).upper()} {used_first_name or first_name}"
 
 
+def shown_birth_name(birth_name: str, used_name: str) -> str:
+    """The birth name shown beside the name ("né·e ROUX") when the person is named by a
+    different used name, else ""."""
+    return birth_name.upper() if used_name and used_name != birth_name else ""
+
+
 def first_name_key(first_name: str, used_first_name: str) -> str:
     """Search key of the first names a person is searched by (Person.first_name_key)."""
     return " ".join(key for key in (search_key(first_name), search_key(used_first_name)) if key)
@@ -194,6 +200,10 @@ class Person(VersionedModel):
     @property
     def display_name(self) -> str:
         return display_name(self.birth_name, self.first_name, self.used_name, self.used_first_name)
+
+    @property
+    def shown_birth_name(self) -> str:
+        return shown_birth_name(self.birth_name, self.used_name)
 
 
 class IdentityStatusChange(models.Model):
