@@ -182,6 +182,18 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def nurse(world):
+    """EHPAD nurse: sees the persons placed in the EHPAD."""
+    return world.user("infirmier", facility=world.ehpad)
+
+
+@pytest.fixture
+def director(world):
+    """Organisation-wide director: sees every person of the organisation."""
+    return world.user("directeur", organisation=world.og)
+
+
+@pytest.fixture
 def login(client):
     """Log a user in through the real login form, completing the TOTP step (enrolment
     included) the way the user would when their role requires a second factor."""

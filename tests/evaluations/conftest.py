@@ -17,11 +17,6 @@ def adverbs(value: str = "STCH", **overrides: dict[str, str]) -> dict[str, dict[
 
 
 @pytest.fixture
-def nurse(world):
-    return world.user("infirmier", facility=world.ehpad)
-
-
-@pytest.fixture
 def doctor(world):
     return world.user("medecin", facility=world.ehpad)
 

@@ -51,9 +51,9 @@ def test_facility_assignments_give_their_active_facilities_by_name_in_one_query(
 
 
 def test_an_organisation_wide_assignment_gives_all_the_organisation_facilities(
-    world, django_assert_num_queries
+    world, director, django_assert_num_queries
 ):
-    user = fresh(world.user("directeur", organisation=world.og))
+    user = fresh(director)
     another_facility(world, "Écoute Familles", "75000010")
     with django_assert_num_queries(2):  # the grants, then the organisation's facilities
         facilities = facilities_of(user)

@@ -20,11 +20,6 @@ def finess(body: str) -> str:
     return body + luhn_check_digit(body)
 
 
-@pytest.fixture
-def director(world):
-    return world.user("directeur")  # organisation-wide
-
-
 def actor(user) -> Actor:
     return Actor(user=user, label=user.email)
 
