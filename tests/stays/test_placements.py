@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from opendui.persons.models import Person, Sex
 from opendui.stays.models import AdmissionRequest, Placement, Stay
 
 D = dt.date
@@ -74,6 +75,69 @@ def test_raw_sql_inserts_are_seen(world):
             + [world.denis.pk, world.ehpad.pk, D(2025, 1, 1)],
         )
     assert (world.denis.pk, world.ehpad.pk) in pairs()
+
+
+BULK = 20_000
+
+
+def test_one_transaction_writes_the_stays_of_20000_persons(world):
+    """A loader or an import inserts thousands of stays in one transaction; on
+    PostgreSQL with the default `max_locks_per_transaction` (64 per connection), one
+    advisory lock per person ran out of shared memory after a few thousand. Here the
+    whole test is one transaction: 20 000 persons, one INSERT … SELECT of their stays,
+    one UPDATE moving them all (what a merge does for one person), one DELETE."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_locks_per_transaction")
+            assert cursor.fetchone()[0] == "64"  # the server's default
+    Person.objects.bulk_create(
+        Person(
+            organisation=world.og,
+            local_id=f"B{number:06d}",
+            birth_name="LOT",
+            first_name="Test",
+            birth_date=D(1940, 1, 1),
+            sex=Sex.FEMALE,
+        )
+        for number in range(BULK)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO stays_stay (version, created_at, updated_at, person_id, facility_id, "
+            "start_date, mode, discharge_reason, discharge_reason_detail, discharge_destination, "
+            "discharge_destination_detail) SELECT 1, %s, %s, id, %s, %s, '', '', '', '', '' "
+            "FROM persons_person WHERE local_id LIKE 'B%%'",
+            [dt.datetime(2025, 1, 1, tzinfo=dt.UTC)] * 2 + [world.ime.pk, D(2025, 1, 1)],
+        )
+        assert cursor.rowcount == BULK
+    bulk = Placement.objects.filter(person__local_id__startswith="B")
+    assert bulk.filter(facility=world.ime).count() == BULK
+    assert pairs() == expected_pairs()
+
+    moved = Stay.objects.filter(person__local_id__startswith="B").update(facility=world.ehpad)
+    assert moved == BULK
+    assert bulk.filter(facility=world.ehpad).count() == BULK
+    assert not bulk.filter(facility=world.ime).exists()
+    assert (world.chloe.pk, world.ime.pk) in pairs()  # her own stay still holds hers
+    assert pairs() == expected_pairs()
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM stays_stay WHERE person_id IN "
+            "(SELECT id FROM persons_person WHERE local_id LIKE 'B%%')"
+        )
+        assert cursor.rowcount == BULK
+    assert not bulk.exists()
+    assert pairs() == expected_pairs()
+
+
+def test_saving_a_stay_without_moving_it_keeps_the_pair(world):
+    stay = Stay.objects.get(person=world.anne)
+    stay.end_date = D(2025, 6, 30)
+    stay.save()
+    Stay.objects.filter(pk=stay.pk).update(person=world.anne, facility=world.ehpad)
+    assert (world.anne.pk, world.ehpad.pk) in pairs()
+    assert pairs() == expected_pairs()
 
 
 operations = st.lists(
@@ -187,3 +251,38 @@ def test_a_stay_added_while_the_last_other_one_is_removed_keeps_the_pair(transac
     )
     assert Stay.objects.filter(person=world.anne, facility=world.ehpad).count() == 1
     assert (world.anne.pk, world.ehpad.pk) in pairs()
+
+
+@pytest.mark.parametrize("merge_first", [True, False], ids=["merge first", "stay first"])
+def test_a_merge_and_a_stay_written_at_once_keep_the_pairs(transactional_db, world, merge_first):
+    """The merge locks both persons (FOR UPDATE, in id order) before moving their rows;
+    the trigger's lock on the same rows must wait behind it, or make it wait, without a
+    deadlock and without losing a pair."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: no interleaving to test")
+    from opendui.core.actor import Actor
+    from opendui.persons.merge import approve_merge, propose_merge
+
+    duplicate = world.person(world.ime, birth_name="MARTIN", first_name="Anne")
+    proposal = propose_merge(
+        Actor(world.user("accueil")),
+        duplicate,
+        world.anne,
+        "Même personne, dossier créé deux fois.",
+    )
+    referent = world.user("directeur")
+
+    def merge() -> None:
+        approve_merge(Actor(referent), proposal)
+
+    def remove_anne_from_the_ehpad() -> None:
+        Stay.objects.filter(person=world.anne, facility=world.ehpad).delete()
+
+    if merge_first:
+        run_concurrently(merge, remove_anne_from_the_ehpad)
+    else:
+        run_concurrently(remove_anne_from_the_ehpad, merge)
+    assert (world.anne.pk, world.ime.pk) in pairs()  # the duplicate's stay, moved
+    assert (duplicate.pk, world.ime.pk) not in pairs()
+    assert (world.anne.pk, world.ehpad.pk) not in pairs()
+    assert pairs() == expected_pairs()

@@ -7,12 +7,26 @@ person_id), the demo and benchmark loaders (bulk inserts) — and a missed path 
 silently hide a person from the professionals of their facility. After an UPDATE or
 DELETE the old pair is removed only when no stay or request still holds it.
 
-On PostgreSQL two transactions could each delete one of the last two stays of a pair,
-each still seeing the other's (uncommitted) stay, and leave the pair behind: the person
-would stay visible to a facility that no longer accompanies them. The trigger therefore
-first takes a transaction-level advisory lock per person; the second writer waits for
-the first to end, and its next statement, under READ COMMITTED (Django's default), sees
-what the first committed. SQLite has one writing transaction at a time.
+Concurrency (PostgreSQL). Two transactions could each delete one of the last two stays
+of a pair, each still seeing the other's (uncommitted) stay, and leave the pair behind:
+the person would stay visible to a facility that no longer accompanies them. So the
+trigger first locks the rows of the persons concerned (`FOR NO KEY UPDATE`); the second
+writer waits for the first to end, and its next statement, under READ COMMITTED
+(Django's default), sees what the first committed. The lock is a row lock, kept in the
+row itself and not in the server's shared lock table: a transaction may touch any number
+of persons (a loader inserting 100 000 stays, a merge). The former per-person advisory
+lock filled that table (`max_locks_per_transaction`, 64 per connection by default) after a
+few thousand persons: "out of shared memory". `NO KEY UPDATE`, not `UPDATE`, so that
+rows merely referencing the person (a note, a document: a `KEY SHARE` foreign-key check)
+are not held up by a stay being written.
+
+The PostgreSQL triggers are per statement, with transition tables: one statement locks
+all its persons at once in id order, so two statements touching the same persons cannot
+deadlock on each other whatever the order of their rows, and the pairs are written with
+one set-based INSERT or DELETE instead of one per row (the loaders insert stays by the
+thousand). An UPDATE that leaves every pair as it was (the usual save of a stay) locks
+and writes nothing. SQLite has one writing transaction at a time and no statement
+triggers with transition tables: it keeps row triggers without locks.
 """
 
 # ruff: noqa: S608 - the SQL is built from this module's constant table names only
@@ -23,78 +37,117 @@ from typing import Any
 
 SOURCES = ("stays_stay", "stays_admissionrequest")
 TABLE = "stays_placement"
+PERSONS = "persons_person"
 
-_STILL_HELD = " AND ".join(
-    f"NOT EXISTS (SELECT 1 FROM {source} s WHERE s.person_id = OLD.person_id "
-    "AND s.facility_id = OLD.facility_id)"
-    for source in SOURCES
+# --- PostgreSQL: statement triggers --------------------------------------------------------
+
+# `pairs` names a query of (person_id, facility_id) rows: the pairs a statement added or
+# may have removed.
+
+
+def _lock(pairs: str) -> str:
+    return (
+        f"PERFORM 1 FROM {PERSONS} WHERE id IN (SELECT person_id FROM {pairs}) "
+        "ORDER BY id FOR NO KEY UPDATE;"
+    )
+
+
+def _add(pairs: str) -> str:
+    return (
+        f"INSERT INTO {TABLE} (person_id, facility_id) "
+        f"SELECT DISTINCT person_id, facility_id FROM {pairs} "
+        "ON CONFLICT (person_id, facility_id) DO NOTHING;"
+    )
+
+
+def _remove_unheld(pairs: str) -> str:
+    still_held = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {source} s WHERE s.person_id = p.person_id "
+        "AND s.facility_id = p.facility_id)"
+        for source in SOURCES
+    )
+    return (
+        f"DELETE FROM {TABLE} p USING (SELECT DISTINCT person_id, facility_id FROM {pairs}) g "
+        f"WHERE p.person_id = g.person_id AND p.facility_id = g.facility_id AND {still_held};"
+    )
+
+
+_OLD_PAIRS = "SELECT person_id, facility_id FROM old_rows"
+_NEW_PAIRS = "SELECT person_id, facility_id FROM new_rows"
+_GONE = f"({_OLD_PAIRS} EXCEPT {_NEW_PAIRS}) gone"
+_CAME = f"({_NEW_PAIRS} EXCEPT {_OLD_PAIRS}) came"
+_MOVED = f"(SELECT * FROM {_GONE} UNION SELECT * FROM {_CAME}) moved"
+
+_PG_FUNCTIONS = {
+    "insert": f"{_lock('new_rows')} {_add('new_rows')}",
+    "delete": f"{_lock('old_rows')} {_remove_unheld('old_rows')}",
+    # Pairs held before and after the statement are left alone: only the pairs it
+    # removed (`gone`) or added (`came`) are locked and written.
+    "update": f"{_lock(_MOVED)} {_remove_unheld(_GONE)} {_add(_CAME)}",
+}
+_PG_REFERENCING = {
+    "insert": "REFERENCING NEW TABLE AS new_rows",
+    "delete": "REFERENCING OLD TABLE AS old_rows",
+    "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+
+def _pg_function(event: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION opendui_placement_{event}() RETURNS trigger AS $$ "
+        f"BEGIN {_PG_FUNCTIONS[event]} RETURN NULL; END; $$ LANGUAGE plpgsql;"
+    )
+
+
+def _pg_drop(cursor: Any) -> None:
+    for source in SOURCES:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {source}_placement ON {source};")  # row trigger
+        for event in _PG_FUNCTIONS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {source}_placement_{event} ON {source};")
+
+
+# --- SQLite: row triggers ------------------------------------------------------------------
+
+_SQLITE_REMOVE_OLD = (
+    f"DELETE FROM {TABLE} WHERE person_id = OLD.person_id AND facility_id = OLD.facility_id AND "
+    + " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {source} s WHERE s.person_id = OLD.person_id "
+        "AND s.facility_id = OLD.facility_id)"
+        for source in SOURCES
+    )
+    + ";"
 )
-_REMOVE_OLD = (
-    f"DELETE FROM {TABLE} WHERE person_id = OLD.person_id "
-    f"AND facility_id = OLD.facility_id AND {_STILL_HELD};"
-)
-
-# The advisory lock's key: this class number and the person's id folded into 32 bits
-# (two persons sharing a key only wait for each other).
-_LOCK_CLASS = 0x504C  # "PL"
-
-
-def _pg_lock(person_id: str) -> str:
-    return f"PERFORM pg_advisory_xact_lock({_LOCK_CLASS}, ({person_id} % 2147483647)::integer);"
-
-
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION opendui_placement_sync() RETURNS trigger AS $$
-BEGIN
-    -- One person's placements are written by one transaction at a time, the smaller
-    -- id locked first when a row moves between persons (the merge).
-    IF TG_OP = 'INSERT' THEN
-        {_pg_lock("NEW.person_id")}
-    ELSIF TG_OP = 'DELETE' OR OLD.person_id = NEW.person_id THEN
-        {_pg_lock("OLD.person_id")}
-    ELSE
-        {_pg_lock("LEAST(OLD.person_id, NEW.person_id)")}
-        {_pg_lock("GREATEST(OLD.person_id, NEW.person_id)")}
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        {_REMOVE_OLD}
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        INSERT INTO {TABLE} (person_id, facility_id) VALUES (NEW.person_id, NEW.facility_id)
-        ON CONFLICT (person_id, facility_id) DO NOTHING;
-    END IF;
-    RETURN NULL;
-END; $$ LANGUAGE plpgsql;
-"""
-
 _SQLITE_INSERT_NEW = (
     f"INSERT OR IGNORE INTO {TABLE} (person_id, facility_id) "
     "VALUES (NEW.person_id, NEW.facility_id);"
 )
+_SQLITE_TRIGGERS = {
+    "insert": ("AFTER INSERT", _SQLITE_INSERT_NEW),
+    "update": (
+        "AFTER UPDATE OF person_id, facility_id",
+        _SQLITE_REMOVE_OLD + " " + _SQLITE_INSERT_NEW,
+    ),
+    "delete": ("AFTER DELETE", _SQLITE_REMOVE_OLD),
+}
 
 
 def create_triggers(connection: Any) -> None:
+    """Create (or replace) the triggers on both source tables."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_FUNCTION)
-        for source in SOURCES:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {source}_placement ON {source};")
-                cursor.execute(
-                    f"CREATE TRIGGER {source}_placement AFTER INSERT OR DELETE "
-                    f"OR UPDATE OF person_id, facility_id ON {source} "
-                    "FOR EACH ROW EXECUTE FUNCTION opendui_placement_sync();"
-                )
-            elif connection.vendor == "sqlite":
-                bodies = {
-                    "insert": ("AFTER INSERT", _SQLITE_INSERT_NEW),
-                    "update": (
-                        "AFTER UPDATE OF person_id, facility_id",
-                        _REMOVE_OLD + " " + _SQLITE_INSERT_NEW,
-                    ),
-                    "delete": ("AFTER DELETE", _REMOVE_OLD),
-                }
-                for name, (when, body) in bodies.items():
+            _pg_drop(cursor)
+            cursor.execute("DROP FUNCTION IF EXISTS opendui_placement_sync();")  # migration 0004
+            for event in _PG_FUNCTIONS:
+                cursor.execute(_pg_function(event))
+                for source in SOURCES:
+                    cursor.execute(
+                        f"CREATE TRIGGER {source}_placement_{event} AFTER {event.upper()} "
+                        f"ON {source} {_PG_REFERENCING[event]} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION opendui_placement_{event}();"
+                    )
+        elif connection.vendor == "sqlite":
+            for source in SOURCES:
+                for name, (when, body) in _SQLITE_TRIGGERS.items():
                     cursor.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {source}_placement_{name} "
                         f"{when} ON {source} FOR EACH ROW BEGIN {body} END;"
@@ -103,11 +156,11 @@ def create_triggers(connection: Any) -> None:
 
 def drop_triggers(connection: Any) -> None:
     with connection.cursor() as cursor:
-        for source in SOURCES:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {source}_placement ON {source};")
-            elif connection.vendor == "sqlite":
-                for name in ("insert", "update", "delete"):
+        if connection.vendor == "postgresql":
+            _pg_drop(cursor)
+        elif connection.vendor == "sqlite":
+            for source in SOURCES:
+                for name in _SQLITE_TRIGGERS:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {source}_placement_{name};")
 
 
