@@ -12,6 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 
+from opendui.core.email_url import parse_email_url
+from opendui.core.proxies import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 
@@ -78,8 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "opendui.core.middleware.SecurityHeadersMiddleware",
-    "opendui.accounts.middleware.IdleSessionMiddleware",
+    "opendui.accounts.middleware.SessionLimitsMiddleware",
     "opendui.core.middleware.LoginRequiredMiddleware",
+    "opendui.accounts.middleware.PasswordChangeRequiredMiddleware",
     "opendui.core.middleware.CurrentFacilityMiddleware",
 ]
 
@@ -139,13 +143,19 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "opendui.accounts.passwords.PersonalDataPasswordValidator"},
+    {"NAME": "opendui.accounts.passwords.CommonPasswordVariantsValidator"},
     {"NAME": "opendui.accounts.passwords.CnilPasswordValidator"},
 ]
+# Password reset links (self-service and sent by an administrator) are valid this long,
+# and only once: the token depends on the password hash, which the reset changes.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
-# Sessions: expire after inactivity (IdleSessionMiddleware) and at most after a workday.
+# Sessions: expire after inactivity and at most SESSION_MAX_AGE after the login, however
+# active the session (SessionLimitsMiddleware).
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 15 * 60)
-SESSION_COOKIE_AGE = env_int("SESSION_MAX_AGE", 10 * 3600)
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 10 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -179,10 +189,57 @@ SECURE_CSP = {
     "object-src": ["'none'"],
 }
 
-# Login throttling: per account lockout and per client address throttle.
+# Login throttling (accounts.lockout). Per (e-mail, client address): after MAX_FAILURES
+# failures, a delay of LOCKOUT_SECONDS, doubled at each further failure up to
+# LOCKOUT_MAX_SECONDS (failures are counted over that long). Per e-mail from every
+# address: ACCOUNT_MAX_FAILURES failures in LOCKOUT_MAX_SECONDS lock it everywhere for
+# LOCKOUT_MAX_SECONDS and notify the administrators. Per address, whatever the e-mails:
+# MAX_FAILURES_PER_ADDRESS failures in LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_LOCKOUT_MAX_SECONDS = env_int("LOGIN_LOCKOUT_MAX_SECONDS", 24 * 3600)
+LOGIN_ACCOUNT_MAX_FAILURES = env_int("LOGIN_ACCOUNT_MAX_FAILURES", 50)
 LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30)
+# Password reset requests, per hour: per client address and per e-mail address.
+PASSWORD_RESET_MAX_PER_ADDRESS = env_int("PASSWORD_RESET_MAX_PER_ADDRESS", 10)
+PASSWORD_RESET_MAX_PER_EMAIL = env_int("PASSWORD_RESET_MAX_PER_EMAIL", 3)
+
+# The client address (login throttles, audit trail) is read from X-Forwarded-For only
+# when this names our reverse proxies: their number, or their addresses/networks
+# (core.proxies). Empty: REMOTE_ADDR.
+TRUSTED_PROXIES = parse_trusted_proxies(env("TRUSTED_PROXIES"))
+
+# Outgoing e-mail (password reset links, security notices): an SMTP server given as a
+# URL (core.email_url), as Django's "default" mailer. Without one, mails are written as
+# files into var/mails/ (the demo shows that folder); `opendui check --deploy` refuses
+# that in production.
+EMAIL_URL = env("EMAIL_URL").strip()
+if EMAIL_URL:
+    _smtp = parse_email_url(EMAIL_URL)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp.host,
+                "port": _smtp.port,
+                "username": _smtp.user,
+                "password": _smtp.password,
+                "use_tls": _smtp.use_tls,
+                "use_ssl": _smtp.use_ssl,
+                "timeout": _smtp.timeout,
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(PROJECT_DIR / "var" / "mails")},
+        }
+    }
+EMAIL_FROM_SET = bool(env("EMAIL_FROM").strip())
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM").strip() or "OpenDUI <ne-pas-repondre@localhost>"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Break-the-glass access lasts this long.
 BREAK_GLASS_DURATION = env_int("BREAK_GLASS_DURATION", 4 * 3600)

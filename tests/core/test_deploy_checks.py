@@ -13,6 +13,15 @@ PRODUCTION = {
     "AUDIT_ENABLED": True,
     "SESSION_COOKIE_SECURE": True,
     "CSRF_COOKIE_SECURE": True,
+    "EMAIL_URL": "smtp+tls://opendui:secret@smtp.example.org:587",
+    "MAILERS": {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "smtp.example.org", "port": 587, "use_tls": True},
+        }
+    },
+    "EMAIL_FROM_SET": True,
+    "DEFAULT_FROM_EMAIL": "OpenDUI <ne-pas-repondre@example.org>",
 }
 
 

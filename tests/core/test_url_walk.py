@@ -19,6 +19,13 @@ from tests.incidents.helpers import action_of, incident_of
 from tests.programme.helpers import grappe_of, member_of, milestone_of
 
 PUBLIC = {"accounts:login", "accounts:totp", "accounts:totp_enrol", "core:health"}
+# Forgotten password: asking for a link, and using it (the token is the credential).
+PUBLIC |= {
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
 # Pages about the user's own session and account: any logged-in user.
 SELF_SERVICE = {
     "core:home",
@@ -254,6 +261,8 @@ KWARGS: dict[str, Callable] = {
     "accounts:user_reactivate": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
     "accounts:user_unlock": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
     "accounts:user_reset_totp": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:user_reset_password": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
+    "accounts:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "aaaaaa-bbbbbb"},
     "accounts:assignment_create": lambda w: {"pk": w.user("educateur", facility=w.ehpad).pk},
     "accounts:assignment_end": lambda w: {
         "pk": w.user("educateur", facility=w.ehpad).assignments.get().pk

@@ -81,9 +81,18 @@ class User(AbstractBaseUser, VersionedModel):
     totp_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     totp_last_counter = models.BigIntegerField(default=0, editable=False)
 
-    # Lockout after repeated failures.
+    # An administrator reset the second factor: a new one is enrolled at the next login,
+    # whatever the roles require.
+    totp_enrolment_required = models.BooleanField(default=False, editable=False)
+
+    # Lockout after repeated failures from every address (accounts.lockout); shown to
+    # administrators. `failed_logins` is no longer counted (kept for the column's history).
     failed_logins = models.PositiveIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Set by an administrator's password reset: the next login leads to the password change
+    # page before anything else (PasswordChangeRequiredMiddleware).
+    must_change_password = models.BooleanField(default=False, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -253,11 +262,53 @@ class BreakGlassGrant(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, for per-address throttling. Holds no e-mail, only a hash."""
+    """A failed login (password or second factor), for the throttles of accounts.lockout.
+
+    Holds no e-mail, only a hash of the typed one: unknown e-mails are counted exactly
+    like accounts, so throttling tells nothing about which accounts exist.
+    """
 
     address = models.GenericIPAddressField(null=True)
     account_hash = models.CharField(max_length=64)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["address", "at"])]
+        indexes = [
+            models.Index(fields=["address", "at"]),
+            models.Index(fields=["account_hash", "address", "at"]),
+            models.Index(fields=["account_hash", "at"]),
+        ]
+
+
+class LockScope(models.TextChoices):
+    PAIR = "pair", _("cette adresse e-mail depuis ce poste")
+    ACCOUNT = "account", _("cette adresse e-mail depuis tout poste")
+
+
+class LoginLock(models.Model):
+    """Logins with an e-mail (hash) refused until `until`: from one address (PAIR) or from
+    every address (ACCOUNT). Written the same way for unknown e-mails as for accounts."""
+
+    account_hash = models.CharField(max_length=64)
+    scope = models.CharField(max_length=7, choices=LockScope)
+    address = models.GenericIPAddressField(null=True)
+    until = models.DateTimeField()
+    failures = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["account_hash", "until"])]
+
+
+class PasswordResetRequest(models.Model):
+    """A password reset request, for its throttles (per address and per e-mail hash)."""
+
+    address = models.GenericIPAddressField(null=True)
+    account_hash = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "at"]),
+            models.Index(fields=["account_hash", "at"]),
+        ]

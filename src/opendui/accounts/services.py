@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import time
 from typing import Any
 
@@ -17,65 +15,90 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor, client_address
 
-from . import totp
+from . import lockout, totp
 from .access import grants_of
 from .middleware import LAST_SEEN_KEY
-from .models import LoginFailure, User
+from .models import User
 
 PENDING_KEY = "auth_pending"
+# The second step of a login must follow the first within this many seconds.
+PENDING_MAX_SECONDS = 10 * 60
 
 
-def _account_hash(email: str) -> str:
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+class EnrolmentRefused(Exception):
+    """A second factor was not (re)enrolled; `field` is the form field the message is for."""
+
+    def __init__(self, message: str, field: str = "code") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
-def address_is_throttled(request: HttpRequest) -> bool:
-    """Too many failures from this address in the lockout window (whatever the account)."""
-    since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    address = client_address(request)
-    failures = LoginFailure.objects.filter(address=address, at__gte=since).count()
-    return failures >= settings.LOGIN_MAX_FAILURES_PER_ADDRESS
+def login_refusal(request: HttpRequest, email: str) -> str | None:
+    """Why a login attempt with `email` is refused before any password check, or None."""
+    return lockout.refusal(email, client_address(request))
 
 
-def account_locked_until(email: str) -> dt.datetime | None:
-    user = User.objects.filter(email__iexact=email.strip()).only("locked_until").first()
-    if user and user.locked_until and user.locked_until > timezone.now():
-        return user.locked_until
-    return None
-
-
-@transaction.atomic
 def register_failure(request: HttpRequest, email: str, step: str = "password") -> None:
-    """Count a failed attempt; lock the account after LOGIN_MAX_FAILURES in a row."""
-    LoginFailure.objects.create(address=client_address(request), account_hash=_account_hash(email))
-    user = User.objects.select_for_update().filter(email__iexact=email.strip()).first()
-    details: dict[str, Any] = {"step": step}
-    if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
-            user.locked_until = timezone.now() + dt.timedelta(
-                seconds=settings.LOGIN_LOCKOUT_SECONDS
-            )
-            user.failed_logins = 0
-            details["locked"] = True
-        user.save(update_fields=["failed_logins", "locked_until"])
-    actor = Actor(user=None, address=client_address(request), label=user.email if user else "")
-    record(actor, EventKind.SECURITY, "auth.failure", details=details)
+    """Count a failed attempt (password or second factor) in the throttles; when it locks the
+    e-mail everywhere and the account exists, record it and notify the administrators.
+
+    The same statements run whether or not `email` is an account's (only the rare
+    account-wide lock writes more), so the time taken tells nothing either.
+    """
+    address = client_address(request)
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email.strip()).only("pk", "email").first()
+        outcome = lockout.register_failure(email, address)
+        details: dict[str, Any] = {"step": step}
+        if outcome.pair_locked_until is not None:
+            details["locked"] = "pair"
+        if outcome.account_locked_until is not None:
+            details["locked"] = "account"
+        actor = Actor(user=None, address=address, label=user.email if user else "")
+        record(actor, EventKind.SECURITY, "auth.failure", details=details)
+        if outcome.account_locked_until is not None and user is not None:
+            _lock_account(actor, user, outcome)
+
+
+def _lock_account(actor: Actor, user: User, outcome: lockout.FailureOutcome) -> None:
+    User.objects.filter(pk=user.pk).update(locked_until=outcome.account_locked_until)
+    record(
+        actor,
+        EventKind.SECURITY,
+        "auth.account_locked",
+        obj=user,
+        details={
+            "failures": outcome.account_failures,
+            "until": outcome.account_locked_until.isoformat(),
+        },
+    )
+    from .tasks import notify_account_locked
+
+    notify_account_locked.enqueue(user.pk)
 
 
 def needs_second_factor(user: User) -> bool:
-    return user.has_totp or any(g.requires_totp for g in grants_of(user))
+    return (
+        user.has_totp
+        or user.totp_enrolment_required
+        or any(g.requires_totp for g in grants_of(user))
+    )
 
 
 def start_pending_login(request: HttpRequest, user: User, method: str) -> None:
     """First factor passed: remember who is logging in until the second factor is checked."""
     request.session.cycle_key()
-    request.session[PENDING_KEY] = {"user_id": user.pk, "method": method}
+    request.session[PENDING_KEY] = {"user_id": user.pk, "method": method, "at": time.time()}
 
 
 def pending_user(request: HttpRequest) -> User | None:
+    """Who passed the first factor in this session, for PENDING_MAX_SECONDS at most."""
     pending = request.session.get(PENDING_KEY)
     if not pending:
+        return None
+    if time.time() - pending.get("at", 0) > PENDING_MAX_SECONDS:
+        request.session.pop(PENDING_KEY, None)
         return None
     return User.objects.filter(pk=pending["user_id"], is_active=True).first()
 
@@ -85,7 +108,7 @@ def finish_login(request: HttpRequest, user: User, method: str) -> None:
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="opendui.accounts.backends.EmailBackend")
     request.session[LAST_SEEN_KEY] = time.time()
-    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    lockout.clear_pair(user.email, client_address(request))
     record(
         Actor.from_request(request), EventKind.SECURITY, "auth.login", details={"method": method}
     )
@@ -109,14 +132,87 @@ def verify_second_factor(user: User, code: str) -> bool:
     return True
 
 
-def confirm_totp_enrolment(actor: Actor, user: User, secret: str, code: str) -> bool:
-    counter = totp.matching_counter(secret, code, 0)
-    if counter is None:
-        return False
+def confirm_totp_enrolment(
+    actor: Actor, user: User, secret: str, code: str, current_code: str | None = None
+) -> None:
+    """Enrol `secret` once `code` proves the user's application holds it.
+
+    A user who already has a second factor replaces it only with a valid `current_code`
+    of the one they have: knowing the password is never enough to take it over (during a
+    login, enrolment is only for accounts without one). Raises EnrolmentRefused.
+    """
     with transaction.atomic():
-        user.totp_secret = secret
-        user.totp_confirmed_at = timezone.now()
-        user.totp_last_counter = counter
-        user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_counter"])
-        record(actor, EventKind.SECURITY, "auth.totp_enrolled", obj=user)
-    return True
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        replaced = locked.has_totp
+        if replaced:
+            current = totp.matching_counter(
+                locked.totp_secret, current_code or "", locked.totp_last_counter
+            )
+            if current is None:
+                raise EnrolmentRefused(
+                    "Code actuel incorrect ou déjà utilisé : saisissez le code que votre "
+                    "application affiche pour votre second facteur actuel.",
+                    field="current_code",
+                )
+        counter = totp.matching_counter(secret, code, 0)
+        if counter is None:
+            raise EnrolmentRefused(
+                "Code incorrect : vérifiez l'heure de votre téléphone et réessayez."
+            )
+        locked.totp_secret = secret
+        locked.totp_confirmed_at = timezone.now()
+        locked.totp_last_counter = counter
+        locked.totp_enrolment_required = False
+        locked.save(
+            update_fields=[
+                "totp_secret",
+                "totp_confirmed_at",
+                "totp_last_counter",
+                "totp_enrolment_required",
+            ]
+        )
+        record(
+            actor,
+            EventKind.SECURITY,
+            "auth.totp_replaced" if replaced else "auth.totp_enrolled",
+            obj=locked,
+        )
+    user.totp_secret, user.totp_confirmed_at = locked.totp_secret, locked.totp_confirmed_at
+    user.totp_last_counter, user.totp_enrolment_required = counter, False
+
+
+def password_changed(actor: Actor, user: User, how: str) -> None:
+    """The user chose a new password (change page or reset link): nothing forces a change
+    any more; audited."""
+    User.objects.filter(pk=user.pk).update(must_change_password=False)
+    user.must_change_password = False
+    record(actor, EventKind.SECURITY, "auth.password_changed", obj=user, details={"how": how})
+
+
+def password_reset_allowed(request: HttpRequest, email: str) -> bool:
+    """Record a reset request and say whether a mail may be sent: at most
+    PASSWORD_RESET_MAX_PER_ADDRESS an hour from one address and PASSWORD_RESET_MAX_PER_EMAIL
+    for one e-mail. The page answers the same either way (and whether the account exists)."""
+    import datetime as dt
+
+    from .models import PasswordResetRequest
+
+    address = client_address(request)
+    key = lockout.account_hash(email)
+    since = timezone.now() - dt.timedelta(hours=1)
+    with transaction.atomic():
+        recent = PasswordResetRequest.objects.filter(at__gte=since)
+        allowed = (
+            recent.filter(address=address).count() < settings.PASSWORD_RESET_MAX_PER_ADDRESS
+            and recent.filter(account_hash=key).count() < settings.PASSWORD_RESET_MAX_PER_EMAIL
+        )
+        PasswordResetRequest.objects.create(address=address, account_hash=key)
+        user = User.objects.filter(email__iexact=email.strip()).only("pk", "email").first()
+        record(
+            Actor(user=None, address=address, label=user.email if user else ""),
+            EventKind.SECURITY,
+            "auth.password_reset_requested",
+            obj=user,
+            details={"throttled": not allowed},
+        )
+    return allowed

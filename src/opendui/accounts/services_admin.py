@@ -278,24 +278,85 @@ def reactivate_user(actor: Actor, target: User, expected_version: int | None) ->
 
 
 def unlock_user(actor: Actor, target: User, expected_version: int | None) -> User:
-    """Lift the lockout that follows repeated login failures."""
+    """Lift the lockouts that follow repeated login failures (from every address)."""
+    from .lockout import clear_account
 
     def change(user: User) -> None:
         user.locked_until = None
         user.failed_logins = 0
+        clear_account(user.email)
 
     return _account_action(actor, target, "user.unlock", expected_version, change)
 
 
 def reset_totp(actor: Actor, target: User, expected_version: int | None) -> User:
-    """Forget the second factor (lost phone): the professional enrols again at next login."""
+    """Forget the second factor (lost phone): the professional must enrol a new one at the
+    next login, even when no role of theirs requires one."""
 
     def change(user: User) -> None:
         user.totp_secret = ""
         user.totp_confirmed_at = None
         user.totp_last_counter = 0
+        user.totp_enrolment_required = True
 
     return _account_action(actor, target, "user.reset_totp", expected_version, change)
+
+
+PASSWORD_RESET_MODES = ("temporary", "link")
+
+
+def reset_password(
+    actor: Actor, target: User, expected_version: int | None, mode: str, origin: str
+) -> str | None:
+    """Reset a forgotten password; the professional must choose their own at the next login.
+
+    `temporary`: a generated password, returned once to be shown to the administrator (it is
+    stored only hashed). `link`: the old password stops working and a one-time link to
+    choose one is mailed to the professional (origin: the site's scheme and host).
+    Open sessions end (Django ties them to the password hash). Audited.
+    """
+    from opendui.audit.models import EventKind
+    from opendui.audit.services import record
+
+    from .passwords import temporary_password
+    from .tasks import send_password_link
+
+    if mode not in PASSWORD_RESET_MODES:
+        raise AdminRefused("Choisissez comment transmettre le nouveau mot de passe.", "mode")
+    organisation_id = _require(account_reach(actor.user, target, account_level=True))
+    if actor.user is not None and target.pk == actor.user.pk:
+        raise AdminRefused(
+            "Pour votre propre compte, changez votre mot de passe depuis « Sécurité du compte »."
+        )
+    if not target.is_active:
+        raise AdminRefused("Ce compte est désactivé : réactivez-le d'abord.")
+    password = None
+    with transaction.atomic():
+        user = _locked(target.pk)
+        if mode == "temporary":
+            password = temporary_password(user)
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.must_change_password = True
+        save_audited(
+            actor,
+            user,
+            "user.reset_password",
+            expected_version=expected_version,
+            organisation_id=organisation_id,
+        )
+        record(
+            actor,
+            EventKind.SECURITY,
+            "auth.password_reset_by_admin",
+            obj=user,
+            details={"mode": mode},
+            organisation_id=organisation_id,
+        )
+        if mode == "link":
+            send_password_link.enqueue(user.pk, origin, "admin")
+    return password
 
 
 # --------------------------------------------------------------------------- assignments

@@ -11,6 +11,22 @@ urlpatterns = [
     path("deconnexion/", views_auth.logout_view, name="logout"),
     path("compte/securite/", views_auth.security_view, name="security"),
     path("compte/mot-de-passe/", views_auth.PasswordChange.as_view(), name="password_change"),
+    path("mot-de-passe-oublie/", views_auth.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe-oublie/envoye/",
+        views_auth.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "mot-de-passe-oublie/<uidb64>/<token>/",
+        views_auth.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "mot-de-passe-oublie/termine/",
+        views_auth.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
     path("professionnels/", views_admin.user_list, name="user_list"),
     path("roles/", views_admin.role_list, name="role_list"),
     path("professionnels/nouveau/", views_admin.user_create, name="user_create"),
@@ -21,6 +37,11 @@ urlpatterns = [
     ),
     path("professionnels/<int:pk>/reactiver/", views_admin.user_reactivate, name="user_reactivate"),
     path("professionnels/<int:pk>/deverrouiller/", views_admin.user_unlock, name="user_unlock"),
+    path(
+        "professionnels/<int:pk>/mot-de-passe/reinitialiser/",
+        views_admin.user_reset_password,
+        name="user_reset_password",
+    ),
     path(
         "professionnels/<int:pk>/second-facteur/reinitialiser/",
         views_admin.user_reset_totp,

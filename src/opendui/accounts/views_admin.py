@@ -32,7 +32,9 @@ from opendui.core.pagination import page_of
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
 
+from . import lockout
 from . import services_admin as services
+from .forms import AdminPasswordResetForm
 from .forms_admin import (
     ActionForm,
     AssignmentEndForm,
@@ -165,7 +167,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignments": list(services.assignments_shown_to(request.user, target)),
             "can_change_account": reach.allowed,
             "is_locked": bool(target.locked_until and target.locked_until > timezone.now()),
-            "can_unlock": bool(target.locked_until or target.failed_logins),
+            "can_unlock": lockout.is_locked(target.email),
             "today": timezone.localdate(),
         },
     )
@@ -236,15 +238,58 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
-    return _account_action(
-        request,
-        pk,
-        services.reset_totp,
-        "Le second facteur est réinitialisé : le professionnel en configurera un nouveau "
-        "à sa prochaine connexion.",
+    """GET: what the reset does, and a button to confirm it; POST: reset (audited)."""
+    if request.method == "POST":
+        return _account_action(
+            request,
+            pk,
+            services.reset_totp,
+            "Le second facteur est réinitialisé : le professionnel en configurera un nouveau "
+            "à sa prochaine connexion.",
+        )
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=True)
+    return render(request, "accounts/user_reset_totp.html", {"target": target})
+
+
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reset a forgotten password: a temporary password shown once on this response (never
+    stored in a message or the session), or a one-time link mailed to the professional."""
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=True)
+    form = AdminPasswordResetForm(
+        request.POST or None, initial={"expected_version": target.version}
     )
+    if request.method == "POST" and form.is_valid():
+        mode = form.cleaned_data["mode"]
+        try:
+            password = services.reset_password(
+                Actor.from_request(request),
+                target,
+                form.cleaned_data.get("expected_version"),
+                mode,
+                origin=f"{request.scheme}://{request.get_host()}",
+            )
+        except ConcurrentEditError as error:
+            messages.error(request, str(error))
+            return redirect("accounts:user_detail", pk=pk)
+        except services.AdminRefused as error:
+            messages.error(request, error.message)
+            return redirect("accounts:user_detail", pk=pk)
+        if password is not None:
+            return render(
+                request,
+                "accounts/user_password_temporary.html",
+                {"target": target, "password": password},
+            )
+        messages.success(
+            request,
+            f"Un lien à usage unique a été envoyé à {target.email} : le professionnel y "
+            "choisira son nouveau mot de passe. L'ancien ne fonctionne plus.",
+        )
+        return redirect("accounts:user_detail", pk=pk)
+    return render(request, "accounts/user_reset_password.html", {"form": form, "target": target})
 
 
 # --------------------------------------------------------------------------- assignments

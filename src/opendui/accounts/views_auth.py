@@ -1,23 +1,23 @@
-"""Logging in: password, then the TOTP second factor when the user or a role requires it."""
+"""Logging in: password, then the TOTP second factor when the user or a role requires it;
+the user's own security page; forgotten passwords (Django's reset views, our rules)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.views import PasswordChangeView
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
-from django.utils.formats import time_format
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from opendui.core.actor import Actor
+from opendui.core.actor import Actor, client_address
 
 from . import services, totp
-from .forms import LoginForm, TotpForm
+from .forms import LoginForm, PasswordResetRequestForm, TotpForm, TotpReplaceForm
 
 ENROL_SESSION_KEY = "totp_enrol_secret"
 NEXT_KEY = "login_next"
@@ -36,18 +36,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        locked_until = services.account_locked_until(email)
-        if services.address_is_throttled(request):
-            form.add_error(
-                None, "Trop de tentatives depuis ce poste. Réessayez dans quelques minutes."
-            )
-        elif locked_until:
-            form.add_error(
-                None,
-                "Ce compte est temporairement verrouillé après plusieurs échecs. Réessayez après "
-                f"{time_format(timezone.localtime(locked_until), 'H:i')} "
-                "ou contactez votre administrateur.",
-            )
+        refusal = services.login_refusal(request, email)
+        if refusal:
+            form.add_error(None, refusal)
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
@@ -58,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 if services.needs_second_factor(user):
                     services.start_pending_login(request, user, "password")
                     request.session[NEXT_KEY] = next_url
-                    return redirect("accounts:totp_enrol" if not user.has_totp else "accounts:totp")
+                    return redirect("accounts:totp" if user.has_totp else "accounts:totp_enrol")
                 services.finish_login(request, user, "password")
                 return redirect(next_url)
     return render(request, "accounts/login.html", {"form": form})
@@ -72,9 +63,10 @@ def totp_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     form = TotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.account_locked_until(user.email):
+        refusal = services.login_refusal(request, user.email)
+        if refusal:
             request.session.flush()
-            messages.error(request, "Compte temporairement verrouillé après plusieurs échecs.")
+            messages.error(request, refusal)
             return redirect("accounts:login")
         if services.verify_second_factor(user, form.cleaned_data["code"]):
             next_url = request.session.pop(NEXT_KEY, "/")
@@ -98,26 +90,55 @@ def _enrolment_context(request: HttpRequest, email: str) -> dict:
 
 @login_not_required
 def totp_enrol_view(request: HttpRequest) -> HttpResponse:
-    """Set up the second factor: during a login that requires it, or from the security page."""
-    user = request.user if request.user.is_authenticated else services.pending_user(request)
+    """Set up the second factor: during a login, for an account that has none yet; or from
+    the security page, where replacing an existing one asks for its current code."""
+    logged_in = request.user.is_authenticated
+    user = request.user if logged_in else services.pending_user(request)
     if user is None:
         return redirect("accounts:login")
-    form = TotpForm(request.POST or None)
+    if not logged_in and user.has_totp:
+        # Knowing the password gives no right to a new second factor: the login goes on
+        # with the one the account has.
+        return redirect("accounts:totp")
+    replacing = logged_in and user.has_totp
+    form = (TotpReplaceForm if replacing else TotpForm)(request.POST or None)
     context = _enrolment_context(request, user.email)
     if request.method == "POST" and form.is_valid():
-        actor = Actor.from_request(request) if request.user.is_authenticated else Actor(user=user)
-        if services.confirm_totp_enrolment(
-            actor, user, context["secret"], form.cleaned_data["code"]
-        ):
+        refusal = None if logged_in else services.login_refusal(request, user.email)
+        if refusal:
+            request.session.flush()
+            messages.error(request, refusal)
+            return redirect("accounts:login")
+        actor = Actor.from_request(request) if logged_in else Actor(user=user)
+        try:
+            services.confirm_totp_enrolment(
+                actor,
+                user,
+                context["secret"],
+                form.cleaned_data["code"],
+                current_code=form.cleaned_data.get("current_code"),
+            )
+        except services.EnrolmentRefused as refused:
+            if not logged_in:
+                services.register_failure(request, user.email, step="totp_enrol")
+            form.add_error(refused.field, refused.message)
+        else:
             request.session.pop(ENROL_SESSION_KEY, None)
-            messages.success(request, "Le second facteur est activé pour votre compte.")
-            if request.user.is_authenticated:
+            if logged_in:
+                messages.success(
+                    request,
+                    "Le second facteur est remplacé."
+                    if replacing
+                    else "Le second facteur est activé pour votre compte.",
+                )
                 return redirect("accounts:security")
+            messages.success(request, "Le second facteur est activé pour votre compte.")
             next_url = request.session.pop(NEXT_KEY, "/")
             services.finish_login(request, user, "password+totp")
             return redirect(_safe_next(request, next_url))
-        form.add_error("code", "Code incorrect : vérifiez l'heure de votre téléphone et réessayez.")
-    return render(request, "accounts/totp_enrol.html", {"form": form, **context})
+    return render(
+        request, "accounts/totp_enrol.html", {"form": form, "replacing": replacing, **context}
+    )
 
 
 @require_POST
@@ -132,15 +153,57 @@ def security_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security.html", {})
 
 
-class PasswordChange(PasswordChangeView):
+class PasswordChange(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:security")
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        from opendui.audit.models import EventKind
-        from opendui.audit.services import record
-
-        record(Actor.from_request(self.request), EventKind.SECURITY, "auth.password_changed")
+        services.password_changed(Actor.from_request(self.request), self.request.user, "change")
         messages.success(self.request, "Votre mot de passe a été modifié.")
         return response
+
+
+# --------------------------------------------------------------------------- forgotten password
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordReset(auth_views.PasswordResetView):
+    """Ask for a link by e-mail. The answer is the same whether the e-mail is an account's,
+    and whether the request was throttled (services.password_reset_allowed)."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetRequestForm) -> HttpResponse:
+        if services.password_reset_allowed(self.request, form.cleaned_data["email"]):
+            origin = f"{self.request.scheme}://{self.request.get_host()}"
+            form.save(origin=origin)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetDone(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    """Choose the new password (our validators apply through SetPasswordForm). The user is
+    not logged in: they log in afterwards with the password and their second factor."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        actor = Actor(user=form.user, address=client_address(self.request))
+        services.password_changed(actor, form.user, "reset_link")
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetComplete(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,12 +12,18 @@ if TYPE_CHECKING:
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The client's IP address as seen by Django (REMOTE_ADDR; set by the proxy in production)."""
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        return ipaddress.ip_address(raw).compressed
-    except ValueError:
-        return None
+    """The client's IP address: REMOTE_ADDR, or the address our proxies received the request
+    from when OPENDUI_TRUSTED_PROXIES names them (core.proxies). The one source of the
+    address for the login throttles and the audit trail."""
+    from django.conf import settings
+
+    from .proxies import client_address as from_chain
+
+    return from_chain(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.TRUSTED_PROXIES,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -28,13 +28,27 @@ def authorize(
     )
     if decision:
         return decision
+    refuse(request, code, person=person, facility=facility, organisation=organisation)
+
+
+def refuse(
+    request: HttpRequest,
+    code: str,
+    *,
+    person: Any = None,
+    facility: Any = None,
+    organisation: Any = None,
+    details: dict[str, Any] | None = None,
+) -> NoReturn:
+    """Record an `access.denied` event and raise PermissionDenied: every refusal, whether
+    check() or a view's own rule decided it, leaves the same trace."""
     record(
         Actor.from_request(request),
         EventKind.ACCESS,
         "access.denied",
         person_ids=[person.pk] if person is not None else [],
         obj=person or facility or organisation,
-        details={"permission": code, "path": request.path},
+        details={"permission": code, "path": request.path, **(details or {})},
         organisation_id=organisation.pk
         if organisation is not None
         else getattr(person or facility, "organisation_id", None),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 
 DEMO_EMAIL_DOMAIN = "@demo.opendui.fr"
 
 
 @register(Tags.security, deploy=True)
-def refuse_demo_configuration(app_configs, **kwargs) -> list[Error]:
-    errors = []
+def refuse_demo_configuration(app_configs, **kwargs) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
     if settings.DEMO:
         errors.append(
             Error(
@@ -47,6 +47,7 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[Error]:
             )
         )
     errors.extend(_insi_endpoint())
+    errors.extend(_email())
     errors.extend(_demo_accounts())
     return errors
 
@@ -75,6 +76,53 @@ def _insi_endpoint() -> list[Error]:
             )
         ]
     return []
+
+
+def _email() -> list[CheckMessage]:
+    """Password links and lock notices must reach people: a real SMTP server, a real sender."""
+    errors: list[CheckMessage] = []
+    mailer = settings.MAILERS.get("default", {})
+    options = mailer.get("OPTIONS", {})
+    if not settings.EMAIL_URL or not mailer.get("BACKEND", "").endswith("smtp.EmailBackend"):
+        errors.append(
+            Error(
+                "Aucun serveur de messagerie n'est configuré : les e-mails seraient écrits "
+                "dans des fichiers (démonstration).",
+                hint="Définissez OPENDUI_EMAIL_URL (ex. smtp+tls://utilisateur:motdepasse@"
+                "smtp.exemple.fr:587).",
+                id="opendui.E008",
+            )
+        )
+    elif not (options.get("use_tls") or options.get("use_ssl")) and not _is_loopback(
+        options.get("host", "")
+    ):
+        errors.append(
+            Warning(
+                "Le serveur de messagerie est joint sans chiffrement (smtp://) : les liens de "
+                "réinitialisation de mot de passe circuleraient en clair.",
+                hint="Utilisez smtp+tls:// (STARTTLS) ou smtps:// dans OPENDUI_EMAIL_URL.",
+                id="opendui.W010",
+            )
+        )
+    if not getattr(settings, "EMAIL_FROM_SET", False):
+        errors.append(
+            Error(
+                "L'adresse d'expédition des e-mails n'est pas configurée.",
+                hint="Définissez OPENDUI_EMAIL_FROM (ex. OpenDUI <ne-pas-repondre@exemple.fr>).",
+                id="opendui.E009",
+            )
+        )
+    return errors
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    host = (host or "").lower()
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _demo_accounts() -> list[Error]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from opendui.accounts.access import check, grants_of, has_anywhere
 
+from .authz import refuse
 from .middleware import CurrentFacilityMiddleware
 
 
@@ -73,7 +74,9 @@ def switch_facility(request: HttpRequest) -> HttpResponse:
     elif wanted in facilities:
         request.session[CurrentFacilityMiddleware.SESSION_KEY] = facilities[wanted].pk
     else:
-        return permission_denied(request)
+        # A facility the user is not assigned to (or garbage): refused, and audited like
+        # every refusal (the id is attacker-controlled).
+        refuse(request, "facility.switch", details={"facility": wanted[:40]})
     target = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"

@@ -50,6 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\nComptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.email:<34} {account.description}")
+        self._show_mail_folder()
         if options["no_server"]:
             return
         self._start_insi_simulator(options["insi_port"])
@@ -57,6 +58,21 @@ class Command(BaseCommand):
             self._start_worker()
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
         call_command("runserver", options["addr"], use_reloader=False, use_threading=True)
+
+    def _show_mail_folder(self) -> None:
+        """Without OPENDUI_EMAIL_URL, mails (password links, lock notices) are files."""
+        mailer = settings.MAILERS["default"]
+        options = mailer.get("OPTIONS", {})
+        if mailer["BACKEND"].endswith("filebased.EmailBackend"):
+            from pathlib import Path
+
+            Path(options["file_path"]).mkdir(parents=True, exist_ok=True)
+            self.stdout.write(
+                "\nE-mails envoyés (mot de passe oublié, alertes) : fichiers dans "
+                f"{options['file_path']}"
+            )
+        else:
+            self.stdout.write(f"\nE-mails envoyés par le serveur {options.get('host', '')}")
 
     def _start_insi_simulator(self, port: int) -> None:
         """Serve the INSi simulator on loopback in a daemon thread of this process
