@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from opendui.core.email_url import parse_email_url
+from opendui.core.email_url import mailers_setting
 from opendui.core.proxies import parse_trusted_proxies
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -214,29 +214,7 @@ TRUSTED_PROXIES = parse_trusted_proxies(env("TRUSTED_PROXIES"))
 # files into var/mails/ (the demo shows that folder); `opendui check --deploy` refuses
 # that in production.
 EMAIL_URL = env("EMAIL_URL").strip()
-if EMAIL_URL:
-    _smtp = parse_email_url(EMAIL_URL)
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": _smtp.host,
-                "port": _smtp.port,
-                "username": _smtp.user,
-                "password": _smtp.password,
-                "use_tls": _smtp.use_tls,
-                "use_ssl": _smtp.use_ssl,
-                "timeout": _smtp.timeout,
-            },
-        }
-    }
-else:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(PROJECT_DIR / "var" / "mails")},
-        }
-    }
+MAILERS = mailers_setting(EMAIL_URL, str(PROJECT_DIR / "var" / "mails"))
 EMAIL_FROM_SET = bool(env("EMAIL_FROM").strip())
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM").strip() or "OpenDUI <ne-pas-repondre@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

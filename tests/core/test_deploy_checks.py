@@ -88,3 +88,30 @@ def test_active_demo_accounts_fail(production, capsys):
 def test_insi_endpoint_must_be_a_remote_https_service(production, capsys, endpoint, refused):
     production.INSI_ENDPOINT = endpoint
     assert ("opendui.E007" in opendui_errors(capsys)) is refused
+
+
+@pytest.mark.django_db
+def test_production_refuses_mails_written_to_files(production, capsys):
+    from opendui.core.email_url import mailers_setting
+
+    production.EMAIL_URL = ""
+    production.MAILERS = mailers_setting("", "/tmp/mails")
+    assert "opendui.E008" in opendui_errors(capsys)
+
+
+@pytest.mark.django_db
+def test_production_needs_a_sender_address(production, capsys):
+    production.EMAIL_FROM_SET = False
+    assert "opendui.E009" in opendui_errors(capsys)
+
+
+def test_plain_smtp_to_another_machine_is_warned_about(production):
+    from opendui.core.checks import _email
+    from opendui.core.email_url import mailers_setting
+
+    production.EMAIL_URL = "smtp://relay.example.org"
+    production.MAILERS = mailers_setting(production.EMAIL_URL, "")
+    assert [m.id for m in _email()] == ["opendui.W010"]
+    production.EMAIL_URL = "smtp://127.0.0.1:25"
+    production.MAILERS = mailers_setting(production.EMAIL_URL, "")
+    assert _email() == []

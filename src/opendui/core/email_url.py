@@ -72,3 +72,29 @@ def parse_email_url(url: str) -> EmailConfig:
         use_ssl=use_ssl,
         timeout=timeout,
     )
+
+
+def mailers_setting(url: str, file_path: str) -> dict[str, dict]:
+    """Django's MAILERS for OPENDUI_EMAIL_URL; without a URL, files in `file_path`."""
+    if not url:
+        return {
+            "default": {
+                "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "OPTIONS": {"file_path": file_path},
+            }
+        }
+    config = parse_email_url(url)
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": config.host,
+                "port": config.port,
+                "username": config.user,
+                "password": config.password,
+                "use_tls": config.use_tls,
+                "use_ssl": config.use_ssl,
+                "timeout": config.timeout,
+            },
+        }
+    }
