@@ -197,3 +197,42 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_counter(world, settings,
     assert failure.address == GUESSER
     login = AuditEvent.objects.filter(action="auth.login").latest("seq")
     assert login.address == OWNER
+
+
+def _statements(email, password, address=GUESSER) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        attempt(email, password, address)
+    # The statements without their literals: the same work whatever the e-mail.
+    import re
+
+    return [
+        re.sub(r"'[^']*'|\b\d+\b", "?", re.sub(r'"s\d+_x\d+"', "savepoint", q["sql"]))
+        for q in queries.captured_queries
+    ]
+
+
+def test_a_failure_costs_the_same_statements_for_an_account_and_an_unknown_email(world, settings):
+    user = world.user("educateur", facility=world.ime)
+    known = _statements(user.email, "wrong")
+    unknown = _statements("personne.inconnue@test.example", "wrong")
+    assert len(known) == len(unknown) <= 16
+    assert known == unknown
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        attempt(user.email, "wrong")
+        attempt("personne.inconnue@test.example", "wrong")
+    blocked_known = _statements(user.email, PASSWORD)
+    blocked_unknown = _statements("personne.inconnue@test.example", PASSWORD)
+    assert blocked_known == blocked_unknown and len(blocked_known) <= 6
+
+
+def test_the_user_page_queries_stay_bounded_with_locks(world, login, django_assert_max_num_queries):
+    user = world.user("educateur", facility=world.ime)
+    for n in range(10):
+        attempt(user.email, "wrong", f"192.0.2.{n % 2}")
+    admin_client = login(world.user("admin"))
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(f"/professionnels/{user.pk}/")
+    assert "connexion suspendue depuis certains postes" in page.content.decode()
