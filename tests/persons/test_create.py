@@ -42,9 +42,10 @@ def accueil_client(world, login):
 def test_creation_writes_person_stay_and_audit(world, accueil_client):
     data = _form(accueil_client, unit=world.glycines.pk)
     response = accueil_client.post(URL, data)
-    person = Person.objects.get(birth_name="Bernard")
+    person = Person.objects.get(birth_name="BERNARD")
     assert response.status_code == 302 and response.url == f"/personnes/{person.pk}/"
-    assert person.first_name == "Jeanne" and person.birth_first_names == "Jeanne Alice"
+    # Typed "Bernard" / "Jeanne Alice": stored in INS form (persons.traits).
+    assert person.first_name == "JEANNE" and person.birth_first_names == "JEANNE ALICE"
     assert person.organisation == world.og and person.local_id == "U0000001"
     stay = Stay.objects.get(person=person)
     assert (stay.facility, stay.unit) == (world.ehpad, world.glycines)
@@ -78,7 +79,7 @@ def test_bad_input_gives_a_french_field_error_and_saves_nothing(
 @pytest.mark.parametrize("code", ["2A004", "2b033", "99134", "97411"])
 def test_birth_place_code_formats_accepted(accueil_client, code):
     accueil_client.post(URL, _form(accueil_client, birth_place_code=code))
-    assert Person.objects.get(birth_name="Bernard").birth_place_code == code.upper()
+    assert Person.objects.get(birth_name="BERNARD").birth_place_code == code.upper()
 
 
 def test_likely_duplicate_is_shown_and_blocks_until_confirmed(world, accueil_client):
@@ -119,7 +120,7 @@ def test_phonetic_duplicate_with_same_birth_date(world, accueil_client):
     candidates = [p for p, _ in response.context["candidates"]]
     assert dupont in candidates  # found across facilities of the organisation
     assert world.denis not in candidates  # another organisation's person never shows
-    assert not Person.objects.filter(birth_name="Dupond").exists()
+    assert not Person.objects.filter(birth_name="DUPOND").exists()
 
 
 def test_used_name_is_matched_against_birth_name(world, accueil_client):
@@ -157,7 +158,7 @@ def test_unit_of_another_facility_is_refused(world, login):
     client = login(world.user("accueil", facility=world.ime))
     response = client.post(URL, _form(client, unit=world.glycines.pk))
     assert response.status_code == 200 and "unit" in response.context["form"].errors
-    assert not Person.objects.filter(birth_name="Bernard").exists()
+    assert not Person.objects.filter(birth_name="BERNARD").exists()
 
 
 def test_double_submission_creates_one_person(accueil_client):
@@ -166,7 +167,7 @@ def test_double_submission_creates_one_person(accueil_client):
     second = accueil_client.post(URL, data)
     assert first.status_code == 302 and second.status_code == 302
     assert second.url == "/personnes/"
-    assert Person.objects.filter(birth_name="Bernard").count() == 1
+    assert Person.objects.filter(birth_name="BERNARD").count() == 1
 
 
 def test_local_ids_are_sequential_per_organisation(world):
@@ -220,7 +221,7 @@ def test_creation_as_an_admission_request_puts_the_person_on_the_waiting_list(
     from opendui.stays.models import AdmissionRequest
 
     response = accueil_client.post(URL, _form(accueil_client, entry="demande"))
-    person = Person.objects.get(birth_name="Bernard")
+    person = Person.objects.get(birth_name="BERNARD")
     assert response.status_code == 302 and response.url == f"/personnes/{person.pk}/"
     assert not Stay.objects.filter(person=person).exists()
     request = AdmissionRequest.objects.get(person=person)
@@ -236,4 +237,66 @@ def test_an_admission_request_has_no_unit(world, accueil_client):
     response = accueil_client.post(URL, data)
     assert response.status_code == 200
     assert "elle se choisit à l'admission" in html.unescape(response.content.decode())
-    assert not Person.objects.filter(birth_name="Bernard").exists()
+    assert not Person.objects.filter(birth_name="BERNARD").exists()
+
+
+# --- RNIV character rules (persons.traits) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("birth_name", "DUPONT3", "Caractère non autorisé dans le nom de naissance : « 3 »"),
+        ("birth_first_names", "Jean!", "dans les prénoms de naissance : « ! »"),
+        ("birth_name", "DUPONT\u202e", "« U+202E » (caractère invisible de mise en forme)"),
+        ("birth_name", "\ufeffDUPONT", "« U+FEFF »"),
+        ("birth_name", "<script>", "« < » (symbole)"),
+        ("used_name", "DUPONT😀", "dans le nom utilisé : « 😀 »"),
+        # "o" + two diaeresis: the first makes the French "ö", the second stays alone.
+        ("used_first_name", "Zo\u0308\u0308", "dans le prénom utilisé : « U+0308 »"),
+        ("birth_name", "-DUPONT", "ne peut pas commencer par « - »"),
+    ],
+)
+def test_characters_outside_the_rniv_rules_are_refused_and_named(
+    accueil_client, field, value, message
+):
+    count = Person.objects.count()
+    response = accueil_client.post(URL, _form(accueil_client, **{field: value}))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert any(message in e for e in errors), errors
+    assert message in html.unescape(response.content.decode())
+    assert Person.objects.count() == count
+
+
+def test_the_service_applies_the_rules_whatever_the_caller(world):
+    from django.core.exceptions import ValidationError
+
+    accueil = world.user("accueil", facility=world.ehpad)
+    count = Person.objects.count()
+    data = {"birth_name": "DUPONT3", "birth_first_names": "Jean!", "sex": "M"}
+    with pytest.raises(ValidationError) as caught:
+        create_person(
+            Actor(accueil), world.ehpad, None, {**data, "birth_date": dt.date(1950, 1, 1)}
+        )
+    assert "« 3 »" in caught.value.message_dict["birth_name"][0]
+    assert "« ! »" in caught.value.message_dict["birth_first_names"][0]
+    assert Person.objects.count() == count
+    person = create_person(
+        Actor(accueil),
+        world.ehpad,
+        None,
+        {
+            "birth_name": "Lefèvre",
+            "birth_first_names": " Héloïse  Marie ",
+            "used_first_name": "Zoé",
+            "sex": "F",
+            "birth_date": dt.date(1948, 3, 12),
+        },
+    )
+    assert (person.birth_name, person.first_name, person.birth_first_names) == (
+        "LEFEVRE",
+        "HELOISE",
+        "HELOISE MARIE",
+    )
+    assert person.used_first_name == "ZOE"

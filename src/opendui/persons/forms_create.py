@@ -10,14 +10,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from opendui.geography.places import birth_place_problem
 from opendui.organisations.models import Facility, Unit
 
+from . import traits
 from .duplicates import Traits
+from .forms_identity import NAME_HELP, clean_trait
 from .models import Person, Sex
 from .services_create import ADMISSION, REQUEST, duplicate_candidates
 
-EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+EARLIEST_BIRTH_DATE = traits.EARLIEST_BIRTH_DATE
 
 
 class PersonCreateForm(forms.Form):
@@ -40,13 +41,15 @@ class PersonCreateForm(forms.Form):
         required=False,
         empty_label=_("(aucune unité)"),
     )
-    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100)
+    birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, help_text=NAME_HELP)
     birth_first_names = forms.CharField(
         label=_("Prénoms de naissance"),
         max_length=255,
         help_text=_("Tous les prénoms, dans l'ordre de l'état civil, séparés par des espaces."),
     )
-    used_name = forms.CharField(label=_("Nom utilisé"), max_length=100, required=False)
+    used_name = forms.CharField(
+        label=_("Nom utilisé"), max_length=100, required=False, help_text=NAME_HELP
+    )
     used_first_name = forms.CharField(label=_("Prénom utilisé"), max_length=100, required=False)
     birth_date = forms.DateField(
         label=_("Date de naissance"),
@@ -83,32 +86,36 @@ class PersonCreateForm(forms.Form):
         # Absent from older clients and scripts: they created an admitted person.
         return self.cleaned_data["entry"] or ADMISSION
 
+    # Name traits: the RNIV character rules (persons.traits), stored in INS form.
     def clean_birth_name(self) -> str:
-        return self.cleaned_data["birth_name"].strip()
+        return clean_trait(self, "birth_name", lambda v: traits.normalise_name(v, "birth_name"))
 
     def clean_birth_first_names(self) -> str:
-        return " ".join(self.cleaned_data["birth_first_names"].split())
+        return clean_trait(self, "birth_first_names", traits.normalise_first_names)
+
+    def clean_used_name(self) -> str:
+        return clean_trait(
+            self, "used_name", lambda v: traits.normalise_name(v, "used_name", required=False)
+        )
+
+    def clean_used_first_name(self) -> str:
+        return clean_trait(
+            self,
+            "used_first_name",
+            lambda v: traits.normalise_name(v, "used_first_name", required=False),
+        )
 
     def clean_birth_date(self) -> dt.date:
-        value = self.cleaned_data["birth_date"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(
-                _("La date de naissance ne peut pas être dans le futur."), code="future"
-            )
-        if value < EARLIEST_BIRTH_DATE:
-            raise forms.ValidationError(
-                _("La date de naissance ne peut pas être antérieure au 1er janvier 1900."),
-                code="too_old",
-            )
-        return value
+        return clean_trait(
+            self, "birth_date", lambda v: traits.normalise_birth_date(v, timezone.localdate())
+        )
 
     def clean_birth_place_code(self) -> str:
-        value = self.cleaned_data["birth_place_code"].strip().upper()
         # Format, then the INSEE code at birth looked up in the COG (opendui.geography).
-        problem = value and birth_place_problem(value, self.cleaned_data.get("birth_date"))
-        if problem:
-            raise forms.ValidationError(problem, code="birth_place_code")
-        return value
+        birth_date = self.cleaned_data.get("birth_date")
+        return clean_trait(
+            self, "birth_place_code", lambda v: traits.normalise_birth_place(v, birth_date)
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -15,11 +15,11 @@ from django.utils import timezone
 from opendui.accounts.access import require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
-from opendui.geography.places import birth_place_problem
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
 from opendui.stays.models import Stay
 from opendui.stays.services import create_admission_request
 
+from . import traits as rules
 from .duplicates import Traits, candidate_score
 from .models import Person
 
@@ -81,17 +81,15 @@ def create_person(
                 "unit": "Une demande d'admission ne porte pas d'unité : elle se choisit à l'admission."
             }
         )
-    traits = {name: data.get(name) or "" for name in IDENTITY_FIELDS}
-    traits["birth_date"] = data["birth_date"]
-    first_names = str(traits["birth_first_names"]).split()
-    if not first_names:
-        raise ValidationError({"birth_first_names": "Indiquez au moins un prénom de naissance."})
-    traits["birth_first_names"] = " ".join(first_names)
-    traits["birth_place_code"] = str(traits["birth_place_code"]).strip().upper()
-    if traits["birth_place_code"] and (
-        problem := birth_place_problem(traits["birth_place_code"], traits["birth_date"])
-    ):
-        raise ValidationError({"birth_place_code": problem})
+    # The RNIV character rules (persons.traits): every trait checked and stored in INS
+    # form, whatever the caller (the form did it already; a script may not have).
+    try:
+        identity = rules.validate_identity(
+            {name: data.get(name) for name in IDENTITY_FIELDS}, today=timezone.localdate()
+        )
+    except rules.TraitsInvalid as error:
+        raise ValidationError({f: [m] for f, m in error.errors.items()}) from error
+    traits = {name: getattr(identity, name) for name in IDENTITY_FIELDS}
     with transaction.atomic():
         organisation = ManagingOrganisation.objects.select_for_update().get(
             pk=facility.organisation_id
@@ -99,7 +97,7 @@ def create_person(
         person = Person(
             organisation=organisation,
             local_id=next_local_id(organisation),
-            first_name=first_names[0],
+            first_name=identity.first_name,
             **traits,
         )
         person.refresh_search_keys()
