@@ -243,6 +243,8 @@ KWARGS: dict[str, Callable] = {
     "persons:identity_insi": lambda w: {"pk": w.anne.pk},
     "persons:identity_insi_status": lambda w: {"pk": w.anne.pk},
     "persons:identity_insi_accept": lambda w: {"pk": w.anne.pk},
+    "persons:identity_edit": lambda w: {"pk": w.anne.pk},
+    "persons:identity_withdraw": lambda w: {"pk": w.anne.pk},
     "persons:identity_document": lambda w: {"pk": w.anne.pk},
     "persons:identity_attribute": lambda w: {"pk": w.anne.pk},
     "persons:merge_propose": lambda w: {"pk": w.anne.pk},

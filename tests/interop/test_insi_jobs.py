@@ -269,17 +269,21 @@ def test_accepting_records_the_verification_and_hides_the_result(world, insi, se
     query = InsiQuery.objects.get(person=person)
     # A stale form (another query id) is refused.
     response = client.post(
-        f"/personnes/{person.pk}/identite/insi/accepter/", {"query": query.pk + 1000}
+        f"/personnes/{person.pk}/identite/insi/accepter/",
+        {"query": query.pk + 1000, "expected_version": person.version},
     )
     person.refresh_from_db()
     assert response.status_code == 302 and person.identity_status is IdentityStatus.PROV
-    client.post(f"/personnes/{person.pk}/identite/insi/accepter/", {"query": query.pk})
+    client.post(
+        f"/personnes/{person.pk}/identite/insi/accepter/",
+        {"query": query.pk, "expected_version": person.version},
+    )
     person.refresh_from_db()
     query.refresh_from_db()
     assert person.identity_status is IdentityStatus.RECUP
     assert query.accepted_at is not None
     assert InsVerification.objects.get(person=person).verified_on == timezone.localdate()
-    assert "Accepter l'identité INSi" not in page_text(client, person)
+    assert "Accepter les traits INSi" not in page_text(client, person)
 
 
 # --- periodic re-verification ------------------------------------------------------------------

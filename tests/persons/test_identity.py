@@ -77,7 +77,7 @@ def test_doubtful_identity_cannot_be_validated_in_the_service_or_the_database(wo
         Person.objects.filter(pk=world.anne.pk).update(identity_document_checked=True)
 
 
-def test_changing_a_strict_trait_after_qualification_drops_the_status_and_says_why(
+def test_a_qualified_identity_is_corrected_only_after_withdrawing_the_qualification(
     world, secretary
 ):
     person = identity.record_insi_retrieval(
@@ -85,12 +85,31 @@ def test_changing_a_strict_trait_after_qualification_drops_the_status_and_says_w
     )
     person = identity.record_document_check(secretary, person, "CN")
     assert person.identity_status is IdentityStatus.QUAL
-    person, reason = identity.change_strict_traits(
-        secretary, person, birth_date=dt.date(1940, 5, 18)
+    values = {**identity.trait_values(person), "birth_date": dt.date(1940, 5, 18)}
+    with pytest.raises(IdentityRuleError, match="ne se modifient que par l'INSi"):
+        identity.correct_identity(secretary, person, values, expected_version=person.version)
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.QUAL
+    assert person.birth_date == dt.date(1940, 5, 17)
+
+    person = identity.withdraw_qualification(
+        secretary, person, "Date de naissance mal lue sur la carte", expected_version=person.version
     )
     assert person.identity_status is IdentityStatus.PROV
-    assert reason and person.ins_matricule == "" and person.transmittable_ins == ""
-    assert IdentityStatusChange.objects.filter(person=person).first().reason == reason
+    assert person.ins_matricule == "" and person.transmittable_ins == ""
+    withdrawn = IdentityStatusChange.objects.filter(person=person).first()
+    assert (withdrawn.event, withdrawn.from_status, withdrawn.to_status) == (
+        "qualification_withdrawn",
+        "QUAL",
+        "PROV",
+    )
+    assert withdrawn.reason == "Date de naissance mal lue sur la carte"
+    person, why = identity.correct_identity(
+        secretary, person, values, expected_version=person.version
+    )
+    assert why is None and person.birth_date == dt.date(1940, 5, 18)
+    change = IdentityStatusChange.objects.filter(person=person).first()
+    assert change.changes == {"birth_date": ["1940-05-17", "1940-05-18"]}
 
 
 def test_minor_documents_depend_on_age(world, secretary):

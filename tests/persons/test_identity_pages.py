@@ -49,6 +49,13 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
+def accept_data(client, person, **extra) -> dict:
+    """The fields of the "Accepter les traits INSi" form as the page shows them."""
+    form = client.get(url(person)).context["accept_form"]
+    assert form is not None, "the page offers no acceptance"
+    return {**{name: form[name].value() for name in ("query", "expected_version")}, **extra}
+
+
 def run_jobs_until_done() -> None:
     """The worker's part: run the INSi jobs, jumping past the retry delays."""
     for hours in range(4):
@@ -198,7 +205,7 @@ def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi
     assert response.status_code == 302 and response.url == url(person)
     # The search runs in a background job: the page says so until the worker ran it.
     html = text(client.get(url(person)))
-    assert "Recherche en cours…" in html and "Accepter l'identité INSi" not in html
+    assert "Recherche en cours…" in html and "Accepter les traits INSi" not in html
     assert f"/personnes/{person.pk}/identite/insi/etat/" in html  # polled by app.js
     run_jobs_until_done()
     person.refresh_from_db()
@@ -206,19 +213,19 @@ def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi
     response = client.get(url(person))
     html = text(response)
     assert "Recherche en cours…" not in html
-    assert "Identité renvoyée par l'INSi" in html and "Accepter l'identité INSi" in html
+    assert "Identité renvoyée par l'INSi" in html and "Accepter les traits INSi" in html
     assert "DOMINIQUE" in html and "2A020" in html
     assert ADRTROIS_MATRICULE not in html
     assert AuditEvent.objects.filter(action="person.insi_search", person_ids=[person.pk]).exists()
 
-    response = client.post(url(person, "insi/accepter/"), follow=True)
+    response = client.post(url(person, "insi/accepter/"), accept_data(client, person), follow=True)
     person.refresh_from_db()
     assert person.identity_status is IdentityStatus.RECUP
     assert person.ins_matricule == ADRTROIS_MATRICULE
-    assert person.birth_first_names == "DOMINIQUE"
+    assert (person.first_name, person.birth_first_names) == ("DOMINIQUE", "DOMINIQUE")
     html = text(response)
     assert ADRTROIS_MATRICULE not in html
-    assert "Accepter l'identité INSi" not in html  # the result was used
+    assert "Accepter les traits INSi" not in html  # the result was used
 
     response = client.post(url(person, "piece/"), {"document": "PA"}, follow=True)
     person.refresh_from_db()
@@ -227,17 +234,178 @@ def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi
     assert "Identité qualifiée" in html and ADRTROIS_MATRICULE in html
 
 
-def test_insi_differences_are_highlighted_and_acceptance_refused(world, login, secretary, insi):
+def test_traits_corrected_after_the_query_hide_accept_and_say_what_to_do(
+    world, login, secretary, insi
+):
     person = world.person(world.ehpad, **{**ADRTROIS, "birth_place_code": ""})
     client = login(secretary)
     client.post(url(person, "insi/"))
     run_jobs_until_done()
-    # The traits are corrected by someone else meanwhile: the result no longer matches.
+    data = accept_data(client, person)
+    # The traits are corrected by someone else meanwhile: INSi was asked about others.
     Person.objects.filter(pk=person.pk).update(birth_date=dt.date(1997, 2, 27))
     html = text(client.get(url(person)))
     assert "<mark>27/02/1997</mark>" in html and "<mark>26/02/1997</mark>" in html
-    response = client.post(url(person, "insi/accepter/"), follow=True)
-    assert any("diffèrent de ceux saisis" in m for m in messages_of(response))
+    assert "Accepter les traits INSi" not in html
+    assert "modifiés depuis l'interrogation de l'INSi" in html
+    assert "Interrogez de nouveau l'INSi" in html
+    response = client.post(url(person, "insi/accepter/"), data, follow=True)
+    assert any("Interrogez de nouveau l'INSi" in m for m in messages_of(response))
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
+
+
+# A synthetic identity of the simulator: Lefèvre Héloïse Marie, returned as INSi writes it.
+LEFEVRE = {
+    "sex": Sex.FEMALE,
+    "birth_date": dt.date(1948, 3, 12),
+}
+
+
+def strict_traits(person) -> tuple:
+    person.refresh_from_db()
+    return (
+        person.birth_name,
+        person.first_name,
+        person.birth_first_names,
+        person.sex,
+        person.birth_date,
+        person.birth_place_code,
+    )
+
+
+def test_accepting_insi_replaces_every_strict_trait(world, login, secretary, insi):
+    """A record typed "Lefèvre / Héloïse" took only INSi's list of first names: the page
+    showed "LEFÈVRE / Héloïse" beside "HELOISE MARIE". All of INSi's traits are taken."""
+    person = world.person(world.ehpad, birth_name="Lefèvre", first_name="Héloïse", **LEFEVRE)
+    client = login(secretary)
+    client.post(url(person, "insi/"))
+    run_jobs_until_done()
+    response = client.post(url(person, "insi/accepter/"), accept_data(client, person), follow=True)
+    assert strict_traits(person) == (
+        "LEFEVRE",
+        "HELOISE",
+        "HELOISE MARIE",
+        "F",
+        dt.date(1948, 3, 12),
+        "75056",
+    )
+    assert person.identity_status is IdentityStatus.RECUP
+    assert person.ins_matricule == "248037505612373"
+    html = text(response)
+    assert "<dt>Nom de naissance</dt><dd>LEFEVRE</dd>" in html
+    assert "<dt>Premier prénom de naissance</dt><dd>HELOISE</dd>" in html
+    assert "<dt>Prénoms de naissance</dt><dd>HELOISE MARIE</dd>" in html
+    strict_section = html.split('id="strict-traits"')[1].split("</section>")[0]
+    assert "Héloïse" not in strict_section and "Lefèvre" not in strict_section
+    change = IdentityStatusChange.objects.get(person=person)
+    assert change.changes["birth_name"] == ["Lefèvre", "LEFEVRE"]
+    assert change.changes["first_name"] == ["Héloïse", "HELOISE"]
+    assert change.changes["birth_first_names"] == ["", "HELOISE MARIE"]
+    assert "Prénoms de naissance :  → HELOISE MARIE" not in html
+    assert "Prénoms de naissance : – → HELOISE MARIE" in html
+
+
+def test_more_first_names_from_insi_are_accepted_once_checked(world, login, secretary, insi):
+    """INSi knows more first names than were typed: the page says so, asks the user to
+    check them on the identity document, and accepting replaces the typed ones."""
+    person = world.person(
+        world.ehpad,
+        birth_name="LEFEVRE",
+        first_name="HELOISE",
+        birth_first_names="HELOISE",
+        **LEFEVRE,
+    )
+    client = login(secretary)
+    client.post(url(person, "insi/"))
+    run_jobs_until_done()
+    response = client.get(url(person))
+    html = text(response)
+    assert "<mark>HELOISE</mark>" in html and "<mark>HELOISE MARIE</mark>" in html
+    assert "corrigez-la avant de l'accepter" not in html
+    assert "vérifiez-les sur la pièce d'identité" in html
+    assert "Accepter les traits INSi" in html and "accept_confirm_differences" in html
+    before = strict_traits(person)
+
+    data = accept_data(client, person)
+    response = client.post(url(person, "insi/accepter/"), data, follow=True)
+    assert any("cochez la confirmation" in m for m in messages_of(response))
+    assert strict_traits(person) == before and person.identity_status is IdentityStatus.PROV
+
+    response = client.post(
+        url(person, "insi/accepter/"), {**data, "confirm_differences": "on"}, follow=True
+    )
+    assert strict_traits(person)[:3] == ("LEFEVRE", "HELOISE", "HELOISE MARIE")
+    assert person.identity_status is IdentityStatus.RECUP
+    change = IdentityStatusChange.objects.get(person=person)
+    assert change.event == "insi_retrieval"
+    assert "prénoms de naissance : « heloise » / « heloise marie »" in change.reason
+    assert change.changes == {
+        "birth_first_names": ["HELOISE", "HELOISE MARIE"],
+        "birth_place_code": ["", "75056"],
+    }
+    assert AuditEvent.objects.filter(action="identity.insi_retrieval").get().details["changes"][
+        "birth_first_names"
+    ] == ["HELOISE", "HELOISE MARIE"]
+    assert any("Traits INSi acceptés" in m for m in messages_of(response))
+
+
+def test_accepting_with_a_stale_version_is_refused(world, login, secretary, insi):
+    person = world.person(world.ehpad, **ADRTROIS)
+    client = login(secretary)
+    client.post(url(person, "insi/"))
+    run_jobs_until_done()
+    data = accept_data(client, person)
+    # Someone edits the used name meanwhile (strict traits unchanged: the answer still holds).
+    Person.objects.filter(pk=person.pk).update(used_name="DURAND", version=person.version + 1)
+    response = client.post(url(person, "insi/accepter/"), data, follow=True)
+    assert any("modifié par quelqu'un d'autre" in m for m in messages_of(response))
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
+    response = client.post(url(person, "insi/accepter/"), {"query": data["query"]}, follow=True)
+    assert any("rechargez la page" in m for m in messages_of(response))
+    person.refresh_from_db()
+    assert person.identity_status is IdentityStatus.PROV
+
+
+def test_an_insi_answer_the_record_cannot_hold_is_not_offered(world, login, secretary):
+    """§1.7: a CNDA case returns a matricule whose key is wrong; the answer is shown, but
+    not offered for acceptance, and the page says what to do."""
+    from opendui.interop.insi import services as insi_services
+    from opendui.interop.insi.models import InsiQuery, QueryKind, QueryStatus
+
+    person = world.person(world.ehpad, **ADRTROIS)
+    sent = insi_services.search_traits_of(person)
+    query = InsiQuery.objects.create(
+        person=person,
+        kind=QueryKind.SEARCH,
+        requested_by=secretary,
+        traits_sent={},
+        traits_hash=insi_services.traits_hash(sent),
+        status=QueryStatus.DONE,
+        outcome="00",
+        returned={
+            "birth_name": "ADRTROIS",
+            "birth_first_names": ["DOMINIQUE"],
+            "sex": "F",
+            "birth_date": "1997-02-26",
+            "birth_place_code": "2A020",
+            "matricule": "297022A02077800",
+            "oid": INS_NIR_OID,
+        },
+    )
+    client = login(secretary)
+    html = text(client.get(url(person)))
+    assert "Identité renvoyée par l'INSi" in html
+    assert "Accepter les traits INSi" not in html
+    assert "ne peut pas être enregistrée" in html and "clé de contrôle" in html
+    assert "signalez-le au référent en identitovigilance" in html
+    response = client.post(
+        url(person, "insi/accepter/"),
+        {"query": query.pk, "expected_version": person.version},
+        follow=True,
+    )
+    assert any("ne peut pas être enregistrée" in m for m in messages_of(response))
     person.refresh_from_db()
     assert person.identity_status is IdentityStatus.PROV and person.ins_matricule == ""
 

@@ -219,6 +219,10 @@ class IdentityStatusChange(models.Model):
     to_status = models.CharField(_("statut après"), max_length=5)
     reason = models.TextField(_("motif"), blank=True)
     document_type = models.CharField(_("pièce contrôlée"), max_length=8, blank=True)
+    # The traits this event changed, {field: [before, after]} (persons.identity): with
+    # the rows before it, the versions of the identity. The INS matricule is left out:
+    # the page shows this history whatever the status (the audit trail keeps it).
+    changes = models.JSONField(_("traits modifiés"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -58,6 +58,12 @@ class PersonMerge(models.Model):
     # The source's identity at execution (strict traits, INS, statuses): the row itself
     # is kept, but this copy is what the merge was decided on.
     source_snapshot = models.JSONField(_("identité du doublon"), default=dict, blank=True)
+    # The kept record's identity before the merge, and where each of its traits came
+    # from: {"strict": "source"|"target", "used_name": …, "used_first_name": …}.
+    target_snapshot = models.JSONField(
+        _("identité du dossier conservé avant la fusion"), default=dict, blank=True
+    )
+    trait_choices = models.JSONField(_("traits conservés"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -384,6 +384,30 @@ def change_strict_trait(state: IdentityState) -> tuple[IdentityState, str | None
     return new_state, reason
 
 
+def withdraw_qualification(state: IdentityState) -> tuple[IdentityState, str]:
+    """Leave the qualified status on purpose, so that a strict trait can be corrected.
+
+    A qualified identity's strict traits change only through INSi (§1.1 item 2: never
+    overwrite traits without the user confirming an INSi answer). When the traits
+    themselves are wrong (the document was misread, INSi was asked with the wrong
+    person), the user withdraws the qualification with a reason first: the same
+    downgrade as a manual change of a strict trait (§1.5: both criteria are lost, status
+    PROV), decided before the correction rather than after it. Refused for an identity
+    that is not qualified: there is nothing to withdraw.
+    """
+    if state.status is not IdentityStatus.QUAL:
+        raise IdentityRuleError(
+            f"L'identité n'est pas qualifiée ({state.status.label.lower()}) : ses traits "
+            "stricts se corrigent directement, sans retrait de qualification."
+        )
+    new_state = _replace(state, retrieved_from_insi=False, document_checked=False)
+    return new_state, (
+        "Qualification retirée pour corriger un trait strict : l'identité redevient "
+        "provisoire ; il faudra interroger de nouveau INSi et contrôler de nouveau un "
+        "document d'identité à haut niveau de confiance."
+    )
+
+
 def insi_verification_failed(state: IdentityState) -> IdentityState:
     """A re-verification with INSi failed: the retrieval criterion is lost (§1.5).
 

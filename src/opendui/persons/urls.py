@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_entourage, views_identity, views_merge
+from . import views, views_entourage, views_identity, views_identity_edit, views_merge
 from .views_create import person_create
 
 app_name = "persons"
@@ -18,6 +18,12 @@ urlpatterns = [
         "<int:pk>/identite/insi/accepter/",
         views_identity.insi_accept,
         name="identity_insi_accept",
+    ),
+    path("<int:pk>/identite/modifier/", views_identity_edit.identity_edit, name="identity_edit"),
+    path(
+        "<int:pk>/identite/qualification/retrait/",
+        views_identity_edit.withdraw_qualification,
+        name="identity_withdraw",
     ),
     path("<int:pk>/identite/piece/", views_identity.document_check, name="identity_document"),
     path(

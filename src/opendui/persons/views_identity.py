@@ -25,11 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.services import ConcurrentEditError
 from opendui.interop.insi import InsiInputError
 from opendui.interop.insi import services as insi_jobs
 
 from . import rniv
-from .forms_identity import AttributeForm, DocumentCheckForm
+from .forms_identity import AttributeForm, DocumentCheckForm, InsiAcceptForm
 from .identity import (
     IdentityRuleError,
     InsiTraits,
@@ -44,12 +45,25 @@ from .services import record_person_access
 EVENT_LABELS = {
     "insi_retrieval": "Identité récupérée par le téléservice INSi",
     "document_check": "Contrôle sur une pièce d'identité",
-    "strict_trait_change": "Modification d'un trait strict",
+    "strict_trait_change": "Correction d'un trait strict",
+    "identity_correction": "Correction de l'identité",
+    "qualification_withdrawn": "Qualification retirée",
     "mark_douteuse": "Signalée douteuse",
     "mark_fictive": "Signalée fictive",
     "mark_homonyme": "Signalée homonyme",
     "merged_into": "Fusionné dans un autre dossier (doublon)",
     "merge_kept": "Dossier conservé lors d'une fusion de doublons",
+}
+# How the history names the traits an event changed (IdentityStatusChange.changes).
+TRAIT_LABELS = {
+    "birth_name": "Nom de naissance",
+    "birth_first_names": "Prénoms de naissance",
+    "first_name": "Premier prénom de naissance",
+    "sex": "Sexe",
+    "birth_date": "Date de naissance",
+    "birth_place_code": "Lieu de naissance",
+    "used_name": "Nom utilisé",
+    "used_first_name": "Prénom utilisé",
 }
 # The French prefixes trait_differences() gives each strict trait, to highlight the rows.
 _TRAIT_ROWS = (
@@ -121,6 +135,7 @@ def identity_page(request: HttpRequest, pk: int) -> HttpResponse:
             "from_label": _status_label(change.from_status),
             "to_label": _status_label(change.to_status),
             "document": _document_label(change.document_type),
+            "changes": _changes(change.changes),
         }
         for change in person.identity_changes.select_related("by")
     ]
@@ -139,6 +154,8 @@ def identity_page(request: HttpRequest, pk: int) -> HttpResponse:
         query = insi_jobs.latest_search(person)
         acceptable = insi_jobs.acceptable_search(person, latest=query)
         pending = insi_jobs.returned_traits(acceptable) if acceptable else None
+        differences = trait_differences(person, pending) if pending else []
+        problem = insi_jobs.acceptance_problem(person, acceptable, pending) if pending else None
         context.update(
             {
                 "document_form": DocumentCheckForm(auto_id="doc_%s"),
@@ -150,11 +167,38 @@ def identity_page(request: HttpRequest, pk: int) -> HttpResponse:
                 and query.created_at < timezone.now() - WAITING_LONG,
                 "insi_result": pending,
                 "insi_rows": _comparison(person, pending) if pending else [],
-                "insi_differences": trait_differences(person, pending) if pending else [],
+                "insi_differences": differences,
+                "insi_problem": problem,
+                "accept_form": InsiAcceptForm(
+                    initial={"query": acceptable.pk, "expected_version": person.version},
+                    auto_id="accept_%s",
+                )
+                if pending and not problem
+                else None,
+                "can_correct": person.merged_into_id is None,
             }
         )
     record_person_access(Actor.from_request(request), "person.identity_view", [person], decision)
     return render(request, "persons/identity.html", context)
+
+
+def _changes(changes: dict) -> list[str]:
+    """'Nom de naissance : DUPONT → DUPOND' for each trait an event changed."""
+    lines = []
+    for name, label in TRAIT_LABELS.items():
+        if name in changes:
+            before, after = changes[name]
+            if name == "birth_date":
+                before, after = (_date_label(v) for v in (before, after))
+            lines.append(f"{label} : {before or '–'} → {after or '–'}")
+    return lines
+
+
+def _date_label(value: str | None) -> str:
+    try:
+        return dt.date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
+    except ValueError:
+        return value or ""
 
 
 def _status_label(code: str) -> str:
@@ -211,23 +255,45 @@ def insi_status(request: HttpRequest, pk: int) -> JsonResponse:
 def insi_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept the identity the last INSi search returned: PROV→RECUP, VALI→QUAL.
 
-    The form names the query it showed; a newer search makes it stale."""
+    All its strict traits replace the stored ones. The form names the query it showed
+    (a newer search makes it stale) and the version of the identity shown (a change
+    since makes it stale); when the traits differ, the user confirms having checked them."""
     person = _person(pk)
     authorize(request, "person.edit_identity", person=person)
+    form = InsiAcceptForm(request.POST)
     query = insi_jobs.acceptable_search(person)
     traits = insi_jobs.returned_traits(query) if query is not None else None
-    shown = request.POST.get("query", "")
-    if traits is None or (shown and shown != str(query.pk)):
+    if traits is None or (form.is_valid() and form.cleaned_data["query"] != query.pk):
         messages.error(request, NO_PENDING_RESULT)
+        return _back(person)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or NO_PENDING_RESULT)
+        return _back(person)
+    problem = insi_jobs.acceptance_problem(person, query, traits)
+    if problem:
+        messages.error(request, problem)
         return _back(person)
     try:
         with transaction.atomic():
-            saved = record_insi_retrieval(Actor.from_request(request), person, traits)
+            saved = record_insi_retrieval(
+                Actor.from_request(request),
+                person,
+                traits,
+                expected_version=form.cleaned_data["expected_version"],
+                differences_confirmed=form.cleaned_data["confirm_differences"],
+            )
             insi_jobs.mark_accepted(query)
+    except ConcurrentEditError as error:
+        messages.error(request, str(error))
+        return _back(person)
     except IdentityRuleError as error:
         messages.error(request, error.message)
         return _back(person)
-    messages.success(request, f"Identité INSi acceptée : {saved.identity_status.label.lower()}.")
+    messages.success(
+        request,
+        f"Traits INSi acceptés : {saved.identity_status.label.lower()}. Les traits stricts "
+        "sont désormais ceux de l'INSi.",
+    )
     return _back(person)
 
 

@@ -33,7 +33,7 @@ from opendui.interop.insi.envelope import (
     normalise_traits,
 )
 from opendui.jobs.models import Job
-from opendui.persons.identity import InsiTraits, trait_differences
+from opendui.persons.identity import InsiTraits, insi_acceptance_problem, trait_differences
 from opendui.persons.models import IdentityStatusChange, Person
 from opendui.persons.services import record_person_access
 
@@ -51,6 +51,11 @@ MAX_REVERIFICATIONS_PER_RUN = 2000
 UNREACHABLE_MESSAGE = (
     "Le téléservice INSi est injoignable (plusieurs tentatives sans réponse) ; "
     "votre saisie est conservée."
+)
+STALE_TRAITS_MESSAGE = (
+    "Les traits stricts de la personne ont été modifiés depuis l'interrogation de l'INSi : "
+    "cette réponse ne peut plus être acceptée. Interrogez de nouveau l'INSi avec les traits "
+    "actuels."
 )
 FAILED_MESSAGE = (
     "La recherche INSi n'a pas pu aboutir (erreur interne) ; votre saisie est conservée."
@@ -320,6 +325,23 @@ def acceptable_search(person: Person, latest: InsiQuery | None = None) -> InsiQu
     ):
         return None
     return query
+
+
+def acceptance_problem(person: Person, query: InsiQuery, traits: InsiTraits) -> str | None:
+    """Why accepting `query`'s answer would be refused whatever the user confirms (French,
+    saying what to do), or None. The identity page offers "Accepter" only when None.
+
+    Refused: an answer the record cannot hold (persons.identity), and an answer to traits
+    that are not the person's any more (corrected since the query was sent): INSi was
+    asked about another set of traits."""
+    problem = insi_acceptance_problem(person, traits)
+    if problem:
+        return problem
+    try:
+        current = traits_hash(search_traits_of(person))
+    except InsiInputError:
+        return STALE_TRAITS_MESSAGE
+    return None if current == query.traits_hash else STALE_TRAITS_MESSAGE
 
 
 def open_alerts(person: Person) -> list[InsiQuery]:
