@@ -22,6 +22,7 @@ from opendui.persons.merge import (
 from opendui.persons.models import IdentityStatusChange, Person
 from opendui.persons.models_entourage import Consent, LegalProtection, RelatedPerson
 from opendui.persons.models_merge import MergeStatus, PersonMerge
+from opendui.persons.rniv import IdentityStatus
 from opendui.persons.selectors import search_persons, visible_persons
 from opendui.stays.models import AdmissionRequest, Stay
 
@@ -153,7 +154,8 @@ def test_identity_history_names_the_merge_on_both_records(world, proposer, refer
     events = set(world.anne.identity_changes.values_list("event", flat=True))
     assert events == {"merge_kept", "insi_retrieval"}
     kept = world.anne.identity_changes.get(event="merge_kept")
-    assert kept.from_status == kept.to_status == "PROV"
+    # The duplicate's identity is qualified: its strict traits win (see the trait tests).
+    assert (kept.from_status, kept.to_status) == ("PROV", "QUAL")
     assert duplicate.local_id in kept.reason
     assert rows["change"].pk in world.anne.identity_changes.values_list("pk", flat=True)
 
@@ -460,3 +462,142 @@ def test_unique_constraint_conflict_refuses_the_merge(world, proposer, referent,
     world.bruno.consents.update(withdrawn_on=dt.date(2024, 3, 1), withdrawal_reason="retrait")
     done = approve_merge(Actor(referent), merge)
     assert done.moved_counts == {"persons.consent": 1, "stays.stay": 1}
+
+
+# --- which traits the kept record carries ------------------------------------------------------
+
+
+def traits_of(person: Person) -> tuple:
+    person.refresh_from_db()
+    return (
+        person.birth_name,
+        person.first_name,
+        person.birth_first_names,
+        person.sex,
+        person.birth_date,
+        person.birth_place_code,
+        person.used_name,
+        person.used_first_name,
+        person.ins_matricule,
+        person.identity_status,
+    )
+
+
+def test_referent_takes_the_duplicates_strict_traits_as_one_set(world, proposer, referent):
+    """Neither record is qualified: the referent may keep the duplicate's strict traits;
+    they come as a set (with its criteria), the used traits one by one."""
+    source = world.person(
+        world.ime,
+        birth_name="MARTIN",
+        first_name="ANNE",
+        birth_first_names="ANNE LOUISE",
+        birth_place_code="75056",
+        used_name="Dupré",
+        used_first_name="NANOU",
+        identity_document_checked=True,
+        identity_document_type="PA",
+    )
+    Person.objects.filter(pk=world.anne.pk).update(used_first_name="ANNIE")
+    kept_version = Person.objects.get(pk=world.anne.pk).version
+    merge = propose_merge(Actor(proposer), source, world.anne, REASON)
+    merge = approve_merge(
+        Actor(referent),
+        merge,
+        "Vérifié.",
+        trait_choices={"strict": "source", "used_name": "source", "used_first_name": "target"},
+    )
+    assert traits_of(world.anne) == (
+        "MARTIN",
+        "ANNE",
+        "ANNE LOUISE",
+        "F",
+        dt.date(1940, 5, 17),
+        "75056",
+        "DUPRE",  # taken from the duplicate, in INS form
+        "ANNIE",
+        "",
+        IdentityStatus.VALI,  # the criteria came with the traits
+    )
+    assert world.anne.identity_document_type == "PA" and world.anne.version == kept_version + 1
+    assert merge.trait_choices == {
+        "strict": "source",
+        "used_name": "source",
+        "used_first_name": "target",
+    }
+    assert merge.target_snapshot["first_name"] == "Anne"
+    assert merge.target_snapshot["status"] == "PROV"
+    kept = world.anne.identity_changes.get(event="merge_kept")
+    assert (kept.from_status, kept.to_status) == ("PROV", "VALI")
+    assert kept.changes["birth_first_names"] == ["", "ANNE LOUISE"]
+    assert kept.changes["used_name"] == ["", "DUPRE"]
+    assert "Repris du doublon : traits stricts, nom utilisé." in kept.reason
+    event = AuditEvent.objects.get(action="person.merge_traits")
+    assert event.person_ids == sorted([world.anne.pk, source.pk])
+    assert event.details["changes"]["identity_document_checked"] == [False, True]
+    assert AuditEvent.objects.get(action="person.merge").details["traits"] == merge.trait_choices
+
+
+def test_a_qualified_kept_identity_cannot_take_the_duplicates_strict_traits(
+    world, proposer, referent
+):
+    Person.objects.filter(pk=world.anne.pk).update(
+        ins_matricule=MATRICULE,
+        ins_oid=INS_NIR_OID,
+        identity_retrieved_from_insi=True,
+        identity_document_checked=True,
+        identity_document_type="CN",
+    )
+    source = world.person(world.ime, birth_name="MARTINE", first_name="ANNE", used_name="X")
+    before = traits_of(world.anne)
+    merge = propose_merge(Actor(proposer), source, world.anne, REASON)
+    with pytest.raises(ValidationError, match="est qualifiée : ses traits stricts sont conservés"):
+        approve_merge(Actor(referent), merge, trait_choices={"strict": "source"})
+    merge.refresh_from_db()
+    assert merge.status == MergeStatus.PROPOSED and traits_of(world.anne) == before
+    source.refresh_from_db()
+    assert source.merged_into_id is None and source.stays.count() == 1
+    # The used name may still come from the duplicate.
+    approve_merge(Actor(referent), merge, trait_choices={"used_name": "source"})
+    after = traits_of(world.anne)
+    assert after[:6] == before[:6] and after[8:] == before[8:]
+    assert after[6] == "X"
+
+
+def test_a_qualified_duplicate_gives_the_kept_record_its_identity(
+    world, proposer, referent, duplicate
+):
+    merge = propose_merge(Actor(proposer), duplicate, world.anne, REASON)
+    with pytest.raises(ValidationError, match=f"dossier {duplicate.local_id} est qualifiée"):
+        approve_merge(Actor(referent), merge, trait_choices={"strict": "target"})
+    approve_merge(Actor(referent), merge)  # the default follows the qualified identity
+    world.anne.refresh_from_db()
+    assert world.anne.identity_status is IdentityStatus.QUAL
+    assert world.anne.transmittable_ins == MATRICULE
+    assert world.anne.identity_document_type == "CN"
+
+
+def test_a_duplicates_trait_breaking_the_rules_is_not_taken(world, proposer, referent):
+    source = world.person(world.ime, birth_name="MARTIN", first_name="Anne", used_name="X3")
+    merge = propose_merge(Actor(proposer), source, world.anne, REASON)
+    with pytest.raises(ValidationError, match="« 3 »"):
+        approve_merge(Actor(referent), merge, trait_choices={"used_name": "source"})
+    merge.refresh_from_db()
+    assert merge.status == MergeStatus.PROPOSED
+    # Its strict traits are fine: taking them (and not the used name) goes through.
+    approve_merge(Actor(referent), merge, trait_choices={"strict": "source"})
+    world.anne.refresh_from_db()
+    assert (world.anne.birth_name, world.anne.first_name, world.anne.used_name) == (
+        "MARTIN",
+        "ANNE",
+        "",
+    )
+
+
+def test_unknown_trait_choices_are_refused(world, proposer, referent, duplicate):
+    merge = propose_merge(Actor(proposer), duplicate, world.anne, REASON)
+    with pytest.raises(ValidationError, match="Choix de traits inconnu"):
+        approve_merge(Actor(referent), merge, trait_choices={"used_name": "both"})
+    with pytest.raises(ValidationError, match="Choix de traits inconnu"):
+        approve_merge(Actor(referent), merge, trait_choices={"birth_name": "source"})
+    merge.refresh_from_db()
+    assert merge.status == MergeStatus.PROPOSED

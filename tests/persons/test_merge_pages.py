@@ -291,3 +291,52 @@ def test_identity_page_of_merged_record_shows_a_notice(world, client, login, pro
     assert f"fusionné le {timezone.localdate():%d/%m/%Y}" in html
     assert f'href="/personnes/{world.anne.pk}/"' in html
     assert "Proposer sa fusion" not in html
+
+
+def test_referent_chooses_the_traits_kept_on_the_review_page(
+    world, client, login, proposer, referent
+):
+    source = world.person(
+        world.ime, birth_name="MARTIN", first_name="ANNE", birth_first_names="ANNE LOUISE"
+    )
+    merge = pending(world, proposer, source)
+    login(referent)
+    response = client.get(f"/personnes/fusions/{merge.pk}/")
+    html = text(response)
+    assert "Traits stricts conservés, avec l'INS et le statut de l'identité" in html
+    assert f"doublon {source.local_id} : MARTIN ANNE LOUISE" in html
+    assert f"dossier conservé {world.anne.local_id} : MARTIN Anne" in html
+    assert 'name="used_first_name"' in html
+    response = client.post(
+        f"/personnes/fusions/{merge.pk}/valider/",
+        {"confirm": "on", "strict": "source", "used_name": "target", "used_first_name": "target"},
+        follow=True,
+    )
+    assert any("Fusion exécutée" in m for m in messages_of(response))
+    world.anne.refresh_from_db()
+    assert (world.anne.first_name, world.anne.birth_first_names) == ("ANNE", "ANNE LOUISE")
+    merge.refresh_from_db()
+    assert merge.trait_choices["strict"] == "source"
+
+
+def test_a_qualified_identity_is_the_only_strict_choice_offered(
+    world, client, login, proposer, referent, duplicate
+):
+    duplicate.ins_matricule, duplicate.ins_oid = MATRICULE, INS_NIR_OID
+    duplicate.identity_retrieved_from_insi = duplicate.identity_document_checked = True
+    duplicate.identity_document_type = "CN"
+    duplicate.save()
+    merge = pending(world, proposer, duplicate)
+    login(referent)
+    response = client.get(f"/personnes/fusions/{merge.pk}/")
+    strict = response.context["approve_form"].fields["strict"]
+    assert [key for key, _ in strict.choices] == ["source"]
+    assert "est qualifiée : ses traits stricts sont conservés" in text(response)
+    # A forged choice of the other record's traits is refused and nothing moves.
+    response = client.post(
+        f"/personnes/fusions/{merge.pk}/valider/", {"confirm": "on", "strict": "target"}
+    )
+    assert response.status_code == 400
+    assert "ne peuvent pas être remplacés" in text(response)
+    merge.refresh_from_db()
+    assert merge.status == MergeStatus.PROPOSED

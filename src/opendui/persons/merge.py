@@ -30,6 +30,16 @@ Execution happens in one transaction:
   target with `merged_at`: lists leave it out (persons.selectors), its page leads to
   the kept record. Its identity (strict traits, INS matricule and OID, criteria) is
   copied into the merge row, so the INS is never lost even if the row changes later;
+- the referent chooses which record's traits the kept record carries
+  (`resolve_trait_choices`): the strict traits as one set, from one record, with the
+  INS and the status criteria that vouch for them (a set of traits and a status that
+  were never checked together must not be assembled); the used name and the used first
+  name each from either record. A qualified identity's strict traits win: when one of
+  the two is qualified, its set is kept and cannot be replaced by the other's (the
+  kept record's when both are). Values taken from the duplicate pass the RNIV character
+  rules (persons.traits) first. The kept record's identity before the merge and the
+  choices are stored in the merge row; the trait changes are an audited change of the
+  kept record (`person.merge_traits`, before/after) and appear in its identity history;
 - each record gets an `IdentityStatusChange` row naming the merge, and one audit
   change event names both persons (the "who accessed / changed this record" page of
   either shows it), with the ids involved and the number of rows moved per kind.
@@ -50,21 +60,26 @@ from django.utils import timezone
 
 from opendui.accounts.access import check, require
 from opendui.audit.models import EventKind
-from opendui.audit.services import diff, json_safe, record, snapshot
+from opendui.audit.services import diff, json_safe, record, record_change, snapshot
 from opendui.core.actor import Actor
 
+from . import rniv, traits
 from .models import IdentityStatusChange, Person
 from .models_merge import MergeStatus, PersonMerge
 
 __all__ = [
     "MIN_REASON_LENGTH",
+    "SOURCE",
+    "TARGET",
     "MergeRelation",
     "approve_merge",
     "merge_preview",
     "merge_relations",
     "propose_merge",
     "reject_merge",
+    "resolve_trait_choices",
     "source_identity",
+    "strict_traits_forced",
 ]
 
 MIN_REASON_LENGTH = 10
@@ -159,6 +174,146 @@ def source_identity(person: Person) -> dict[str, Any]:
     values["status"] = person.identity_status.value
     values["id"] = person.pk
     return json_safe(values)
+
+
+# --- which traits the kept record carries -------------------------------------------------------
+
+SOURCE, TARGET = "source", "target"
+# Chosen as one set: the strict traits, with the INS and the RNIV criteria and attributes
+# that vouch for them.
+STRICT_SET = (
+    "birth_name",
+    "first_name",
+    "birth_first_names",
+    "sex",
+    "birth_date",
+    "birth_place_code",
+    "ins_matricule",
+    "ins_oid",
+    "identity_retrieved_from_insi",
+    "identity_document_checked",
+    "identity_document_type",
+    "identity_doubtful",
+    "identity_fictitious",
+    "identity_homonym",
+)
+# Chosen one by one.
+USED_TRAITS = ("used_name", "used_first_name")
+# The traits the identity history shows (not the INS: see IdentityStatusChange.changes).
+_SHOWN_TRAITS = STRICT_SET[:6] + USED_TRAITS
+CHOICES = ("strict", *USED_TRAITS)
+
+
+def strict_traits_forced(source: Person, target: Person) -> str | None:
+    """The record whose strict traits the kept record must carry: the qualified one (the
+    kept record's when both are), or None when the referent may choose."""
+    if target.identity_status is rniv.IdentityStatus.QUAL:
+        return TARGET
+    if source.identity_status is rniv.IdentityStatus.QUAL:
+        return SOURCE
+    return None
+
+
+def resolve_trait_choices(
+    source: Person, target: Person, choices: dict[str, str] | None = None
+) -> dict[str, str]:
+    """{"strict": …, "used_name": …, "used_first_name": …}, each SOURCE or TARGET.
+
+    Unspecified: the qualified record's strict traits, else the kept record's; the kept
+    record's used traits. Refused (French, nothing changed): an unknown choice, and
+    replacing a qualified identity's strict traits by the other record's.
+    """
+    choices = dict(choices or {})
+    unknown = set(choices) - set(CHOICES)
+    if unknown:
+        _refuse(f"Choix de traits inconnu : {', '.join(sorted(unknown))}.")
+    forced = strict_traits_forced(source, target)
+    resolved = {"strict": choices.get("strict") or forced or TARGET}
+    for name in USED_TRAITS:
+        resolved[name] = choices.get(name) or TARGET
+    for value in resolved.values():
+        if value not in (SOURCE, TARGET):
+            _refuse(f"Choix de traits inconnu : « {value} ».")
+    if forced is not None and resolved["strict"] != forced:
+        qualified = target if forced == TARGET else source
+        _refuse(
+            f"L'identité du dossier {qualified.local_id} est qualifiée : ses traits stricts "
+            "sont conservés et ne peuvent pas être remplacés par ceux de l'autre dossier."
+        )
+    return resolved
+
+
+def _taken_values(source: Person, choices: dict[str, str]) -> dict[str, Any]:
+    """The values the kept record takes from the duplicate, checked with the RNIV
+    character rules; a value that breaks them refuses the merge."""
+    taken: dict[str, Any] = {}
+    if choices["strict"] == SOURCE:
+        taken.update({name: getattr(source, name) for name in STRICT_SET})
+    for name in USED_TRAITS:
+        if choices[name] == SOURCE:
+            taken[name] = getattr(source, name)
+    checks = {
+        "birth_name": lambda: traits.normalise_name(source.birth_name, "birth_name"),
+        "birth_first_names": lambda: traits.normalise_first_names(
+            source.birth_first_names or source.first_name
+        ),
+        "sex": lambda: traits.normalise_sex(source.sex),
+        "birth_date": lambda: traits.normalise_birth_date(source.birth_date, timezone.localdate()),
+        # Format only: the duplicate's code may be one INSi gave (persons.traits).
+        "birth_place_code": lambda: traits.normalise_birth_place(
+            source.birth_place_code, known_only=False
+        ),
+        "used_name": lambda: traits.normalise_name(source.used_name, "used_name", required=False),
+        "used_first_name": lambda: traits.normalise_name(
+            source.used_first_name, "used_first_name", required=False
+        ),
+    }
+    problems = []
+    for name, normalise in checks.items():
+        if name in taken:
+            try:
+                taken[name] = normalise()
+            except traits.TraitError as error:
+                problems.append(error.message)
+    if problems:
+        _refuse(
+            f"L'identité du doublon {source.local_id} ne respecte pas les règles de saisie "
+            f"({' '.join(problems)}) : corrigez-la avant de la conserver."
+        )
+    if "birth_first_names" in taken:
+        taken["first_name"] = traits.first_of(taken["birth_first_names"])
+    return taken
+
+
+def _apply_trait_choices(
+    actor: Actor, source: Person, target: Person, choices: dict[str, str]
+) -> tuple[rniv.IdentityStatus, dict[str, list[Any]]]:
+    """Give the kept record the chosen traits (inside the merge's transaction); returns
+    its status before and the traits changed {field: [before, after]}."""
+    old_status = target.identity_status
+    taken = _taken_values(source, choices)
+    before = snapshot(target)
+    before_traits = json_safe({name: getattr(target, name) for name in _SHOWN_TRAITS})
+    for name, value in taken.items():
+        setattr(target, name, value)
+    if not diff(before, snapshot(target)):
+        return old_status, {}
+    target.version += 1
+    target.save()
+    record_change(
+        actor,
+        "person.merge_traits",
+        target,
+        before,
+        person_ids=[target.pk, source.pk],
+        organisation_id=target.organisation_id,
+    )
+    after_traits = json_safe({name: getattr(target, name) for name in _SHOWN_TRAITS})
+    return old_status, {
+        name: [before_traits[name], value]
+        for name, value in after_traits.items()
+        if before_traits[name] != value
+    }
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -354,8 +509,18 @@ def reject_merge(actor: Actor, merge: PersonMerge, comment: str) -> PersonMerge:
     return locked
 
 
-def approve_merge(actor: Actor, merge: PersonMerge, comment: str = "") -> PersonMerge:
-    """The referent approves: the merge is executed at once, in one transaction."""
+def approve_merge(
+    actor: Actor,
+    merge: PersonMerge,
+    comment: str = "",
+    *,
+    trait_choices: dict[str, str] | None = None,
+) -> PersonMerge:
+    """The referent approves: the merge is executed at once, in one transaction.
+
+    `trait_choices`: which record's traits the kept record carries
+    (resolve_trait_choices; by default the qualified record's strict traits, else the
+    kept record's, and the kept record's used traits)."""
     with transaction.atomic():
         locked = _lock_for_review(actor, merge)
         persons = {
@@ -369,13 +534,16 @@ def approve_merge(actor: Actor, merge: PersonMerge, comment: str = "") -> Person
         problems = conflicts(source, target)
         if problems:
             _refuse("Fusion impossible : " + " ; ".join(problems) + ".")
+        choices = resolve_trait_choices(source, target, trait_choices)
+        target_snapshot = source_identity(target)
+        old_status, trait_changes = _apply_trait_choices(actor, source, target, choices)
         now = timezone.now()
         moved_counts, moved_ids = _move_rows(source, target, now)
         before = snapshot(source)
         source.merged_into, source.merged_at = target, now
         source.version += 1
         source.save(update_fields=["merged_into", "merged_at", "version", "updated_at"])
-        _history(actor, source, target, locked, now)
+        _history(actor, source, target, locked, now, old_status, trait_changes, choices)
         locked.status = MergeStatus.EXECUTED
         locked.reviewed_by = actor.user
         locked.reviewed_at = now
@@ -383,6 +551,8 @@ def approve_merge(actor: Actor, merge: PersonMerge, comment: str = "") -> Person
         locked.moved_counts = moved_counts
         locked.moved_ids = moved_ids
         locked.source_snapshot = source_identity(source)
+        locked.target_snapshot = target_snapshot
+        locked.trait_choices = choices
         locked.save()
         record(
             actor,
@@ -397,6 +567,7 @@ def approve_merge(actor: Actor, merge: PersonMerge, comment: str = "") -> Person
                 "source": source.pk,
                 "target": target.pk,
                 "moved": moved_counts,
+                "traits": choices,
             },
         )
     return locked
@@ -426,23 +597,42 @@ def _move_rows(
     return counts, ids
 
 
+_CHOICE_WORDS = {
+    "strict": "traits stricts",
+    "used_name": "nom utilisé",
+    "used_first_name": "prénom utilisé",
+}
+
+
 def _history(
-    actor: Actor, source: Person, target: Person, merge: PersonMerge, now: dt.datetime
+    actor: Actor,
+    source: Person,
+    target: Person,
+    merge: PersonMerge,
+    now: dt.datetime,
+    target_old_status: rniv.IdentityStatus,
+    trait_changes: dict[str, list[Any]],
+    choices: dict[str, str],
 ) -> None:
     """A line in each record's identity history (created after the move, so each stays
-    on its record)."""
+    on its record). The kept record's line names the traits taken from the duplicate."""
+    taken = [word for key, word in _CHOICE_WORDS.items() if choices.get(key) == SOURCE]
+    kept_text = f"Dossier {source.local_id} (doublon) fusionné dans ce dossier."
+    if taken:
+        kept_text += f" Repris du doublon : {', '.join(taken)}."
     lines = (
-        (source, "merged_into", f"Doublon fusionné dans le dossier {target.local_id}."),
-        (target, "merge_kept", f"Dossier {source.local_id} (doublon) fusionné dans ce dossier."),
+        (source, "merged_into", f"Doublon fusionné dans le dossier {target.local_id}.", None, {}),
+        (target, "merge_kept", kept_text, target_old_status, trait_changes),
     )
-    for person, event, text in lines:
-        status = person.identity_status.value  # a merge changes no status
+    for person, event, text, old_status, changes in lines:
+        status = person.identity_status.value
         IdentityStatusChange.objects.create(
             person=person,
             at=now,
             by=actor.user,
             event=event,
-            from_status=status,
+            from_status=old_status.value if old_status is not None else status,
             to_status=status,
             reason=f"{text} {merge.reason}",
+            changes=changes,
         )

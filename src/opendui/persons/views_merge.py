@@ -263,7 +263,9 @@ def _review_page(
         "statuses": MergeStatus,
     }
     if context["can_review"]:
-        context["approve_form"] = approve_form or ApproveMergeForm(auto_id="approve_%s")
+        context["approve_form"] = approve_form or ApproveMergeForm(
+            auto_id="approve_%s", source=merge.source, target=merge.target
+        )
         context["reject_form"] = reject_form or RejectMergeForm(auto_id="reject_%s")
     record_person_access(
         Actor.from_request(request),
@@ -281,16 +283,21 @@ def merge_review(request: HttpRequest, merge_pk: int) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, merge_pk: int, form_class, decide, success: str):
+    """Validate the referent's form, then call `decide(actor, merge, cleaned form)`."""
     merge = _merge(merge_pk)
     authorize(request, MERGE_PERMISSION, organisation=merge.source.organisation)
-    prefix = "approve_%s" if form_class is ApproveMergeForm else "reject_%s"
-    form = form_class(request.POST, auto_id=prefix)
+    if form_class is ApproveMergeForm:
+        form = form_class(
+            request.POST, auto_id="approve_%s", source=merge.source, target=merge.target
+        )
+    else:
+        form = form_class(request.POST, auto_id="reject_%s")
     if not form.is_valid():
         messages.error(request, "Rien n'a été enregistré : corrigez le formulaire ci-dessous.")
         key = "approve_form" if form_class is ApproveMergeForm else "reject_form"
         return _review_page(request, merge, status=400, **{key: form})
     try:
-        decide(Actor.from_request(request), merge, form.cleaned_data["comment"])
+        decide(Actor.from_request(request), merge, form)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("persons:merge_review", merge_pk=merge.pk)
@@ -304,7 +311,9 @@ def merge_approve(request: HttpRequest, merge_pk: int) -> HttpResponse:
         request,
         merge_pk,
         ApproveMergeForm,
-        approve_merge,
+        lambda actor, merge, form: approve_merge(
+            actor, merge, form.cleaned_data["comment"], trait_choices=form.trait_choices()
+        ),
         "Fusion exécutée : le dossier {merge.source.local_id} est rattaché au dossier "
         "{merge.target.local_id}.",
     )
@@ -316,7 +325,7 @@ def merge_reject(request: HttpRequest, merge_pk: int) -> HttpResponse:
         request,
         merge_pk,
         RejectMergeForm,
-        reject_merge,
+        lambda actor, merge, form: reject_merge(actor, merge, form.cleaned_data["comment"]),
         "Proposition de fusion rejetée : les deux dossiers restent distincts.",
     )
 
