@@ -228,6 +228,23 @@ def test_about_a_third_of_older_women_use_a_married_name(db):
     assert len(names) > 150 and names.most_common(1)[0][1] > 20
 
 
+def test_demo_identities_follow_the_rniv_character_rules(seeded):
+    """The seed writes names in the stored form of persons.traits (INS form), so the demo
+    shows what the front desk and INSi produce, and its rows pass the correction form."""
+    from opendui.persons.traits import NAME_PATTERN, normalise_name
+
+    rows = Person.objects.values_list(
+        "birth_name", "first_name", "birth_first_names", "used_name", "used_first_name"
+    )
+    assert rows
+    for birth_name, first_name, first_names, used_name, used_first_name in rows:
+        for value in (birth_name, first_name, first_names):
+            assert NAME_PATTERN.match(value) and normalise_name(value) == value
+        assert first_names.split(" ")[0] == first_name
+        for value in (used_name, used_first_name):
+            assert value == "" or NAME_PATTERN.match(value)
+
+
 def test_earlier_and_discharged_stays_have_the_expected_shares(db):
     summary = seed_demo(5, 3000, seed=2, reference_date=REFERENCE_DATE)
     assert 0.03 < summary.discharged / summary.persons < 0.07

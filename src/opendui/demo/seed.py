@@ -39,6 +39,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cache
 from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
@@ -61,6 +62,7 @@ from opendui.organisations.models import (
     Unit,
 )
 from opendui.persons.models import Person, Sex
+from opendui.persons.traits import normalise_name
 from opendui.stays.models import Stay
 
 from . import names
@@ -492,6 +494,13 @@ def _first_names(sex: str, birth_year: int) -> list[str]:
     return names.FEMALE_FIRST_NAMES_YOUNG if sex == Sex.FEMALE else names.MALE_FIRST_NAMES_YOUNG
 
 
+@cache
+def _ins_form(name: str) -> str:
+    """A demo name as identity traits are stored (persons.traits: INS form, "Lefèvre" →
+    "LEFEVRE"); cached, the lists are short and the seed writes thousands of persons."""
+    return normalise_name(name)
+
+
 def _with_key(body: str) -> str:
     return body + luhn_check_digit(body)
 
@@ -843,17 +852,19 @@ def _persons(
             age = min(high, int(rng.triangular(low, high + 1, profile.age_mode)))
             sex = Sex.FEMALE if rng.random() < profile.female_share else Sex.MALE
             birth_date = today - dt.timedelta(days=_years(age) + rng.randint(1, 364))
-            birth_name = _SURNAMES(rng)
+            birth_name = _ins_form(_SURNAMES(rng))
             used_name = ""
             if sex == Sex.FEMALE and age >= 45 and rng.random() < 0.30:
-                used_name = _SURNAMES(rng)
+                used_name = _ins_form(_SURNAMES(rng))
                 if used_name == birth_name:
                     used_name = ""
+            first_name = _ins_form(rng.choice(_first_names(sex, birth_date.year)))
             person = Person(
                 organisation=organisation,
                 local_id=f"U{number:07d}",
                 birth_name=birth_name,
-                first_name=rng.choice(_first_names(sex, birth_date.year)),
+                first_name=first_name,
+                birth_first_names=first_name,
                 used_name=used_name,
                 birth_date=birth_date,
                 sex=sex,
