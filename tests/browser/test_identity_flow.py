@@ -88,8 +88,8 @@ def test_secretary_walkthrough_from_new_record_to_signed_contract(
         assert "2A020" in comparison and "26/02/1997" in comparison
         assert "L'INSi a renvoyé une identité" in page.locator("body").inner_text()
 
-        page.get_by_role("button", name="Accepter l'identité INSi").click()
-        page.get_by_text("Identité INSi acceptée").wait_for()
+        page.get_by_role("button", name="Accepter les traits INSi").click()
+        page.get_by_text("Traits INSi acceptés").wait_for()
         assert "Identité récupérée" in page.locator("p.identity-status").inner_text()
 
         page.get_by_label("Pièce d'identité contrôlée").select_option(
@@ -108,6 +108,81 @@ def test_secretary_walkthrough_from_new_record_to_signed_contract(
         record_signed_contract(page, person)
         assert_outsider_cannot_see(browser, live_server, world, person)
         assert_every_step_is_audited(person)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_correction_and_acceptance_of_insi_traits(world, page, live_server, settings):
+    """A record typed with one first name and a typo is corrected on "Modifier l'identité"
+    (the refused character is named), INSi's fuller traits are accepted once checked and
+    replace every strict trait, and the qualified identity's strict traits are then
+    read-only until the qualification is withdrawn with a reason."""
+    server, thread, address = serve(port=0)
+    try:
+        settings.INSI_ENDPOINT = address
+        settings.INSI_IDAM = "TEST"
+        settings.INSI_TIMEOUT = 5
+        person = world.person(
+            world.ehpad,
+            birth_name="LEFEBVRE",
+            first_name="HELOISE",
+            birth_first_names="HELOISE",
+            birth_date=dt.date(1948, 3, 12),
+        )
+        world.user("accueil", facility=world.ehpad, email="sec@test.example")
+        login_with_keyboard(page, "sec@test.example", PASSWORD)
+
+        page.goto(f"/personnes/{person.pk}/identite/")
+        page.get_by_role("link", name="Modifier l'identité").click()
+        page.get_by_role("heading", name=re.compile("^Modifier l'identité")).wait_for()
+        page.get_by_label("Nom de naissance").fill("Lefèvre3")
+        page.get_by_role("button", name="Enregistrer l'identité").click()
+        error = page.locator(".field-error").first.inner_text()
+        assert "Caractère non autorisé dans le nom de naissance : « 3 » (chiffre)" in error
+        page.get_by_label("Nom de naissance").fill("Lefèvre")
+        page.get_by_role("button", name="Enregistrer l'identité").click()
+        page.get_by_text("Identité corrigée.").wait_for()
+        strict = page.locator("section[aria-labelledby=strict-traits]").inner_text()
+        assert "LEFEVRE" in strict and "Lefèvre" not in strict
+
+        page.get_by_role("button", name="Interroger l'INSi").click()
+        page.get_by_text("Recherche en cours…").wait_for()
+        assert run_pending() == 1
+        page.get_by_role("heading", name="Identité renvoyée par l'INSi").wait_for()
+        comparison = page.locator("table.insi-comparison").inner_text()
+        assert "HELOISE MARIE" in comparison
+        page.get_by_role("button", name="Accepter les traits INSi").click()
+        page.get_by_text("cochez la confirmation").wait_for()
+        page.get_by_label(re.compile("J'ai vérifié sur la pièce d'identité")).check()
+        page.get_by_role("button", name="Accepter les traits INSi").click()
+        page.get_by_text("Traits INSi acceptés").wait_for()
+        strict = page.locator("section[aria-labelledby=strict-traits]").inner_text()
+        assert "HELOISE MARIE" in strict and "75056" in strict
+        assert "Identité récupérée" in page.locator("p.identity-status").inner_text()
+
+        page.get_by_label("Pièce d'identité contrôlée").select_option(
+            label="Carte nationale d'identité"
+        )
+        page.get_by_role("button", name="Enregistrer le contrôle").click()
+        page.get_by_text("Contrôle de la pièce enregistré").wait_for()
+        page.get_by_role("link", name="Modifier l'identité").click()
+        assert page.get_by_label("Nom de naissance").is_disabled()
+        assert page.get_by_label("Nom utilisé", exact=True).is_enabled()
+        page.get_by_label("Motif du retrait de la qualification").fill(
+            "Date de naissance mal lue sur la carte"
+        )
+        page.get_by_role("button", name="Retirer la qualification").click()
+        page.get_by_text("Qualification retirée").wait_for()
+        assert page.get_by_label("Nom de naissance").is_enabled()
+        person.refresh_from_db()
+        assert (person.birth_name, person.first_name, person.birth_first_names) == (
+            "LEFEVRE",
+            "HELOISE",
+            "HELOISE MARIE",
+        )
+        assert person.identity_status.value == "PROV" and person.ins_matricule == ""
     finally:
         server.shutdown()
         server.server_close()
