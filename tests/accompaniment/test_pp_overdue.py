@@ -26,7 +26,9 @@ def _person(world, n: int, start: dt.date, unit=None) -> Stay:
     return Stay.objects.create(person=person, facility=world.ehpad, unit=unit, start_date=start)
 
 
-def _running(stay: Stay, validated_on: dt.date, due: dt.date, status="ENCOURS"):
+def _running(stay: Stay, due: dt.date, status="ENCOURS"):
+    """A version validated a year before `due`, without review: the rule gives `due`."""
+    validated_on = add_months(due, -12)
     return PersonalisedProject.objects.create(
         stay=stay,
         person=stay.person,
@@ -42,20 +44,15 @@ def _running(stay: Stay, validated_on: dt.date, due: dt.date, status="ENCOURS"):
 
 def test_overdue_reviews_are_exactly_the_running_versions_past_due(world, chief):
     today = timezone.localdate()
-    late = _running(
-        _person(world, 1, dt.date(2020, 1, 1)), dt.date(2024, 1, 1), today - dt.timedelta(days=1)
-    )
+    late = _running(_person(world, 1, dt.date(2020, 1, 1)), today - dt.timedelta(days=1))
     paused = _running(
-        _person(world, 2, dt.date(2020, 1, 1)),
-        dt.date(2024, 1, 1),
-        today - dt.timedelta(days=30),
-        status="ENPAUSE",
+        _person(world, 2, dt.date(2020, 1, 1)), today - dt.timedelta(days=30), status="ENPAUSE"
     )
-    _running(_person(world, 3, dt.date(2020, 1, 1)), dt.date(2025, 1, 1), today)  # due today
+    _running(_person(world, 3, dt.date(2020, 1, 1)), today)  # due today
     ended_stay = _person(world, 4, dt.date(2020, 1, 1))
     ended_stay.end_date = today - dt.timedelta(days=1)
     ended_stay.save()
-    _running(ended_stay, dt.date(2024, 1, 1), today - dt.timedelta(days=5))
+    _running(ended_stay, today - dt.timedelta(days=5))
     rows = list(selectors.overdue_reviews(chief, world.ehpad, today))
     assert rows == [paused, late]
 
@@ -65,7 +62,7 @@ def test_first_projects_overdue(world, chief):
     old = _person(world, 1, add_months(today, -7))
     boundary = _person(world, 2, add_months(today, -6))  # due today: not yet overdue
     validated = _person(world, 3, add_months(today, -8))
-    _running(validated, today, add_months(today, 12))
+    _running(validated, add_months(today, 12))
     drafted = _person(world, 4, add_months(today, -9))
     PersonalisedProject.objects.create(
         stay=drafted, person=drafted.person, project_type="PP", title="Brouillon"
@@ -97,7 +94,7 @@ def test_overdue_page_queries_do_not_grow(
     for n in range(60):
         stay = _person(world, n, dt.date(2020, 1, 1), unit=world.glycines)
         if n % 2:
-            _running(stay, dt.date(2024, 1, 1), today - dt.timedelta(days=n + 1))
+            _running(stay, today - dt.timedelta(days=n + 1))
     login(chief)
     url = f"/projets/etablissement/{world.ehpad.pk}/"
     for query in ("", "?liste=premiers", "?liste=premiers&page=2"):

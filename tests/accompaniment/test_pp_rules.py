@@ -61,12 +61,13 @@ def test_unknown_status_is_a_french_message():
     ],
 )
 def test_going_encours_needs_structure_and_person_or_representative(authors, ok):
-    assert (rules.activation_problem(authors) is None) is ok
+    agreements = [(a, 7 if a == "representant" else None) for a in authors]
+    assert (rules.activation_problem(agreements) is None) is ok
 
 
 def test_activation_message_names_what_is_missing():
-    assert "structure" in rules.activation_problem({"personne"})
-    assert "personne" in rules.activation_problem({"structure"})
+    assert "structure" in rules.activation_problem([("personne", None)])
+    assert "personne" in rules.activation_problem([("structure", None)])
 
 
 TODAY = dt.date(2026, 6, 15)
@@ -122,6 +123,26 @@ def test_first_objectives_due_six_months_after_admission(admission):
     assert rules.is_overdue(due, due + dt.timedelta(days=1))
 
 
+def test_a_next_review_more_than_a_year_after_the_review_is_refused():
+    held = dt.date(2026, 3, 10)
+    assert rules.review_date_problem(held, held, held, dt.date(2027, 3, 10)) is None
+    problem = rules.review_date_problem(held, held, held, dt.date(2027, 3, 11))
+    assert "au plus tard le 10/03/2027" in problem
+    # 29 February: the year ends on 28 February.
+    leap = dt.date(2024, 2, 29)
+    assert rules.review_date_problem(leap, leap, leap, dt.date(2025, 3, 1))
+    assert rules.review_date_problem(leap, leap, leap, dt.date(2025, 2, 28)) is None
+
+
+@given(held=dates, asked=st.integers(1, 900))
+def test_an_accepted_next_review_keeps_the_due_date_within_the_year(held, asked):
+    next_on = held + dt.timedelta(days=asked)
+    problem = rules.review_date_problem(held, held, held, next_on)
+    assert (problem is None) == (next_on <= add_months(held, 12))
+    if problem is None:  # what is accepted is what review_due will use
+        assert rules.review_due(held, held, next_on) == next_on
+
+
 def test_review_dates():
     validated = dt.date(2026, 1, 1)
     assert rules.review_date_problem(TODAY, validated, TODAY, None) is None
@@ -130,3 +151,98 @@ def test_review_dates():
     )
     assert "précéder" in rules.review_date_problem(dt.date(2025, 12, 31), validated, TODAY, None)
     assert "postérieure" in rules.review_date_problem(TODAY, validated, TODAY, TODAY)
+
+
+# --- whose agreement a validation needs -----------------------------------------------------
+
+MOTHER = rules.Signatory(1, "MARTIN Léa", "représentant légal")
+FATHER = rules.Signatory(2, "MARTIN Paul", "représentant légal")
+TUTOR = rules.Signatory(3, "UDAF 69", "tutelle")
+
+
+def _needed(minor=False, measures=(), relatives=()):
+    return rules.agreements_needed(
+        minor=minor, measures=list(measures), legal_representatives=list(relatives)
+    )
+
+
+def test_an_adult_without_representation_consents_themself():
+    needed = _needed(relatives=[MOTHER])
+    assert not needed.represented
+    assert rules.activation_problem([("structure", None), ("personne", None)], needed) is None
+
+
+def test_a_minor_needs_each_holder_of_parental_authority_not_only_their_own_agreement():
+    needed = _needed(minor=True, relatives=[MOTHER, FATHER])
+    assert needed.represented and needed.representatives == (MOTHER, FATHER)
+    own = [("structure", None), ("personne", None)]
+    problem = rules.activation_problem(own, needed)
+    assert "MARTIN Léa" in problem and "MARTIN Paul" in problem
+    one_parent = [*own, ("representant", MOTHER.id)]
+    assert "MARTIN Paul" in rules.activation_problem(one_parent, needed)
+    assert "MARTIN Léa" not in rules.activation_problem(one_parent, needed)
+    both = [("structure", None), ("representant", 1), ("representant", 2)]
+    assert rules.activation_problem(both, needed) is None  # the minor's own is welcome only
+
+
+def test_a_measure_with_representation_needs_its_named_representative():
+    needed = _needed(measures=[("tutelle", TUTOR)], relatives=[MOTHER])
+    assert needed.representatives == (TUTOR,) and needed.because == "sous tutelle"
+    assert rules.activation_problem([("structure", None), ("personne", None)], needed)
+    assert rules.activation_problem([("structure", None), ("representant", 3)], needed) is None
+    # A measure naming nobody falls back on the relatives recorded as legal representatives.
+    fallback = _needed(measures=[("tutelle", None)], relatives=[MOTHER])
+    assert fallback.representatives == (MOTHER,)
+
+
+def test_a_represented_person_without_any_representative_recorded_cannot_be_validated():
+    needed = _needed(minor=True)
+    problem = rules.activation_problem([("structure", None), ("personne", None)], needed)
+    assert "aucun représentant légal n'est enregistré" in problem
+    assert "mineure" in problem
+
+
+def test_the_checklist_says_what_is_obtained_and_what_is_missing():
+    needed = _needed(minor=True, relatives=[MOTHER, FATHER])
+    lines = rules.agreement_checklist([("representant", 1)], needed)
+    assert [(line.obtained, line.required) for line in lines] == [
+        (False, True),  # structure
+        (True, True),  # mother
+        (False, True),  # father
+        (False, False),  # the minor's own opinion: sought, not required
+    ]
+
+
+signatories = st.lists(
+    st.builds(rules.Signatory, st.integers(1, 6), st.just("X"), st.just("y")),
+    max_size=4,
+    unique_by=lambda s: s.id,
+)
+
+
+@given(
+    minor=st.booleans(),
+    named=st.lists(st.one_of(st.none(), st.integers(10, 12)), max_size=2),
+    relatives=signatories,
+    signed=st.sets(st.integers(1, 12)),
+    person=st.booleans(),
+    structure=st.booleans(),
+)
+def test_validation_needs_the_structure_and_every_representative_of_a_represented_person(
+    minor, named, relatives, signed, person, structure
+):
+    measures = [
+        ("tutelle", rules.Signatory(n, "T", "tutelle") if n is not None else None) for n in named
+    ]
+    needed = _needed(minor, measures, relatives)
+    agreements = [("representant", s) for s in signed]
+    agreements += [("personne", None)] * person + [("structure", None)] * structure
+    ok = rules.activation_problem(agreements, needed) is None
+    if not minor and not measures:
+        assert ok == (structure and (person or bool(signed)))
+        return
+    required = {n for n in named if n is not None}
+    if minor or None in named:
+        required |= {r.id for r in relatives}
+    assert {s.id for s in needed.representatives} == required
+    assert ok == (structure and bool(required) and required <= signed)

@@ -26,6 +26,7 @@ from opendui.notes.models import Note
 from opendui.notes.rules import shift_of
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
+from opendui.persons.models_entourage import RelatedPerson
 from opendui.stays.models import Stay
 from tests.browser.conftest import login_with_keyboard
 
@@ -72,12 +73,18 @@ def _post_status(page, url: str) -> int:
 
 
 def _evaluation_to_draft_from(ime: Facility) -> FilledEvaluation:
-    """A validated needs evaluation of a current IME stay that has no PP yet."""
+    """A validated needs evaluation of a minor's current IME stay that has no PP yet (the
+    demo records two parents as legal representatives of each minor)."""
     candidates = (
         FilledEvaluation.objects.filter(
-            status="VALIDE", stay__facility=ime, stay__end_date__isnull=True, stay__projects=None
+            status="VALIDE",
+            stay__facility=ime,
+            stay__end_date__isnull=True,
+            stay__projects=None,
+            person__related_persons__is_legal_representative=True,
         )
         .select_related("person", "stay")
+        .distinct()
         .order_by("pk")
     )
     for evaluation in candidates:
@@ -171,6 +178,21 @@ def _walkthrough(page, browser, live_server, opened: list) -> None:
     agreement.get_by_label("Signé le").fill(today.isoformat())
     agreement.get_by_role("button", name="Enregistrer l'accord").click()
     page.get_by_text("Accord enregistré.").wait_for()
+    # A minor: each parent's agreement is still missing, and the page says so.
+    parents = list(RelatedPerson.objects.filter(person=person, is_legal_representative=True))
+    assert len(parents) == 2
+    actions = page.locator("section[aria-labelledby=actions]").inner_text()
+    for parent in parents:
+        assert f"Manquant : l'accord de {parent} (représentant légal)" in actions
+    for parent in parents:
+        agreement = _form(page, "/ajouter/accord/")
+        agreement.get_by_label("Accord de").select_option("representant")
+        agreement.get_by_label("Représentant").select_option(str(parent.pk))
+        agreement.get_by_label("Signé le").fill(today.isoformat())
+        agreement.get_by_role("button", name="Enregistrer l'accord").click()
+        page.get_by_text("Accord enregistré.").wait_for()
+    actions = page.locator("section[aria-labelledby=actions]").inner_text()
+    assert all(f"Obtenu : l'accord de {parent}" in actions for parent in parents)
     # The educator has no validation button, and a crafted validation is refused.
     assert page.get_by_role("button", name="Valider le projet").count() == 0
     assert _post_status(page, f"/projets/{project.pk}/statut/") == 403
@@ -190,7 +212,7 @@ def _walkthrough(page, browser, live_server, opened: list) -> None:
     identity = chief.locator("dl.identity").inner_text()
     assert "en cours" in identity and "figée" in identity
     agreements = chief.locator("section[aria-labelledby=agreements]").inner_text()
-    assert agreements.count(today.strftime("%d/%m/%Y")) >= 2
+    assert agreements.count(today.strftime("%d/%m/%Y")) >= 4  # person, parents, structure
     project.refresh_from_db()
     assert project.status == "ENCOURS" and project.frozen
     pp_service = Service.objects.get(project=project)

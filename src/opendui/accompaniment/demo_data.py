@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from opendui.nomenclatures import serafin
 from opendui.nomenclatures.serafin import ValueSet
+from opendui.persons.models_entourage import RelatedPerson
 
 from .models import (
     Action,
@@ -100,6 +101,14 @@ def seed_projects(stays: Sequence, rng: random.Random, authors: Sequence, today:
         )
     PersonalisedProject.objects.bulk_update(projects, ["created_at"], batch_size=500)
 
+    # A minor's legal representatives (persons.demo_data) sign their PP too.
+    representatives: dict[int, list[RelatedPerson]] = {}
+    for related in RelatedPerson.objects.filter(
+        person_id__in={p.person_id for p in projects if p.frozen},
+        is_active=True,
+        is_legal_representative=True,
+    ).order_by("pk"):
+        representatives.setdefault(related.person_id, []).append(related)
     expectations, need_rows, goals, agreements, reviews = [], [], [], [], []
     for project in projects:
         for text in rng.sample(EXPECTATIONS, 2):
@@ -130,6 +139,15 @@ def seed_projects(stays: Sequence, rng: random.Random, authors: Sequence, today:
             agreements.append(
                 Agreement(project=project, author_kind="personne", signed_on=project.validated_on)
             )
+            agreements += [
+                Agreement(
+                    project=project,
+                    author_kind="representant",
+                    representative=related,
+                    signed_on=project.validated_on,
+                )
+                for related in representatives.get(project.person_id, [])
+            ]
             agreements.append(
                 Agreement(
                     project=project,

@@ -179,18 +179,20 @@ class AgreementForm(forms.Form):
         label=_("Représentant"),
         queryset=RelatedPerson.objects.none(),
         required=False,
-        help_text=_("Seulement pour l'accord du représentant légal."),
+        help_text=_(
+            "Seulement pour l'accord d'un représentant légal (titulaire de l'autorité "
+            "parentale, tuteur…) ; chacun signe son propre accord."
+        ),
     )
     signed_on = _date(label=_("Signé le"))
     valid_until = _date(label=_("Valable jusqu'au"), required=False)
     comment = _text(_("Commentaire"))
 
-    def __init__(self, *args, person=None, **kwargs) -> None:
+    def __init__(self, *args, representatives=None, **kwargs) -> None:
+        # `representatives`: accompaniment.signatories.eligible_representatives.
         super().__init__(*args, **kwargs)
-        if person is not None:
-            self.fields["representative"].queryset = RelatedPerson.objects.filter(
-                person=person, is_active=True, is_legal_representative=True
-            )
+        if representatives is not None:
+            self.fields["representative"].queryset = representatives
 
 
 class ReviewForm(forms.Form):

@@ -7,19 +7,34 @@ CASF D311 (§3.1: the objectives are set by an avenant within 6 months of admiss
 Decisions taken here (documented because the sources leave them open):
 
 - Going ENCOURS needs at least one agreement of the structure (TDDUI accordStructure
-  1..*) **and** one of the person or of their representative (CASF L311-3 3°: consent
-  sought systematically, else the representative's). The issue's "done when" has the chief
-  of service validate "with the person's agreement".
+  1..*) and the agreement of whoever consents for the person (CASF L311-3 3°: consent
+  sought systematically, else the representative's; the PP is co-built with the person
+  and, for a minor, the holders of parental authority). `agreements_needed` says who:
+  - a person who is *represented* on the day of validation (a minor, or an adult under a
+    measure with representation relative to the person: tutelle, habilitation familiale
+    générale, as `persons.entourage.who_consents` reads them) needs the agreement of
+    **each** of their legal representatives: every holder of parental authority recorded
+    for a minor (both parents when both are recorded: CASF and Code civil art. 371-1,
+    parental authority is exercised jointly), the representative named by each measure
+    in force. The person's own agreement is welcome (their opinion is sought) but does not
+    replace theirs; with no representative recorded, validation is refused and says so;
+  - anyone else (including under curatelle or sauvegarde de justice, where the person
+    decides for themself on personal matters, Code civil art. 459) needs their own
+    agreement or a legal representative's.
 - Items of the PP (objectives, actions, services) move ENPREPARATION → ACTIF → TERMINE,
   and may be cancelled (ANNULE) before they end; TERMINE and ANNULE are final.
-- The yearly review is counted from the last review, else from the validation; a review
-  may set an earlier next date (never a later one: the year is a maximum).
+- The yearly review is counted from the last review, else from the validation: the due
+  date is min(next review date asked at the last review, max(validation, last review) +
+  12 months). Without a review that is min(asked date, validation + 1 year). A review
+  may set an earlier next date, never a later one: a later one is refused
+  (`review_date_problem`) and, in data written before that check, ignored (`review_due`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from opendui.core import workflow
@@ -119,14 +134,120 @@ AGREEMENT_AUTHOR_LABELS: dict[AgreementAuthor, str] = {
 }
 
 
-def activation_problem(agreement_authors: Iterable[str]) -> str | None:
+@dataclass(frozen=True)
+class Signatory:
+    """A legal representative whose agreement a represented person's PP needs."""
+
+    id: int
+    name: str
+    why: str  # "autorité parentale", "tutelle"… (shown beside the name)
+
+
+@dataclass(frozen=True)
+class AgreementsNeeded:
+    """Whose agreement the PP of a person needs on a given day (see the module docstring)."""
+
+    represented: bool
+    representatives: tuple[Signatory, ...] = ()
+    # Why the person is represented ("mineure", "sous tutelle"), for the messages.
+    because: str = ""
+
+
+NOT_REPRESENTED = AgreementsNeeded(represented=False)
+
+
+def agreements_needed(
+    *,
+    minor: bool,
+    measures: Iterable[tuple[str, Signatory | None]],
+    legal_representatives: Iterable[Signatory],
+) -> AgreementsNeeded:
+    """Whose agreement is needed, from the facts of the day.
+
+    `measures`: (label, named representative or None) of each protection measure *with
+    representation relative to the person* in force; `legal_representatives`: the active
+    relatives recorded as legal representatives (holders of parental authority for a
+    minor). A measure without a named representative falls back on them, as
+    `who_consents` does.
+    """
+    measures = list(measures)
+    if not minor and not measures:
+        return NOT_REPRESENTED
+    relatives = list(legal_representatives)
+    needed: dict[int, Signatory] = {}
+    for _label, named in measures:
+        if named is not None:
+            needed.setdefault(named.id, named)
+    if minor or any(named is None for _label, named in measures):
+        for relative in relatives:
+            needed.setdefault(relative.id, relative)
+    because = "mineure" if minor else "sous " + ", ".join(label for label, _ in measures)
+    return AgreementsNeeded(True, tuple(needed.values()), because)
+
+
+@dataclass(frozen=True)
+class AgreementLine:
+    """One line of the validation checklist: whose agreement, obtained or not."""
+
+    label: str
+    obtained: bool
+    required: bool
+
+
+def agreement_checklist(
+    agreements: Iterable[tuple[str, int | None]], needed: AgreementsNeeded = NOT_REPRESENTED
+) -> list[AgreementLine]:
+    """The agreements a validation needs, each obtained or missing, in the order shown.
+
+    `agreements`: (author kind, representative id or None) of the agreements valid today.
+    """
+    agreements = list(agreements)
+    authors = {kind for kind, _ in agreements}
+    signed = {rep for kind, rep in agreements if kind == AgreementAuthor.REPRESENTATIVE}
+    lines = [AgreementLine("l'accord de la structure", AgreementAuthor.STRUCTURE in authors, True)]
+    if not needed.represented:
+        lines.append(
+            AgreementLine(
+                "l'accord de la personne ou de son représentant",
+                bool(authors & {AgreementAuthor.PERSON, AgreementAuthor.REPRESENTATIVE}),
+                True,
+            )
+        )
+        return lines
+    if not needed.representatives:
+        lines.append(
+            AgreementLine(
+                f"l'accord de son représentant légal (personne {needed.because} : aucun "
+                "représentant légal n'est enregistré dans son entourage)",
+                False,
+                True,
+            )
+        )
+    for signatory in needed.representatives:
+        lines.append(
+            AgreementLine(
+                f"l'accord de {signatory.name} ({signatory.why})", signatory.id in signed, True
+            )
+        )
+    lines.append(
+        AgreementLine(
+            "l'avis de la personne (recherché, sans remplacer celui de son représentant)",
+            AgreementAuthor.PERSON in authors,
+            False,
+        )
+    )
+    return lines
+
+
+def activation_problem(
+    agreements: Iterable[tuple[str, int | None]], needed: AgreementsNeeded = NOT_REPRESENTED
+) -> str | None:
     """None when the agreements present allow the PP to go ENCOURS, else what is missing."""
-    authors = set(agreement_authors)
-    missing = []
-    if AgreementAuthor.STRUCTURE not in authors:
-        missing.append("l'accord de la structure")
-    if not authors & {AgreementAuthor.PERSON, AgreementAuthor.REPRESENTATIVE}:
-        missing.append("l'accord de la personne ou de son représentant")
+    missing = [
+        line.label
+        for line in agreement_checklist(agreements, needed)
+        if line.required and not line.obtained
+    ]
     if not missing:
         return None
     return "Le projet ne peut pas être mis en œuvre sans " + " ni ".join(missing) + "."
@@ -187,6 +308,11 @@ def is_overdue(due: dt.date | None, today: dt.date) -> bool:
 def review_date_problem(
     held_on: dt.date, validated_on: dt.date, today: dt.date, next_review_on: dt.date | None
 ) -> str | None:
+    """None when a review held on `held_on` may be recorded, else a French message.
+
+    The next review it plans is after it and at most a year later: the PP is reviewed at
+    least once a year (TDDUI bilan; domain_rules §3.2).
+    """
     if held_on > today:
         return f"Un bilan ne peut pas être daté dans le futur ({held_on:%d/%m/%Y})."
     if held_on < validated_on:
@@ -196,4 +322,10 @@ def review_date_problem(
         )
     if next_review_on is not None and next_review_on <= held_on:
         return "La date du prochain bilan doit être postérieure à celle du bilan."
+    latest = add_months(held_on, REVIEW_MONTHS)
+    if next_review_on is not None and next_review_on > latest:
+        return (
+            f"Le prochain bilan ne peut pas être prévu le {next_review_on:%d/%m/%Y} : le projet "
+            f"est revu au moins une fois par an, donc au plus tard le {latest:%d/%m/%Y}."
+        )
     return None

@@ -5,7 +5,11 @@ number of rows, filtered by the reader's scope (`scope_for(user, READ)`, as ever
 and paginated without a count (core.pagination):
 
 - reviews overdue: running versions (ENCOURS, ENPAUSE: a pause does not waive the yearly
-  review) of current stays whose stored `next_review_due` is past;
+  review) of current stays whose review due date is past. That date is computed by the
+  rule in SQL (`due_sql.review_due_expression`: min(next date asked at the latest
+  review, max(validation, latest review) + 12 months)), not read from the stored
+  `next_review_due`, so a later date stored before the rule was enforced cannot hide a
+  late review; each row carries it as `review_due_on`;
 - first PP overdue: current stays admitted more than 6 months ago (the avenant fixing the
   objectives, CASF D311) without any validated version. The admission threshold is
   computed once with the same `add_months` as the pure rule (stays.overdue.last_overdue),
@@ -27,6 +31,7 @@ from opendui.stays.models import Stay
 from opendui.stays.overdue import last_overdue
 
 from .base import READ
+from .due_sql import review_due_expression
 from .models import RUNNING_VALUES, PersonalisedProject
 from .rules import FIRST_PROJECT_MONTHS, ProjectStatus, first_objectives_due
 
@@ -42,16 +47,18 @@ def _current(today: dt.date) -> Q:
 
 
 def overdue_reviews(user: Any, facility: Facility, today: dt.date) -> QuerySet[PersonalisedProject]:
+    """Running versions whose review is late, the most overdue first (`review_due_on`)."""
     return (
         PersonalisedProject.objects.filter(
             _current(today),
             stay__facility=facility,
             status__in=RUNNING_VALUES,
-            next_review_due__lt=today,
             person__in=_visible_persons(user, facility),
         )
+        .annotate(review_due_on=review_due_expression())
+        .filter(review_due_on__lt=today)
         .select_related("person", "stay__unit")
-        .order_by("next_review_due", "pk")
+        .order_by("review_due_on", "pk")
     )
 
 

@@ -19,6 +19,7 @@ meanwhile is refused instead of validating content the validator has not seen.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -70,6 +71,7 @@ from .rules import (
     review_due,
 )
 from .sections import add_needs  # noqa: F401  (public API: evaluations draft needs)
+from .signatories import agreements_needed_for, eligible_representatives
 
 
 def _today() -> dt.date:
@@ -174,13 +176,15 @@ def update_project(
     return sync(project, current)
 
 
-def _running_agreement_authors(project: PersonalisedProject, today: dt.date) -> set[str]:
-    """Authors of the agreements of this version still valid today."""
-    return {
-        a.author_kind
-        for a in project.agreements.all()
+def valid_agreements(
+    agreements: Iterable[Agreement], today: dt.date
+) -> list[tuple[str, int | None]]:
+    """(author kind, representative id) of the agreements still valid today."""
+    return [
+        (a.author_kind, a.representative_id)
+        for a in agreements
         if a.valid_until is None or a.valid_until >= today
-    }
+    ]
 
 
 def validate(
@@ -188,7 +192,10 @@ def validate(
 ) -> PersonalisedProject:
     """Validate a draft: it goes ENCOURS and is frozen.
 
-    Needs the structure's agreement and the person's (or representative's). The version
+    Needs the structure's agreement and the agreement of whoever consents for the person
+    on that day: each legal representative of a minor or of an adult under a measure with
+    representation, else the person (or a representative): `rules.agreements_needed`. The
+    version
     it replaces, if still running, ends (TERMINE); the draft's objectives, actions and
     services in preparation become active; the first review falls due in 12 months.
     """
@@ -199,7 +206,10 @@ def validate(
         problem = project_transition_problem(current.status, ProjectStatus.ACTIVE)
         if problem:
             raise ValidationError(problem)
-        problem = activation_problem(_running_agreement_authors(current, today))
+        problem = activation_problem(
+            valid_agreements(current.agreements.all(), today),
+            agreements_needed_for(project.person, today),
+        )
         if problem:
             raise ValidationError(problem)
         for old in PersonalisedProject.objects.select_for_update().filter(
@@ -407,9 +417,13 @@ def add_agreement(
             raise ValidationError(
                 {"representative": "Ce représentant n'est pas dans l'entourage de la personne."}
             )
-        if not representative.is_legal_representative:
+        eligible = eligible_representatives(project.person, signed_on)
+        if not eligible.filter(pk=representative.pk).exists():
             raise ValidationError(
-                {"representative": f"{representative} n'est pas représentant légal."}
+                {
+                    "representative": f"{representative} n'est pas représentant légal "
+                    "(ni désigné par une mesure de protection en cours)."
+                }
             )
     else:
         representative = None

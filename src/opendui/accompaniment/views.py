@@ -71,8 +71,12 @@ from .rules import (
     ItemStatus,
     ProjectStatus,
     activation_problem,
+    agreement_checklist,
+    is_overdue,
+    review_due,
 )
 from .selectors import versions_of_person
+from .signatories import agreements_needed_for, eligible_representatives
 
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 
@@ -202,7 +206,7 @@ def _form_kwargs(
     elif slug == "prestation":
         kwargs["goals"] = goals if goals is not None else list(project.goals.all())
     elif slug == "accord":
-        kwargs["person"] = project.person
+        kwargs["representatives"] = eligible_representatives(project.person, timezone.localdate())
     return kwargs
 
 
@@ -234,9 +238,19 @@ def _page(
     for item in [*goals, *(a for g in goals for a in g.actions.all()), *services_list]:
         item.targets = targets[item.status]
     agreements = list(project.agreements.select_related("representative", "professional"))
-    running_authors = {
-        a.author_kind for a in agreements if a.valid_until is None or a.valid_until >= today
-    }
+    valid = services.valid_agreements(agreements, today)
+    reviews = list(project.reviews.select_related("author"))  # latest first
+    # The due date by the rule, from the reviews shown (not the stored copy).
+    due = (
+        review_due(
+            project.validated_on,
+            reviews[0].held_on if reviews else None,
+            reviews[0].next_review_on if reviews else None,
+        )
+        if project.is_running
+        else None
+    )
+    needed = agreements_needed_for(person, today) if project.is_draft else None
     context: dict[str, Any] = {
         "project": project,
         "person": person,
@@ -246,7 +260,7 @@ def _page(
         "goals": goals,
         "services": services_list,
         "agreements": agreements,
-        "reviews": list(project.reviews.select_related("author")),
+        "reviews": reviews,
         "versions": list(
             PersonalisedProject.objects.filter(stay_id=project.stay_id).only(
                 "pk", "number", "status", "validated_on", "title", "stay_id"
@@ -257,7 +271,9 @@ def _page(
         "can_edit": can_edit,
         "editable": editable,
         "can_validate": can_validate,
-        "activation_problem": activation_problem(running_authors),
+        # What validation (draft → ENCOURS) needs, each agreement obtained or missing.
+        "agreement_checklist": agreement_checklist(valid, needed) if needed else [],
+        "activation_problem": activation_problem(valid, needed) if needed else None,
         # Validation (draft → ENCOURS) has its own button; these are the later changes.
         "status_targets": [
             (t.value, PROJECT_STATUS_LABELS[t])
@@ -266,9 +282,8 @@ def _page(
         ]
         if can_validate
         else [],
-        "review_overdue": project.next_review_due is not None
-        and project.is_running
-        and project.next_review_due < today,
+        "review_due": due,
+        "review_overdue": is_overdue(due, today),
         "today": today,
     }
     context["can_new_version"] = (

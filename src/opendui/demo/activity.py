@@ -36,6 +36,7 @@ def seed_activity(
     from opendui.evaluations.demo_data import seed_evaluations
     from opendui.incidents.demo_data import seed_incidents
     from opendui.notes.demo_data import seed_notes
+    from opendui.persons.demo_data import seed_legal_representatives
     from opendui.pilotage.demo_data import seed_usage
     from opendui.programme.demo_data import seed_programme
 
@@ -50,6 +51,10 @@ def seed_activity(
     staff = _staff(organisation, today)
     facility_ids = sorted({s.facility_id for s in stays})  # usage indicators
     counts = {
+        # Before the PPs: a minor's PP carries the agreements of their parents.
+        "representants_legaux": seed_legal_representatives(
+            sorted({s.person_id for s in current}), today
+        ),
         "projets_personnalises": seed_projects(current, rng, staff.writers("social"), today),
         "evaluations": seed_evaluations(current, rng, staff.writers("care"), today),
         "transmissions": seed_notes(current, rng, staff.by_category(), today),

@@ -100,6 +100,7 @@ class Command(BaseCommand):
         )
         if summary.activity:
             labels = {
+                "representants_legaux": "représentants légaux de mineurs",
                 "projets_personnalises": "projets personnalisés",
                 "evaluations": "évaluations",
                 "transmissions": "transmissions",
