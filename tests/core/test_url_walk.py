@@ -222,6 +222,8 @@ KWARGS: dict[str, Callable] = {
     "notes:edit": lambda w: {"pk": _note_of_anne(w)},
     "notes:correct": lambda w: {"pk": _note_of_anne(w)},
     "notes:mark_read": lambda w: {"pk": _note_of_anne(w)},
+    "notes:withdraw": lambda w: {"pk": _note_of_anne(w)},
+    "notes:team_create": lambda w: {"facility_pk": w.ehpad.pk},
     "persons:detail": lambda w: {"pk": w.anne.pk},
     "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},

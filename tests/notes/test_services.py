@@ -174,10 +174,15 @@ def test_only_the_author_corrects_and_with_a_real_change(world, team, note_of):
 
 
 def test_mark_read_ignores_notes_the_user_may_not_read(world, team, note_of):
+    reader = world.user("educateur", facility=world.ehpad)
     social = note_of(team["educateur"], world.anne)
     psy = note_of(team["psychologue"], world.anne, "psychological")
-    assert mark_read(team["educateur"], [social.pk, psy.pk]) == 1
-    assert mark_read(team["educateur"], [social.pk]) == 0
-    assert list(NoteRead.objects.values_list("note_id", "user_id")) == [
-        (social.pk, team["educateur"].pk)
-    ]
+    assert mark_read(reader, [social.pk, psy.pk]) == 1
+    assert mark_read(reader, [social.pk]) == 0
+    assert list(NoteRead.objects.values_list("note_id", "user_id")) == [(social.pk, reader.pk)]
+
+
+def test_own_notes_count_as_read_without_a_mark(world, team, note_of):
+    own = note_of(team["educateur"], world.anne)
+    assert mark_read(team["educateur"], [own.pk]) == 0
+    assert not NoteRead.objects.exists()

@@ -69,6 +69,10 @@ DEFAULT_ROLES: list[dict] = [
             "person.export",
             "facility.view_overview",
             "pp.validate",
+            # Withdraws a note written in the wrong record when its author cannot, and
+            # sees the notes withdrawn from the records of the service.
+            "note.withdraw",
+            "note.view_withdrawn",
             "incident.manage",
             "pilotage.view",
         ],

@@ -129,6 +129,16 @@ _FUNCTIONAL = [
         _("Valider un projet personnalisé au nom de la structure (accord de la structure)"),
         ScopeKind.PERSON,
     ),
+    Permission(
+        "note.withdraw",
+        _("Retirer la transmission d'un autre professionnel (écrite dans le mauvais dossier)"),
+        ScopeKind.PERSON,
+    ),
+    Permission(
+        "note.view_withdrawn",
+        _("Voir les transmissions retirées d'un dossier, avec le motif du retrait"),
+        ScopeKind.PERSON,
+    ),
     Permission("incident.declare", _("Déclarer un événement indésirable"), ScopeKind.FACILITY),
     Permission(
         "incident.manage",

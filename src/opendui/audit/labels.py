@@ -128,6 +128,8 @@ ACTION_LABELS: dict[str, Any] = {
     "note.create": _("Transmission ou observation écrite"),
     "note.update": _("Transmission modifiée par son auteur (délai de modification)"),
     "note.correct": _("Transmission corrigée (nouvelle version)"),
+    "note.withdraw": _("Transmission retirée du dossier (mauvais dossier ou doublon)"),
+    "note.team_create": _("Note pour l'équipe écrite (cahier de liaison)"),
     "event.create": _("Événement d'agenda créé"),
     "event.create_series": _("Événements d'agenda créés (répétition)"),
     "event.update": _("Événement d'agenda modifié"),

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from opendui.accounts.permissions import DATA_CATEGORY_LABELS
 from opendui.core.forms import VersionedFormMixin
 
-from .models import MTVED_FIELDS, MacroMoment, NoteKind
+from .models import MTVED_FIELDS, WITHDRAWAL_REASON_CHOICES, MacroMoment, NoteKind
+from .rules import WITHDRAWAL_COMMENT_MAX
 
 FIELDS_BY_KIND = {
     NoteKind.TRANSMISSION: ["category", "target", "data", "actions", "results"],
@@ -130,3 +131,51 @@ class EditNoteForm(VersionedFormMixin, NoteForm):
         self.instance = note
         super().__init__(*args, **kwargs)
         self.fields["expected_version"].initial = note.version
+
+
+class WithdrawForm(VersionedFormMixin):
+    """Withdraw a note: a reason from the short list, a comment, the version loaded."""
+
+    reason = forms.ChoiceField(
+        label=_("Motif du retrait"),
+        choices=[("", "—"), *WITHDRAWAL_REASON_CHOICES],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Précision"),
+        required=False,
+        max_length=WITHDRAWAL_COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Obligatoire pour « autre motif ». Par exemple : « concerne M. X, "
+            "ressaisie dans son dossier »."
+        ),
+    )
+
+    def __init__(self, *args: Any, note: Any, **kwargs: Any) -> None:
+        self.instance = note
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = WITHDRAWAL_REASON_CHOICES
+        # The version of the note shown is mandatory: a withdrawal never applies to a
+        # note changed since the page was loaded.
+        self.fields["expected_version"].required = True
+        self.fields["expected_version"].initial = note.version
+
+
+TEAM_WHOLE_FACILITY = "etablissement"
+
+
+class TeamNoteForm(NoteForm):
+    """A note for the team: the unit (or the whole facility) it is addressed to."""
+
+    def __init__(self, *args: Any, units: list[tuple[str, str]], kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, kind=kind, **kwargs)
+        self.fields["team"] = forms.ChoiceField(
+            label=_("Pour l'équipe de"),
+            choices=units,
+            help_text=_(
+                "La note est lue par les professionnels de cette équipe habilités à lire "
+                "sa catégorie ; elle ne figure dans aucun dossier de personne."
+            ),
+        )
+        self.order_fields(["team", "written_at", "category"])

@@ -5,6 +5,15 @@ correction is a new Note whose `corrects` points at the version it replaces (a
 unique constraint keeps the chain linear: one correction per version). The latest
 version is the one nobody corrects; it is computed, not flagged, so the original row
 is not touched by its correction.
+
+A note written in the wrong record is *withdrawn*: its status becomes "retirée" with the
+reason, who and when (`withdrawn_*`, all set or none, a database rule). It stays in the
+table, its versions and the audit trail; the selectors hide it from the record and the
+cahier de liaison.
+
+A *team note* ("note pour l'équipe") has no person: it is written in the cahier de
+liaison for the staff of a unit, or of the whole facility when `unit` is empty. It is a
+transmission or an observation (a macrocible is about a person) and reports on no goal.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from opendui.core.models import VersionedModel
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
-from .rules import SHIFT_LABELS, shift_of
+from .rules import SHIFT_LABELS, WITHDRAWAL_REASON_LABELS, WithdrawalReason, shift_of
 
 CATEGORY_CHOICES = [(c.value, label) for c, label in DATA_CATEGORY_LABELS.items()]
 
@@ -47,8 +56,19 @@ MTVED_FIELDS = [
 ]
 
 
+class NoteStatus(models.TextChoices):
+    ACTIVE = "active", _("en vigueur")
+    WITHDRAWN = "retiree", _("retirée")
+
+
+WITHDRAWAL_REASON_CHOICES = [(r.value, label) for r, label in WITHDRAWAL_REASON_LABELS.items()]
+
+
 class Note(VersionedModel):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="notes")
+    # Empty for a team note (see the module docstring).
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="notes"
+    )
     # Where the person was when the note was written (their stay then), kept as written.
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="notes")
     unit = models.ForeignKey(
@@ -98,6 +118,22 @@ class Note(VersionedModel):
     original = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=NoteStatus, default=NoteStatus.ACTIVE
+    )
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retirée par"),
+    )
+    withdrawal_reason = models.CharField(
+        _("motif du retrait"), max_length=20, choices=WITHDRAWAL_REASON_CHOICES, blank=True
+    )
+    withdrawal_comment = models.TextField(_("précision sur le retrait"), blank=True)
 
     class Meta:
         verbose_name = _("transmission")
@@ -129,6 +165,29 @@ class Note(VersionedModel):
             models.UniqueConstraint(
                 fields=["corrects"], condition=Q(corrects__isnull=False), name="note_one_correction"
             ),
+            # A withdrawal says why, who and when; a note in force carries none of it.
+            models.CheckConstraint(
+                condition=Q(
+                    status=NoteStatus.ACTIVE,
+                    withdrawn_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                    withdrawal_reason="",
+                    withdrawal_comment="",
+                )
+                | Q(
+                    status=NoteStatus.WITHDRAWN,
+                    withdrawn_at__isnull=False,
+                    withdrawn_by__isnull=False,
+                    withdrawal_reason__in=[r.value for r in WithdrawalReason],
+                ),
+                name="note_withdrawal_complete",
+            ),
+            # A team note is a transmission or an observation and reports on no goal.
+            models.CheckConstraint(
+                condition=Q(person__isnull=False)
+                | (~Q(kind=NoteKind.MACROCIBLE) & Q(goal__isnull=True)),
+                name="note_team_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -137,6 +196,14 @@ class Note(VersionedModel):
                 f"{self.get_kind_display()} du {timezone.localtime(self.written_at):%d/%m/%Y %H:%M}"
             )
         return f"{self.get_kind_display()} « {self.target} »"
+
+    @property
+    def is_team_note(self) -> bool:
+        return self.person_id is None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == NoteStatus.WITHDRAWN
 
     @property
     def shift(self) -> tuple:

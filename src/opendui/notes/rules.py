@@ -1,4 +1,5 @@
-"""Pure rules of transmissions: shifts (postes) and the grace period. No Django import.
+"""Pure rules of transmissions: shifts (postes), the grace period, withdrawal, and the
+grouping of the cahier de liaison. No Django import.
 
 Shifts are the care team's three postes in local (Europe/Paris) time: matin 7 h–14 h,
 après-midi 14 h–21 h, nuit 21 h–7 h. The night belongs to the day it started: a note
@@ -11,6 +12,7 @@ on the nights the clocks change.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -93,3 +95,76 @@ def written_at_problem(written_at: dt.datetime, now: dt.datetime) -> str | None:
             "datez-la de maintenant et précisez dans le texte quand les faits ont eu lieu."
         )
     return None
+
+
+# --- withdrawal ------------------------------------------------------------------------------
+
+
+class WithdrawalReason(StrEnum):
+    """Why a note leaves the record (it is kept, hidden, never deleted)."""
+
+    WRONG_RECORD = "erreur_dossier"
+    DUPLICATE = "doublon"
+    OTHER = "autre"
+
+
+WITHDRAWAL_REASON_LABELS = {
+    WithdrawalReason.WRONG_RECORD: "erreur de dossier (écrite dans le dossier d'une autre "
+    "personne ou pour une autre équipe)",
+    WithdrawalReason.DUPLICATE: "doublon (déjà saisie)",
+    WithdrawalReason.OTHER: "autre motif (à préciser)",
+}
+WITHDRAWAL_COMMENT_MAX = 500
+
+
+def withdrawal_problem(reason: str, comment: str) -> tuple[str, str] | None:
+    """None when a withdrawal may be recorded with this reason and comment, else
+    (field, French message). "Autre motif" needs the comment that says which."""
+    if reason not in {r.value for r in WithdrawalReason}:
+        return "reason", "Choisissez le motif du retrait."
+    if reason == WithdrawalReason.OTHER and not comment.strip():
+        return "comment", "Précisez le motif du retrait."
+    if len(comment) > WITHDRAWAL_COMMENT_MAX:
+        return "comment", f"Le commentaire est limité à {WITHDRAWAL_COMMENT_MAX} caractères."
+    return None
+
+
+# --- the cahier de liaison, grouped ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """Notes of one shift in one unit (None: no unit, or the whole facility) of a care day."""
+
+    shift: Shift
+    unit_id: int | None
+    unit_name: str
+    total: int
+    unread: int
+
+
+def group_order(groups: list[GroupCount]) -> list[GroupCount]:
+    """Groups with unread notes first, then the shifts in their order through the day, then
+    units by name (the facility-wide group, without a unit, first within a shift)."""
+    rank = {shift: i for i, shift in enumerate(SHIFT_ORDER)}
+    return sorted(
+        groups,
+        key=lambda g: (g.unread == 0, rank[g.shift], g.unit_id is not None, g.unit_name, g.unit_id),
+    )
+
+
+def group_pages(groups: list[GroupCount], page_size: int) -> list[tuple[int, int]]:
+    """(first page, last page) of each group when the notes are listed group after group.
+
+    The cahier lists notes in `group_order`, so each group's notes are consecutive: a
+    group's notes start after the totals of the groups before it.
+    """
+    if page_size < 1:
+        raise ValueError("page_size must be positive")
+    pages = []
+    start = 0
+    for group in groups:
+        end = start + max(group.total, 1) - 1
+        pages.append((start // page_size + 1, end // page_size + 1))
+        start += group.total
+    return pages

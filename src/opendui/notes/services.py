@@ -1,9 +1,21 @@
-"""Writes of notes: create, edit within the grace period, correct (new version), mark read.
+"""Writes of notes: create, edit within the grace period, correct (new version), withdraw,
+team notes, mark read.
 
-Every write checks `person.edit_<category>` on the person and is audited with the
-person's id (core.services.save_audited). Nothing is ever deleted: after
+Every write checks `person.edit_<category>` on the person (for a team note: on the team,
+selectors.team_allows) and is audited with the person's id, or as a facility-level change
+for a team note (core.services.save_audited). Nothing is ever deleted: after
 `OPENDUI_NOTE_GRACE_MINUTES` a note changes only through a correction, a new Note
 pointing at the version it corrects, which stays visible to those who may read it.
+
+A note written in the wrong record is withdrawn (`withdraw_note`): a status with its
+reason, who and when, on the latest version. Who may withdraw, and why:
+
+- its author, at any time (no grace period: a note about someone else does not become
+  right with time, and the author knows best where it belongs), while they may still
+  write its category there;
+- a holder of `note.withdraw` who may read its category there (the chef de service by
+  default): the author may have left, or work nights; another colleague who notices the
+  mistake asks one of them rather than hiding a colleague's writing.
 
 Marking a note as read is not audited: it changes no record, it is the reader's own
 to-do state; the display of the notes (the page that lists them) is the access event,
@@ -22,17 +34,21 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from opendui.accounts.access import require
+from opendui.accounts.access import check, require
 from opendui.accounts.permissions import DataCategory
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
-from opendui.organisations.models import Facility
+from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 from opendui.stays.models import Stay
 
-from .models import MTVED_FIELDS, MacroMoment, Note, NoteKind, NoteRead
-from .rules import within_grace, written_at_problem
-from .selectors import edit_code, readable_notes
+from .models import MTVED_FIELDS, MacroMoment, Note, NoteKind, NoteRead, NoteStatus
+from .rules import withdrawal_problem, within_grace, written_at_problem
+from .selectors import edit_code, note_allows, readable_notes, team_allows, view_code
+
+REFUSED_WRITE = "Vous n'avez pas le droit d'écrire dans cette catégorie du dossier."
+REFUSED_TEAM = "Vous n'avez pas le droit d'écrire dans cette catégorie pour cette équipe."
+TEAM_KINDS = (NoteKind.TRANSMISSION, NoteKind.OBSERVATION)
 
 # Fields the author fills; everything else (person, place, author, chain) is set here.
 CONTENT_FIELDS = (
@@ -51,15 +67,24 @@ def grace_minutes() -> int:
     return settings.NOTE_GRACE_MINUTES
 
 
-def _require_write(actor: Actor, person: Person, category: str) -> None:
+def _check_category(category: str) -> None:
     if category not in {c.value for c in DataCategory}:
         raise ValidationError({"category": "Catégorie de données inconnue."})
-    require(
-        actor.user,
-        edit_code(category),
-        person=person,
-        message="Vous n'avez pas le droit d'écrire dans cette catégorie du dossier.",
-    )
+
+
+def _require_write(actor: Actor, person: Person, category: str) -> None:
+    _check_category(category)
+    require(actor.user, edit_code(category), person=person, message=REFUSED_WRITE)
+
+
+def _require_note_write(actor: Actor, note: Note, category: str) -> None:
+    """Write `category` where `note` belongs: on its person, or for its team."""
+    if note.person_id is not None:
+        _require_write(actor, note.person, category)
+        return
+    _check_category(category)
+    if not team_allows(actor.user, edit_code(category), note.facility, note.unit_id):
+        raise PermissionDenied(REFUSED_TEAM)
 
 
 def _clean_content(kind: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -110,12 +135,14 @@ def _stay_at(person: Person, on: dt.date, facility: Facility | None) -> Stay:
 
 
 def _audit(actor: Actor, note: Note, action: str, **kw: Any) -> Note:
+    """Save with its change event: about the person, or about the facility (team note)."""
+    team = note.person_id is None
     return save_audited(
         actor,
         note,
         action,
-        person_ids=[note.person_id],
-        organisation_id=note.person.organisation_id,
+        person_ids=[] if team else [note.person_id],
+        organisation_id=note.facility.organisation_id if team else note.person.organisation_id,
         facility_id=note.facility_id,
         **kw,
     )
@@ -163,6 +190,47 @@ def write_note(
     return _audit(actor, note, "note.create")
 
 
+def write_team_note(
+    actor: Actor,
+    facility: Facility,
+    *,
+    kind: str,
+    unit: Unit | None = None,
+    written_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    **content: Any,
+) -> Note:
+    """A note for the team of `unit` (None: the whole facility), about no person.
+
+    Written by whoever may write its category for that team (selectors.team_allows); a
+    transmission or an observation, audited as a change of the facility, with no person.
+    """
+    now = now or timezone.now()
+    written_at = written_at or now
+    if kind not in TEAM_KINDS:
+        raise ValidationError(
+            "Une note pour l'équipe est une transmission ciblée ou une observation."
+        )
+    if unit is not None and (unit.facility_id != facility.pk or not unit.is_active):
+        raise ValidationError({"unit": "Cette unité n'est pas une unité de l'établissement."})
+    values = _clean_content(kind, content)
+    _check_category(values["category"])
+    unit_id = unit.pk if unit is not None else None
+    if not team_allows(actor.user, edit_code(values["category"]), facility, unit_id):
+        raise PermissionDenied(REFUSED_TEAM)
+    _check_written_at(written_at, now)
+    note = Note(
+        person=None,
+        facility=facility,
+        unit=unit,
+        kind=kind,
+        author=actor.user,
+        written_at=written_at,
+        **values,
+    )
+    return _audit(actor, note, "note.team_create")
+
+
 def _checked_goal(goal: Any, person: Person) -> Any:
     """A goal of the person's PP, not of someone else's."""
     if goal is not None and goal.project.person_id != person.pk:
@@ -173,10 +241,11 @@ def _checked_goal(goal: Any, person: Person) -> Any:
 
 
 def can_edit_in_place(user: Any, note: Note, now: dt.datetime | None = None) -> bool:
-    """The author, within the grace period, on a version nobody has corrected."""
+    """The author, within the grace period, on a version in force nobody has corrected."""
     return (
         user is not None
         and note.author_id == user.pk
+        and note.status == NoteStatus.ACTIVE
         and within_grace(note.created_at, now or timezone.now(), grace_minutes())
         and not note.corrections.exists()
     )
@@ -193,14 +262,14 @@ def edit_note(
 ) -> Note:
     """Edit a note in place: its author only, within the grace period (audited before/after)."""
     now = now or timezone.now()
-    _require_write(actor, note.person, note.category)
+    _require_note_write(actor, note, note.category)
     if not can_edit_in_place(actor.user, note, now):
         raise PermissionDenied(
             f"Seul l'auteur peut modifier une transmission, dans les {grace_minutes()} minutes "
             "qui suivent sa saisie : ensuite, corrigez-la (une nouvelle version est créée)."
         )
     values = _clean_content(note.kind, content)
-    _require_write(actor, note.person, values["category"])
+    _require_note_write(actor, note, values["category"])
     if written_at is not None and written_at != note.written_at:
         _check_written_at(written_at, now)
         note.written_at = written_at
@@ -219,7 +288,7 @@ def correct_note(
     and the category of the note; a version already corrected cannot be corrected again
     (correct the latest one), which the database also enforces.
     """
-    _require_write(actor, note.person, note.category)
+    _require_note_write(actor, note, note.category)
     if actor.user is None or note.author_id != actor.user.pk:
         raise PermissionDenied(
             "Seul l'auteur d'une transmission peut la corriger : "
@@ -233,11 +302,13 @@ def correct_note(
             raise ValidationError(
                 "Cette version a déjà été corrigée : ouvrez la dernière version pour la corriger."
             )
+        if locked.status != NoteStatus.ACTIVE:
+            raise ValidationError("Cette transmission a été retirée : elle ne se corrige plus.")
         unchanged = all(getattr(locked, name) == value for name, value in values.items())
         if unchanged:
             raise ValidationError("La correction est identique à la version actuelle.")
         correction = Note(
-            person=note.person,
+            person_id=note.person_id,
             facility_id=note.facility_id,
             unit_id=note.unit_id,
             kind=note.kind,
@@ -248,7 +319,61 @@ def correct_note(
             goal_id=note.goal_id,
             **values,
         )
+        correction.person = note.person
+        correction.facility = note.facility
         return _audit(actor, correction, "note.correct")
+
+
+def may_withdraw(user: Any, note: Note) -> bool:
+    """The author who may still write its category there, or a holder of `note.withdraw`
+    who may read it there (see the module docstring)."""
+    if user is None:
+        return False
+    if note.author_id == user.pk and note_allows(user, edit_code, note):
+        return True
+    target = {"person": note.person} if note.person_id else {"facility": note.facility}
+    return bool(check(user, "note.withdraw", **target)) and note_allows(user, view_code, note)
+
+
+def withdraw_note(
+    actor: Actor,
+    note: Note,
+    *,
+    reason: str,
+    comment: str = "",
+    expected_version: int,
+    now: dt.datetime | None = None,
+) -> Note:
+    """Withdraw the latest version of a note from the record (or the team's cahier).
+
+    A status change with the reason, who and when, audited with the values before and
+    after; nothing is deleted. Refused (French message, nothing saved): an unknown reason,
+    "autre motif" without a comment, a note already withdrawn or corrected since (withdraw
+    its latest version), a page loaded before someone changed the note (409).
+    """
+    comment = (comment or "").strip()
+    problem = withdrawal_problem(reason, comment)
+    if problem:
+        field, message = problem
+        raise ValidationError({field: message})
+    if not may_withdraw(actor.user, note):
+        raise PermissionDenied(
+            "Seuls l'auteur de la transmission et l'encadrement habilité peuvent la retirer."
+        )
+    with transaction.atomic():
+        locked = Note.objects.select_for_update().get(pk=note.pk)
+        if locked.status != NoteStatus.ACTIVE:
+            raise ValidationError("Cette transmission a déjà été retirée.")
+        if locked.corrections.exists():
+            raise ValidationError(
+                "Cette version a été corrigée depuis : retirez la dernière version."
+            )
+        note.status = NoteStatus.WITHDRAWN
+        note.withdrawn_at = now or timezone.now()
+        note.withdrawn_by = actor.user
+        note.withdrawal_reason = reason
+        note.withdrawal_comment = comment
+        return _audit(actor, note, "note.withdraw", expected_version=expected_version)
 
 
 def mark_read(
@@ -261,10 +386,15 @@ def mark_read(
     """Mark the given notes as read by `user`, among those the user may read.
 
     Returns the number of notes newly marked. Ids the user may not read are ignored
-    (the view checks the single-note case and answers 403).
+    (the view checks the single-note case and answers 403), and so are the user's own
+    notes: they count as read without a mark.
     """
     now = now or timezone.now()
-    ids = list(readable_notes(user, note_ids, facility).values_list("pk", flat=True))
+    ids = list(
+        readable_notes(user, note_ids, facility)
+        .exclude(author_id=user.pk)
+        .values_list("pk", flat=True)
+    )
     if not ids:
         return 0
     already = set(
