@@ -229,6 +229,34 @@ NOTE_GRACE_MINUTES = env_int("NOTE_GRACE_MINUTES", 15)
 # The audit trail must stay on in production; the switch exists for the
 # overhead benchmark and is refused by `opendui check --deploy`.
 AUDIT_ENABLED = env_bool("AUDIT_ENABLED", default=True)
+# The audit chain's HMAC keys, kept outside the database (audit/keys.py): the keys
+# themselves, or a file holding them (last one current, earlier ones kept to verify).
+# With neither, the key file that `opendui demo` creates under var/ is used, and
+# `opendui check --deploy` refuses it.
+AUDIT_KEY = env("AUDIT_KEY").strip()
+AUDIT_KEY_FILE = env("AUDIT_KEY_FILE").strip()
+AUDIT_DEMO_KEY_FILE = str(PROJECT_DIR / "var" / "audit-demo.key")
+# The sealer links new events into the keyed chain every AUDIT_SEAL_EVERY seconds (run by
+# `opendui worker`); `opendui audit verify` fails on an event left unsealed longer than
+# AUDIT_SEAL_WINDOW seconds.
+AUDIT_SEAL_EVERY = float(env("AUDIT_SEAL_EVERY", "2") or 2)
+AUDIT_SEAL_WINDOW = env_int("AUDIT_SEAL_WINDOW", 300)
+# Anchors of the chain head outside the database (audit/anchors.py), written nightly and
+# by `opendui audit anchor`: a write-once folder, and/or an S3 bucket with object lock.
+AUDIT_ANCHOR_S3_BUCKET = env("AUDIT_ANCHOR_S3_BUCKET").strip()
+AUDIT_ANCHOR_S3_PREFIX = env("AUDIT_ANCHOR_S3_PREFIX", "audit-anchors/")
+AUDIT_ANCHOR_S3_ENDPOINT_URL = env("AUDIT_ANCHOR_S3_ENDPOINT_URL").strip()
+AUDIT_ANCHOR_S3_REGION = env("AUDIT_ANCHOR_S3_REGION").strip()
+AUDIT_ANCHOR_S3_ACCESS_KEY_ID = env("AUDIT_ANCHOR_S3_ACCESS_KEY_ID").strip()
+AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY = env("AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY").strip()
+AUDIT_ANCHOR_S3_LOCK_MODE = env("AUDIT_ANCHOR_S3_LOCK_MODE", "COMPLIANCE").strip().upper()
+AUDIT_ANCHOR_S3_RETENTION_DAYS = env_int("AUDIT_ANCHOR_S3_RETENTION_DAYS", 3650)
+AUDIT_ANCHOR_DIR = env(
+    "AUDIT_ANCHOR_DIR", "" if AUDIT_ANCHOR_S3_BUCKET else str(PROJECT_DIR / "var" / "audit-anchors")
+).strip()
+# `audit verify` warns when the newest anchor is older than this (seconds): the nightly
+# anchoring job is not running.
+AUDIT_ANCHOR_MAX_AGE = env_int("AUDIT_ANCHOR_MAX_AGE", 2 * 24 * 3600)
 
 # INSi téléservice (CNAM): search of the INS by traits. An empty endpoint means
 # "not configured"; `opendui demo` points it at the loopback simulator. In

@@ -12,8 +12,7 @@ from .conftest import sql, tampering
 
 @pytest.fixture
 def event(trail):
-    trail(3)
-    return AuditEvent.objects.get(seq=1)  # concerns persons 101 and 102
+    return trail(3)[0]  # concerns persons 101 and 102
 
 
 def test_saving_an_existing_event_is_refused(event):
@@ -52,8 +51,8 @@ def test_index_rows_refuse_save_and_delete(event):
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE audit_auditevent SET user_label = 'x' WHERE seq = 1",
-        "DELETE FROM audit_auditevent WHERE seq = 3",
+        "UPDATE audit_auditevent SET user_label = 'x' WHERE id = {event.pk}",
+        "DELETE FROM audit_auditevent WHERE id > {event.pk}",
         "UPDATE audit_auditeventperson SET person_id = 999",
         "DELETE FROM audit_auditeventperson",
     ],
@@ -64,18 +63,18 @@ def test_database_triggers_refuse_raw_update_and_delete(event, statement):
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute(statement)
-    assert AuditEvent.objects.get(seq=1).user_label == "test"
+        cursor.execute(statement.format(event=event))
+    assert AuditEvent.objects.get(pk=event.pk).user_label == "test"
     assert AuditEvent.objects.count() == 3
     assert sorted(AuditEventPerson.objects.values_list("person_id", flat=True)) == [101, 102]
 
 
 def test_tampering_helper_lifts_the_triggers_then_puts_them_back(event):
     with tampering():
-        sql("UPDATE audit_auditevent SET user_label = 'x' WHERE seq = 1")
-    assert AuditEvent.objects.get(seq=1).user_label == "x"
+        sql("UPDATE audit_auditevent SET user_label = 'x' WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).user_label == "x"
     with pytest.raises(DatabaseError), transaction.atomic():
-        sql("UPDATE audit_auditevent SET user_label = 'y' WHERE seq = 1")
+        sql("UPDATE audit_auditevent SET user_label = 'y' WHERE id = %s", [event.pk])
 
 
 def test_the_whole_trail_cannot_be_wiped_at_once(world):

@@ -19,14 +19,21 @@ and explains what it finds in French, naming the event numbers (seq) concerned:
 
 Consecutive rows with the same problem are reported as one range, so a
 renumbering of a million rows is one line, not a million.
+
+Two chains use the verifier. The *legacy* chain: events written before keyed
+sealing, each hashed with plain sha256 (`event_hash`) as it was written. The
+*keyed* chain: seal rows (`AuditSeal`), each an HMAC (`keyed_hash`) over the
+previous seal's hash and the digest of one event (`content_digest`), with a key
+kept outside the database, so that nobody without the key can recompute it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +66,53 @@ def canonical(content: Mapping[str, Any]) -> bytes:
 
 
 def event_hash(prev_hash: str, content: Mapping[str, Any]) -> str:
+    """The legacy, unkeyed link: anybody can recompute it, so only anchors protect it."""
     return hashlib.sha256(prev_hash.encode() + b"|" + canonical(content)).hexdigest()
+
+
+def content_digest(content: Mapping[str, Any]) -> str:
+    """sha256 of an event's content: what a seal records of the event it seals."""
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+def keyed_hash(key: bytes, prev_hash: str, content: Mapping[str, Any]) -> str:
+    """The keyed link: HMAC-SHA256 over the previous hash and the content."""
+    return hmac.new(key, prev_hash.encode() + b"|" + canonical(content), hashlib.sha256).hexdigest()
+
+
+# How a verifier hashes a row: (prev_hash, content) -> hex digest, or None when it cannot
+# tell (a seal made with a key that is not configured: reported apart).
+Hasher = Callable[[str, Mapping[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Noun:
+    """What the chain's rows are called in the findings (both nouns are masculine)."""
+
+    one: str
+    many: str
+    the_next: str
+    next_ones: str
+    first_ones: str
+    the_last: str
+
+
+EVENTS = Noun(
+    "Événement",
+    "Événements",
+    "l'événement suivant",
+    "les événements suivants",
+    "premiers événements",
+    "le dernier événement",
+)
+SEALS = Noun(
+    "Scellement",
+    "Scellements",
+    "le scellement suivant",
+    "les scellements suivants",
+    "premiers scellements",
+    "le dernier scellement",
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +155,9 @@ class _Run:
             return data["shift"] == self.data["shift"]
         return kind == MODIFIED
 
-    def problem(self) -> ChainProblem:
+    def problem(self, noun: Noun = EVENTS) -> ChainProblem:
         a, b, d = self.first, self.last, self.data
-        events = _plural(a, b, "Événement", "Événements")
+        events = _plural(a, b, noun.one, noun.many)
         if self.kind == MODIFIED:
             message = f"{events} {_numbers(a, b)} : " + _plural(
                 a,
@@ -124,7 +177,7 @@ class _Run:
             message = (
                 f"{events} {_numbers(a, b)} : "
                 + _plural(a, b, "supprimé", "supprimés")
-                + " (lignes supprimées, puis les événements suivants renumérotés pour masquer "
+                + f" (lignes supprimées, puis {noun.next_ones} renumérotés pour masquer "
                 "le trou)."
             )
         elif self.kind == REMOVED:
@@ -138,27 +191,27 @@ class _Run:
                 f"{events} {_numbers(a, b)} : "
                 + _plural(a, b, "supprimé", "supprimés")
                 + f" en fin de journal (la tête de chaîne indique le n° {d['head_seq']}, "
-                f"le dernier événement présent est le n° {a - 1})."
+                f"{noun.the_last} présent est le n° {a - 1})."
             )
         elif self.kind == INSERTED:
             message = (
                 f"{events} {_numbers(a, b)} : "
                 + _plural(a, b, "inséré", "insérés")
-                + f" (l'événement suivant, n° {d['next']}, est chaîné directement au n° {a - 1})."
+                + f" ({noun.the_next}, n° {d['next']}, est chaîné directement au n° {a - 1})."
             )
         elif self.kind == REPLACED:
             if a == 0:
                 message = (
-                    f"Événement n° {d['next']} : il n'est pas chaîné à l'origine du journal "
-                    "(premiers événements supprimés puis renumérotés, ou ligne remplacée)."
+                    f"{noun.one} n° {d['next']} : il n'est pas chaîné à l'origine du journal "
+                    f"({noun.first_ones} supprimés puis renumérotés, ou ligne remplacée)."
                 )
             else:
                 message = (
-                    f"Événement n° {a} : remplacé, ou modifié avec une empreinte recalculée "
-                    f"(l'événement suivant, n° {d['next']}, attendait une autre empreinte)."
+                    f"{noun.one} n° {a} : remplacé, ou modifié avec une empreinte recalculée "
+                    f"({noun.the_next}, n° {d['next']}, attendait une autre empreinte)."
                 )
         elif self.kind == OUT_OF_SEQUENCE:
-            message = f"Événement n° {a} : numéro en double ou hors séquence (ligne insérée)."
+            message = f"{noun.one} n° {a} : numéro en double ou hors séquence (ligne insérée)."
         elif self.kind == APPENDED:
             message = (
                 f"{events} {_numbers(a, b)} : "
@@ -168,7 +221,7 @@ class _Run:
             )
         elif self.kind == HEAD:
             message = (
-                f"Événement n° {a} : le dernier événement ne correspond pas à la tête de chaîne "
+                f"{noun.one} n° {a} : {noun.the_last} ne correspond pas à la tête de chaîne "
                 f"(n° {d['head_seq']}) ; il a été remplacé ou le journal a été réécrit."
             )
         else:  # pragma: no cover - every kind above has a message
@@ -182,14 +235,25 @@ class ChainVerifier:
     """Check rows given one at a time as (seq, prev_hash, hash, content), in seq order.
 
     Use `feed()` for each row, then `finish(head)`; `verify_chain()` does both.
+    `hasher` computes a row's hash (the legacy `event_hash` by default, or a keyed
+    one); `genesis` is the hash the first row links to; `noun` names the rows.
     """
 
-    def __init__(self, window: int = WINDOW) -> None:
+    def __init__(
+        self,
+        window: int = WINDOW,
+        *,
+        hasher: Hasher = event_hash,
+        genesis: str = GENESIS,
+        noun: Noun = EVENTS,
+    ) -> None:
         self.count = 0
         self.last_seq = 0
-        self.last_hash = GENESIS
+        self.last_hash = genesis
+        self._hasher = hasher
+        self._noun = noun
         self._window = window
-        self._recent: OrderedDict[str, int] = OrderedDict({GENESIS: 0})
+        self._recent: OrderedDict[str, int] = OrderedDict({genesis: 0})
         self._shift = 0  # stored seq minus original seq of the last row (renumbering)
         self._previous_modified = False
         self._runs: list[_Run] = []
@@ -206,7 +270,11 @@ class ChainVerifier:
 
     def _flush(self) -> None:
         while self._runs:
-            self._problems.append(self._runs.pop(0).problem())
+            self._problems.append(self._runs.pop(0).problem(self._noun))
+
+    def _matches(self, prev_hash: str, content: Mapping[str, Any], stored: str) -> bool:
+        computed = self._hasher(prev_hash, content)
+        return computed is None or computed == stored
 
     # -- walking ------------------------------------------------------------------
     def _original_seq(
@@ -216,7 +284,7 @@ class ChainVerifier:
         if "seq" not in content:
             return None
         for shift in shifts:
-            if shift and event_hash(prev_hash, {**content, "seq": seq - shift}) == stored:
+            if shift and self._hasher(prev_hash, {**content, "seq": seq - shift}) == stored:
                 return seq - shift
         return None
 
@@ -236,7 +304,7 @@ class ChainVerifier:
             earlier = self._recent.get(prev_hash)
             if earlier is not None and earlier < self.last_seq:
                 inserted_after = earlier
-        hash_ok = event_hash(prev_hash, content) == stored_hash
+        hash_ok = self._matches(prev_hash, content, stored_hash)
         original = None
         if not hash_ok:
             shifts = []

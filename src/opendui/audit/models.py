@@ -1,9 +1,15 @@
-"""The audit trail: append-only, hash-chained events.
+"""The audit trail: append-only events, sealed into a keyed chain.
 
 One table holds both streams: *access* events (a person's data was displayed
 or exported) and *change* events (a row was created or updated, with its
 before/after values), plus security events (logins, lockouts). The model layer
-refuses updates and deletes; database triggers (migration 0002) refuse them too.
+refuses updates and deletes; database triggers (migrations 0002, 0004) refuse them too.
+
+Writers insert events without any lock (`services.record`); the sealer
+(`sealing.seal_pending`) links them afterwards, in batches, into a chain of
+`AuditSeal` rows keyed with a secret kept outside the database. Events written
+before keyed sealing carry their own sha256 link (`prev_hash`, `hash`) and
+form the legacy chain, ending at `AuditChainHead`, where the keyed chain starts.
 """
 
 from __future__ import annotations
@@ -42,6 +48,22 @@ class AppendOnlyModel(models.Model):
         raise AppendOnlyError("Le journal d'audit ne peut pas être effacé.")
 
 
+class CurrentTransactionId(models.Func):
+    """The writing transaction's 64-bit id on PostgreSQL (NULL elsewhere), as a column default.
+
+    The sealer only seals events of transactions older than every running one
+    (`sealing`): ids are allocated before commit, so "id below the newest sealed"
+    could skip a row committed late; a finished transaction can gain no row."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return "(pg_current_xact_id()::text::bigint)", []
+
+
 class EventKind(models.TextChoices):
     ACCESS = "access", _("Consultation")
     CHANGE = "change", _("Modification")
@@ -66,8 +88,11 @@ class AuditEvent(AppendOnlyModel):
     details = models.JSONField(default=dict)
     break_glass = models.BooleanField(default=False)
     reason = models.TextField(blank=True)
+    # The legacy chain's link; blank for events sealed by the keyed chain (AuditSeal).
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The writing transaction (PostgreSQL), for the sealer's "finished transactions" rule.
+    txid = models.BigIntegerField(null=True, db_default=CurrentTransactionId(), editable=False)
 
     class Meta:
         ordering = ["-seq"]
@@ -79,6 +104,8 @@ class AuditEvent(AppendOnlyModel):
             models.Index(
                 fields=["seq"], condition=models.Q(break_glass=True), name="audit_break_glass_seq"
             ),
+            # The sealer's candidates: events of recent transactions.
+            models.Index(fields=["txid"], name="audit_event_txid"),
         ]
 
     def chain_content(self) -> dict:
@@ -113,8 +140,67 @@ class AuditEventPerson(AppendOnlyModel):
 
 
 class AuditChainHead(models.Model):
-    """The single row that serialises writers and remembers the newest event."""
+    """The end of the legacy chain: the newest event written before keyed sealing.
+
+    It serialised writers until keyed sealing; nothing moves it any more. The
+    first seal links to its hash, so the legacy chain is held by the keyed one.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+
+class AuditSeal(AppendOnlyModel):
+    """One event linked into the keyed chain, in sealing order (`seq`, without gaps).
+
+    `hash` is an HMAC (key named by `key_id`, kept outside the database) over the
+    previous seal's hash and `chain_content()`, which includes the digest of the
+    event's content: a changed event no longer matches its digest, and a changed,
+    removed, inserted or reordered seal breaks the chain, which only the key holder
+    can recompute. The event is referenced without a database foreign key, so that a
+    seal outlives the removal of its event and `audit verify` can name it.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    event = models.OneToOneField(
+        AuditEvent,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="seal",
+    )
+    event_seq = models.BigIntegerField()
+    event_digest = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def chain_content(self) -> dict:
+        """What the keyed hash covers: every field except the hashes themselves."""
+        return {
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "event_seq": self.event_seq,
+            "event_digest": self.event_digest,
+            "sealed_at": self.sealed_at.isoformat(),
+            "key_id": self.key_id,
+        }
+
+
+class AuditSealHead(models.Model):
+    """The sealer's own row: the newest seal, and where to look for the next events.
+
+    Locked by the sealer only (one sealer at a time); request writers never touch it.
+    `low_txid` (PostgreSQL): every event of a transaction below it is sealed;
+    `last_event_id` (SQLite, where ids follow commit order): the newest event sealed.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    low_txid = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(default=0)

@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from opendui.core.actor import Actor
 
-from .chain import event_hash
-from .models import AuditChainHead, AuditEvent, AuditEventPerson, EventKind
+from .models import AuditEvent, AuditEventPerson, EventKind
 
 # Functions called, in the write's transaction, for every change event that names persons:
 # modules that keep a derived view of record activity (the usage indicators of
@@ -70,18 +69,19 @@ def record(
     break_glass: bool = False,
     reason: str = "",
 ) -> AuditEvent | None:
-    """Append one event to the chain, in the caller's transaction when there is one.
+    """Append one event, in the caller's transaction when there is one.
 
-    The chain head row is locked for the rest of the transaction, so concurrent
-    writers are serialised and each event links to the one before it.
+    No lock is taken: concurrent requests insert their events side by side, and
+    the sealer (`sealing.seal_pending`) links them into the keyed chain once
+    their transactions have ended. The event is written before the caller goes
+    on (a page is rendered only after its access event is written; a change
+    commits with its event, or neither does).
     """
     if not settings.AUDIT_ENABLED:
         return None
     persons = sorted({int(pk) for pk in person_ids})
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
         event = AuditEvent(
-            seq=head.seq + 1,
             occurred_at=timezone.now(),
             kind=str(kind),
             action=action,
@@ -96,17 +96,17 @@ def record(
             details=json_safe(dict(details or {})),
             break_glass=break_glass,
             reason=reason,
-            prev_hash=head.hash,
         )
-        event.hash = event_hash(head.hash, event.chain_content())
         if connection.vendor == "postgresql":
-            _append_in_one_statement(event, persons)
+            _insert_in_one_statement(event, persons)
         else:
+            # SQLite: the transaction holds the database's single write lock (IMMEDIATE),
+            # so the next number cannot be taken by another writer meanwhile.
+            newest = AuditEvent.objects.aggregate(newest=models.Max("seq"))["newest"]
+            event.seq = (newest or 0) + 1
             event.save(force_insert=True)
             if persons:
                 _insert_person_links(event.pk, persons)
-            head.seq, head.hash = event.seq, event.hash
-            head.save(update_fields=["seq", "hash"])
         if event.kind == EventKind.CHANGE and persons:
             for listener in CHANGE_LISTENERS:
                 listener(
@@ -119,26 +119,36 @@ def record(
     return event
 
 
-def _append_in_one_statement(event: AuditEvent, person_ids: list[int]) -> None:
-    """PostgreSQL: insert the event, its person index and move the chain head in one
-    round trip (data-modifying CTEs). Every audited page pays this write; as separate
-    statements it cost about 5 ms on a 25 ms page (docs/benchmarks.md)."""
+# PostgreSQL sequence of event numbers (migration 0004): taken without a lock; a rolled
+# back transaction leaves its number unused, which `audit verify` does not report (the
+# keyed chain, not the numbering, proves that no sealed event is missing).
+EVENT_NUMBERS = "audit_auditevent_number"
+_UNSET = ("seq", "txid", "prev_hash", "hash")
+
+
+def _insert_in_one_statement(event: AuditEvent, person_ids: list[int]) -> None:
+    """PostgreSQL: insert the event and its person index in one round trip (a
+    data-modifying CTE). The number comes from a sequence and the transaction id from
+    the column default: nothing here waits for another request."""
     quote = connection.ops.quote_name
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    fields = [
+        f for f in AuditEvent._meta.concrete_fields if not f.primary_key and f.attname not in _UNSET
+    ]
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     sql = (
-        f"WITH ev AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({placeholders}) RETURNING id), "
+        f"WITH ev AS (INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+        f"(seq, prev_hash, hash, {columns}) "
+        f"VALUES (nextval('{EVENT_NUMBERS}'), '', '', {placeholders}) RETURNING id, seq, txid), "
         f"links AS (INSERT INTO {quote(AuditEventPerson._meta.db_table)} (event_id, person_id) "
         "SELECT ev.id, unnest(%s::bigint[]) FROM ev) "
-        f"UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, hash = %s WHERE id = 1 "
-        "RETURNING (SELECT id FROM ev)"
+        "SELECT id, seq, txid FROM ev"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, person_ids, event.seq, event.hash])
-        event.pk = cursor.fetchone()[0]
+        cursor.execute(sql, [*params, person_ids])
+        event.pk, event.seq, event.txid = cursor.fetchone()
+    event.prev_hash = event.hash = ""
     event._state.adding = False
     event._state.db = connection.alias
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-TABLES = ("audit_auditevent", "audit_auditeventperson")
+# Seals (migration 0004) are append-only too. A table not created yet is skipped: migration
+# 0002 runs this before the seal table exists, and 0004 runs it again.
+TABLES = ("audit_auditevent", "audit_auditeventperson", "audit_auditseal")
+
+
+def _existing(connection: Any) -> list[str]:
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+    return [table for table in TABLES if table in present]
 
 
 def create_triggers(connection: Any) -> None:
+    tables = _existing(connection)
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in tables:
             if connection.vendor == "sqlite":
                 for event in ("UPDATE", "DELETE"):
                     cursor.execute(
@@ -41,8 +50,9 @@ def create_triggers(connection: Any) -> None:
 
 
 def drop_triggers(connection: Any) -> None:
+    tables = _existing(connection)
     with connection.cursor() as cursor:
-        for table in TABLES:
+        for table in tables:
             if connection.vendor == "sqlite":
                 for event in ("update", "delete"):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event};")

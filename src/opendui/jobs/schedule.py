@@ -6,13 +6,21 @@ time; the worker enqueues the job with the idempotency key
 `periodic:<name>:<D>` as soon as it runs during the period, unless a job with
 that key already exists (whatever its state). A worker started at 10:00 thus
 runs today's job at once; one started at 01:00 runs yesterday's if it never ran.
+
+`FREQUENT` tasks run every few seconds (the audit sealer): a job row each time
+would fill the job table with thousands of rows a day, so the worker calls them
+in its own loop instead (`FrequentRunner`). They must be idempotent and safe to
+run from several workers at once (the sealer locks its own row).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.tasks import TaskResult
 from django.utils import timezone
 
@@ -35,7 +43,12 @@ class Daily:
         return f"periodic:{self.name}:{self.period(now).isoformat()}"
 
 
+logger = logging.getLogger(__name__)
+
+
 SCHEDULE: tuple[Daily, ...] = (
+    # Write the audit chain's head outside the database (write-once folder or S3).
+    Daily("audit.anchor", "opendui.audit.tasks.anchor_audit_trail", dt.time(1, 30)),
     # Re-verify INS retrieved from INSi long ago (settings.INSI_REVERIFY_DAYS).
     Daily("insi.reverify", "opendui.interop.insi.tasks.reverify_due_identities", dt.time(2, 0)),
     # Keep the usage indicators of the closed months (the dashboard then reads them).
@@ -56,3 +69,49 @@ def enqueue_due(
         task = load_task(entry.task_path)
         enqueued.append(task.using(idempotency_key=key).enqueue())
     return enqueued
+
+
+@dataclass(frozen=True)
+class Every:
+    """A task run in the worker's loop every `seconds` (a number, or a settings name)."""
+
+    name: str
+    task_path: str
+    seconds: float | str
+
+    def interval(self) -> float:
+        if isinstance(self.seconds, str):
+            return float(getattr(settings, self.seconds))
+        return float(self.seconds)
+
+
+FREQUENT: tuple[Every, ...] = (
+    # Link the events written by requests into the keyed audit chain.
+    Every("audit.seal", "opendui.audit.tasks.seal_audit_trail", "AUDIT_SEAL_EVERY"),
+)
+
+
+@dataclass
+class FrequentRunner:
+    """Calls each FREQUENT task in-process when its interval has passed."""
+
+    entries: tuple[Every, ...] = FREQUENT
+    _next: dict[str, float] = field(default_factory=dict)
+
+    def run_due(self, clock: float | None = None) -> list[str]:
+        """Run the entries that are due; the names of those run (failures included).
+
+        An error is logged by class only (messages can carry personal data), and the
+        entry is tried again at its next interval."""
+        clock = time.monotonic() if clock is None else clock
+        ran = []
+        for entry in self.entries:
+            if clock < self._next.get(entry.name, 0.0):
+                continue
+            self._next[entry.name] = clock + entry.interval()
+            ran.append(entry.name)
+            try:
+                load_task(entry.task_path).call()
+            except Exception as error:  # the worker goes on; the next run tries again
+                logger.warning("Periodic %s failed: %s", entry.name, type(error).__name__)
+        return ran

@@ -238,20 +238,23 @@ class Worker:
         sleep: float = 1.0,
         schedule_every: float = 60.0,
     ) -> None:
-        """Run jobs until `stop` is set; enqueue periodic jobs every `schedule_every` s.
+        """Run jobs until `stop` is set; enqueue periodic jobs every `schedule_every` s,
+        and run the frequent tasks (the audit sealer) when they are due.
 
         The current job always ends before the worker stops: a job is never cut
         in the middle by a stop request (SIGTERM/SIGINT set `stop`).
         """
-        from .schedule import enqueue_due
+        from .schedule import FrequentRunner, enqueue_due
 
         next_schedule = 0.0
+        frequent = FrequentRunner()
         while not stop.is_set():
             _close_old_connections()
             try:
                 if time.monotonic() >= next_schedule:
                     enqueue_due()
                     next_schedule = time.monotonic() + schedule_every
+                frequent.run_due()
                 ran = self.run_one()
             except Exception:
                 # The database went away, a migration is missing…: wait, then try again.

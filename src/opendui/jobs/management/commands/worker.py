@@ -7,7 +7,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from opendui.jobs.schedule import enqueue_due
+from opendui.jobs.schedule import FrequentRunner, enqueue_due
 from opendui.jobs.worker import Worker
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         worker = Worker(queues=frozenset(options["queues"]) if options["queues"] else None)
         if options["once"]:
+            FrequentRunner().run_due()
             scheduled = enqueue_due()
             count = worker.run_pending()
             self.stdout.write(
