@@ -12,10 +12,11 @@ Which events can be sealed:
 - **PostgreSQL.** Ids and numbers are taken before commit, so an event with a
   lower id can become visible after the sealer has passed it. Each event records
   its transaction id (`txid`, a column default); the sealer seals only events of
-  transactions older than the oldest one still running
-  (`pg_snapshot_xmin(pg_current_snapshot())`): such a transaction has ended and
-  can gain no row, so nothing is ever skipped. An event whose transaction is still
-  open is sealed by a later run. `AuditSealHead.low_txid` remembers below which
+  transactions older than the oldest one of this database still running (from the
+  current snapshot, `pg_current_snapshot()`, less the transactions of other
+  databases on the same server): such a transaction has ended and can gain no row,
+  so nothing is ever skipped. An event whose transaction is still open is sealed by
+  a later run. `AuditSealHead.low_txid` remembers below which
   transaction everything is sealed, so a run reads only recent transactions.
 - **SQLite.** Writers are serialised and the sealer's transaction holds the write
   lock (IMMEDIATE): every event is committed or absent, and ids follow commit
@@ -70,14 +71,48 @@ def _lock_head(using: str) -> AuditSealHead | None:
     return locked.filter(pk=1).first()
 
 
+# Transactions of *other* databases of the same server, among those running: their ids are
+# in every snapshot (ids are server-wide), but they cannot write into this database, so they
+# must not hold the sealer back (a session left "idle in transaction" elsewhere would stop
+# sealing here). Owners found by their transaction lock (visible whatever the role) and by
+# pg_stat_activity; an id found in neither is taken as this database's (it only waits).
+_OTHER_DATABASES = """
+    SELECT l.transactionid::text::bigint FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND l.granted
+      AND a.datname IS DISTINCT FROM current_database()
+    UNION
+    SELECT backend_xid::text::bigint FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()
+"""
+
+
+def _widen(xid: int, near: int) -> int:
+    """A 32-bit transaction id as the 64-bit one of its epoch (running ids are within 2^31
+    of the next id to be assigned, `near`)."""
+    full = (near & ~0xFFFFFFFF) | xid
+    return full - (1 << 32) if full > near else full
+
+
 def _transactions(using: str) -> tuple[int, int | None]:
-    """The oldest transaction still running, and the sealer's own (None if it has none)."""
+    """(bound, own): every event of a transaction below `bound` is committed or gone (no
+    transaction of this database below it is running); `own` is the sealer's transaction.
+
+    The snapshot is read first; the owners of its running transactions after it: a
+    transaction that starts in between gets an id above the snapshot's `xmax`."""
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, "
-            "pg_current_xact_id_if_assigned()::text::bigint"
+            "SELECT pg_snapshot_xmax(s)::text::bigint, "
+            "ARRAY(SELECT pg_snapshot_xip(s)::text::bigint), "
+            "pg_current_xact_id_if_assigned()::text::bigint "
+            "FROM pg_current_snapshot() AS s"
         )
-        return cursor.fetchone()
+        xmax, running, own = cursor.fetchone()
+        if not running:
+            return xmax, own
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh, not the transaction's copy
+        cursor.execute(_OTHER_DATABASES)
+        elsewhere = {_widen(xid, xmax) for (xid,) in cursor.fetchall()}
+    return min([xid for xid in running if xid not in elsewhere] + [xmax]), own
 
 
 def _candidates(head: AuditSealHead, limit: int, using: str) -> tuple[list[dict], int | None]:
