@@ -168,3 +168,16 @@ def test_only_the_folder_by_default(settings):
     settings.AUDIT_ANCHOR_DIR = ""
     with pytest.raises(AnchorError, match="Aucun lieu d'ancrage"):
         write_anchors()
+
+
+def test_the_nightly_job_fails_visibly_without_a_key(trail, settings):
+    from opendui.audit.tasks import anchor_audit_trail
+    from opendui.jobs.models import Job, JobStatus
+    from opendui.jobs.worker import run_pending
+
+    settings.AUDIT_KEY = ""
+    anchor_audit_trail.enqueue()
+    run_pending()
+    job = Job.objects.get(task_path="opendui.audit.tasks.anchor_audit_trail")
+    assert job.status == JobStatus.FAILED
+    assert job.last_error.startswith("Aucune clé d'audit : définissez OPENDUI_AUDIT_KEY")

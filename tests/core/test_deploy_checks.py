@@ -22,6 +22,8 @@ PRODUCTION = {
     },
     "EMAIL_FROM_SET": True,
     "DEFAULT_FROM_EMAIL": "OpenDUI <ne-pas-repondre@example.org>",
+    "AUDIT_KEY": "0123456789abcdef" * 4,
+    "AUDIT_KEY_FILE": "",
 }
 
 
@@ -115,3 +117,30 @@ def test_plain_smtp_to_another_machine_is_warned_about(production):
     production.EMAIL_URL = "smtp://127.0.0.1:25"
     production.MAILERS = mailers_setting(production.EMAIL_URL, "")
     assert _email() == []
+
+
+@pytest.mark.django_db
+def test_a_missing_audit_key_fails(production, capsys, tmp_path):
+    production.AUDIT_KEY = ""
+    production.AUDIT_DEMO_KEY_FILE = str(tmp_path / "absent.key")
+    errors = opendui_errors(capsys)
+    assert "opendui.E011" in errors and "Aucune clé d'audit" in errors
+    production.AUDIT_KEY_FILE = str(tmp_path / "unreadable.key")
+    assert "opendui.E011" in opendui_errors(capsys)
+
+
+@pytest.mark.django_db
+def test_the_demo_audit_key_fails(production, capsys, tmp_path):
+    from opendui.audit.keys import ensure_demo_key
+
+    production.AUDIT_KEY = ""
+    production.AUDIT_DEMO_KEY_FILE = str(tmp_path / "var" / "audit-demo.key")
+    created = ensure_demo_key()
+    assert created is not None and created.stat().st_mode & 0o777 == 0o600
+    assert ensure_demo_key() is None  # created once
+    errors = opendui_errors(capsys)
+    assert "opendui.E012" in errors and "démonstration" in errors
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("f" * 64 + "\n")
+    production.AUDIT_KEY_FILE = str(key_file)
+    assert "opendui.E" not in opendui_errors(capsys)

@@ -49,3 +49,11 @@ def attempt_number(context) -> int:
 @task()
 def stop_worker() -> None:
     STOP.set()
+
+
+@task()
+def tick() -> None:
+    CALLS["tick"] = CALLS.get("tick", 0) + 1
+    if FAILURES_LEFT.get("tick", 0) > 0:
+        FAILURES_LEFT["tick"] -= 1
+        raise KeyError("personne inconnue : Martin")

@@ -60,3 +60,46 @@ def test_enqueued_once_per_period():
     second = enqueue_due(at(11, 2, 0), NIGHTLY)
     assert len(second) == 1
     assert Job.objects.filter(task_path="tests.jobs.sample_tasks.stop_worker").count() == 2
+
+
+def test_the_schedule_anchors_the_audit_trail_nightly():
+    entry = next(e for e in SCHEDULE if e.name == "audit.anchor")
+    assert entry.at == dt.time(1, 30)
+    assert entry.task_path == "opendui.audit.tasks.anchor_audit_trail"
+
+
+def test_the_audit_sealer_runs_every_few_seconds_in_the_worker_loop(settings):
+    from opendui.jobs.schedule import FREQUENT
+
+    entry = next(e for e in FREQUENT if e.name == "audit.seal")
+    assert entry.task_path == "opendui.audit.tasks.seal_audit_trail"
+    settings.AUDIT_SEAL_EVERY = 2.5
+    assert entry.interval() == 2.5
+
+
+def test_frequent_tasks_run_when_due_without_job_rows(caplog):
+    from opendui.jobs.schedule import Every, FrequentRunner
+
+    sample_tasks.CALLS.clear()
+    sample_tasks.FAILURES_LEFT["tick"] = 1
+    runner = FrequentRunner((Every("test.tick", "tests.jobs.sample_tasks.tick", 5),))
+    assert runner.run_due(clock=100.0) == ["test.tick"]  # fails: logged by class, goes on
+    assert "KeyError" in caplog.text and "Martin" not in caplog.text
+    assert runner.run_due(clock=104.9) == []
+    assert runner.run_due(clock=105.0) == ["test.tick"]
+    assert sample_tasks.CALLS["tick"] == 2
+    assert not Job.objects.exists()
+
+
+def test_the_worker_seals_the_audit_trail(settings, tmp_path):
+    """`opendui worker --once` seals the events written by requests."""
+    from django.core.management import call_command
+
+    from opendui.audit.models import AuditSeal
+    from opendui.audit.services import record
+    from opendui.core.actor import Actor
+
+    settings.AUDIT_KEY = "worker-test-key-" + "w" * 40
+    record(Actor.system("test"), "system", "test.event")
+    call_command("worker", "--once", stdout=__import__("io").StringIO())
+    assert AuditSeal.objects.filter(event__action="test.event").count() == 1

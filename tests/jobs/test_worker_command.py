@@ -17,7 +17,9 @@ from tests.jobs.sample_tasks import add
 pytestmark = pytest.mark.django_db
 
 
-def test_once_runs_due_jobs_and_the_periodic_ones_then_stops():
+def test_once_runs_due_jobs_and_the_periodic_ones_then_stops(settings, tmp_path):
+    settings.AUDIT_KEY = "worker-test-key-" + "w" * 40
+    settings.AUDIT_ANCHOR_DIR = str(tmp_path / "anchors")
     add.enqueue(20, 22)
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
@@ -29,7 +31,11 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops():
     months = Job.objects.get(idempotency_key__startswith="periodic:pilotage.closed_months:")
     assert months.status == JobStatus.SUCCEEDED
     assert months.result == {"etablissements": 0, "mois": 12}  # no facility yet
-    assert "3 tâche(s) exécutée(s), dont 2 planifiée(s) ajoutée(s)." in out.getvalue()
+    anchor = Job.objects.get(idempotency_key__startswith="periodic:audit.anchor:")
+    assert anchor.status == JobStatus.SUCCEEDED
+    assert anchor.result == {"scelles": 0, "ancre": 0, "lieux": 1}
+    assert len(list((tmp_path / "anchors").iterdir())) == 1
+    assert "4 tâche(s) exécutée(s), dont 3 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)

@@ -46,10 +46,37 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[CheckMessage]:
                 id="opendui.E005",
             )
         )
+    errors.extend(_audit_key())
     errors.extend(_insi_endpoint())
     errors.extend(_email())
     errors.extend(_demo_accounts())
     return errors
+
+
+def _audit_key() -> list[Error]:
+    """The audit chain's key must be configured, readable, and not the demo's."""
+    from opendui.audit.keys import FROM_DEMO_FILE, AuditKeyError, load_keyring
+
+    try:
+        keyring = load_keyring()
+    except AuditKeyError as error:
+        return [
+            Error(
+                str(error),
+                hint='Générez une clé (python -c "import secrets; print(secrets.token_hex(32))") '
+                "et donnez-la par OPENDUI_AUDIT_KEY_FILE, hors de la base de données.",
+                id="opendui.E011",
+            )
+        ]
+    if keyring.source == FROM_DEMO_FILE:
+        return [
+            Error(
+                f"La clé du journal d'audit est celle de la démonstration ({keyring.path}).",
+                hint="Définissez OPENDUI_AUDIT_KEY_FILE (clé propre à l'installation).",
+                id="opendui.E012",
+            )
+        ]
+    return []
 
 
 def _insi_endpoint() -> list[Error]:

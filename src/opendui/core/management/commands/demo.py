@@ -41,6 +41,11 @@ class Command(BaseCommand):
         from opendui.organisations.models import ManagingOrganisation
 
         call_command("migrate", interactive=False, verbosity=0)
+        from opendui.audit.keys import ensure_demo_key
+
+        created = ensure_demo_key()
+        if created is not None:
+            self.stdout.write(f"Clé du journal d'audit (démonstration) créée : {created}")
         if ManagingOrganisation.objects.exists():
             self.stdout.write("Base déjà initialisée : données conservées.")
         else:
