@@ -482,10 +482,11 @@ def report(results: dict[str, Any], command: str) -> str:
                 )
     lines += [
         "",
-        "Audit cost: 1 − req/s(audit on) / req/s(audit off), same code, same database. "
-        "Events / request: audit events written during the measured seconds (wrk's own "
-        "requests only) over wrk's request count. Load: 1-minute load average at the end of "
-        "the cells (2 cores).",
+        "Audit cost: 1 − req/s(audit on) / req/s(audit off), same code, same database "
+        "(negative: the audited side happened to be faster, i.e. noise). Events / request: "
+        "audit events committed during the measured seconds over wrk's request count; above "
+        "1 when warm-up requests were still in flight (seconds per request at 64 "
+        "connections). Load: 1-minute load average at the end of the cells (2 cores).",
         "",
         "Audit trail checked afterwards (`opendui audit verify --no-anchors`):",
         "",
@@ -524,7 +525,20 @@ def main() -> None:
     parser.add_argument("--only-baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="Also write the raw results.")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        default=None,
+        help="Write the report of earlier raw results (--json) without measuring again.",
+    )
     args = parser.parse_args()
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        text = report(results, results.get("command", "python bench/load.py"))
+        print(text)
+        if not args.no_write:
+            write_section(text, MARKERS, HEADING)
+        return
     database_url = args.database_url or DEFAULT_URL
     if not database_url.startswith("postgres"):
         raise SystemExit("Ce banc de charge mesure PostgreSQL : --database-url postgres://…")
@@ -551,7 +565,11 @@ def main() -> None:
         )
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     results = measure(args, variants)
-    command = "python bench/load.py " + " ".join(sys.argv[1:])
+    shown = list(sys.argv[1:])
+    if "--json" in shown:  # where the raw results went is not part of the method
+        del shown[shown.index("--json") : shown.index("--json") + 2]
+    command = "python bench/load.py " + " ".join(shown)
+    results["command"] = command
     text = report(results, command)
     print(text)
     raw = args.json or Path(tempfile.gettempdir()) / "opendui-load-results.json"
