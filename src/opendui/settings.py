@@ -222,6 +222,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Break-the-glass access lasts this long.
 BREAK_GLASS_DURATION = env_int("BREAK_GLASS_DURATION", 4 * 3600)
 
+# A grant waiting for a second person's approval (accounts.grants) expires after this
+# many days without a decision; it then never takes effect.
+GRANT_APPROVAL_DAYS = env_int("GRANT_APPROVAL_DAYS", 7)
+
 # Transmissions: minutes during which the author may still edit a note in place; after
 # that a correction is a new version (notes.services).
 NOTE_GRACE_MINUTES = env_int("NOTE_GRACE_MINUTES", 15)

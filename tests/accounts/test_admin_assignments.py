@@ -11,7 +11,7 @@ from opendui.accounts.access import check
 from opendui.accounts.models import Assignment, Role, User
 from opendui.audit.models import AuditEvent
 
-from .test_admin_support import form_token
+from .test_admin_support import approve_pending, form_token
 
 
 @pytest.fixture
@@ -49,6 +49,9 @@ def test_adding_an_assignment_grants_access_in_its_scope(world, admin_client):
     response = post_assignment(admin_client, educator, facility=world.ime.pk)
     assert response.status_code == 302
     assert response["Location"] == f"/professionnels/{educator.pk}/"
+    # The educator role opens persons' data: nothing until the director approves.
+    assert not check(fresh(educator), "person.view_identity", person=world.chloe)
+    approve_pending(world)
     assert check(fresh(educator), "person.view_identity", person=world.chloe)
     added = educator.assignments.get(facility=world.ime)
     assert added.organisation == world.og and added.start_date == dt.date(2024, 9, 1)
@@ -62,6 +65,7 @@ def test_unit_only_gives_its_facility(world, admin_client):
     post_assignment(admin_client, educator, unit=world.lilas.pk)
     added = educator.assignments.get(unit=world.lilas)
     assert added.facility == world.ehpad
+    approve_pending(world)
     user = fresh(educator)
     assert check(user, "person.view_identity", person=world.bruno)
     assert not check(user, "person.view_identity", person=world.anne)  # Glycines
@@ -72,6 +76,7 @@ def test_whole_organisation_assignment(world, admin_client):
     post_assignment(admin_client, educator)
     added = educator.assignments.get(facility=None)
     assert added.organisation == world.og
+    approve_pending(world)
     assert check(fresh(educator), "person.view_identity", person=world.anne)
 
 

@@ -14,7 +14,7 @@ from opendui.accounts.permissions import DATA_CATEGORY_LABELS
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
 
-from .test_admin_support import form_token, role_data
+from .test_admin_support import approve_pending, form_token, role_data
 
 
 @pytest.fixture
@@ -119,14 +119,19 @@ def test_matrix_change_changes_what_check_answers(world, admin_client, admin):
     role = Role.objects.get(code="educateur")
     response = edit(admin_client, role, access_medical="read")
     assert response.status_code == 302
+    # A widening waits for the directeur général.
+    assert not check(User.objects.get(pk=educator.pk), "person.view_medical", person=world.chloe)
+    approve_pending(world)
     educator = User.objects.get(pk=educator.pk)  # the next request loads fresh grants
     assert check(educator, "person.view_medical", person=world.chloe)
     assert not check(educator, "person.edit_medical", person=world.chloe)
-    event = AuditEvent.objects.get(action="role.update", object_id=str(role.pk))
-    assert event.user_id == admin.pk and event.organisation_id == world.og.pk
+    event = AuditEvent.objects.get(action="role.widen", object_id=str(role.pk))
+    assert event.organisation_id == world.og.pk
     before, after = event.details["changes"]["data_access"]
     assert (before["medical"], after["medical"]) == ("none", "read")
     assert "version" in event.details["changes"]
+    request = AuditEvent.objects.get(action="grant.request")
+    assert request.user_id == admin.pk and request.organisation_id == world.og.pk
 
 
 def test_functional_permissions_and_totp_are_saved(world, admin_client):
@@ -139,9 +144,14 @@ def test_functional_permissions_and_totp_are_saved(world, admin_client):
         requires_totp="on",
     )
     role.refresh_from_db()
+    # The name and the second factor now; the export permission (persons' data) once approved.
     assert role.name == "Éducateur spécialisé"
-    assert role.permissions == ["person.view_identity", "person.export"]
+    assert role.permissions == ["person.view_identity"]
     assert role.requires_totp and role.version == 2
+    approve_pending(world)
+    role.refresh_from_db()
+    assert role.permissions == ["person.view_identity", "person.export"]
+    assert role.version == 3
 
 
 @pytest.mark.parametrize(

@@ -40,3 +40,16 @@ def role_data(role: Role, **overrides) -> dict:
         data[f"access_{category}"] = role.level_for(category)
     data.update(overrides)
     return data
+
+
+def approve_pending(world, approver=None):
+    """Approve every open grant request as the directeur général (a director assigned to
+    the whole organisation, made here unless given); returns the approver."""
+    from opendui.accounts import grants
+    from opendui.accounts.models import GrantRequest, User
+    from opendui.core.actor import Actor
+
+    approver = approver or world.user("directeur")
+    for request in GrantRequest.objects.filter(status="pending").order_by("pk"):
+        grants.approve(Actor(user=User.objects.get(pk=approver.pk)), request)
+    return approver

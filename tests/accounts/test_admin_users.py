@@ -14,6 +14,7 @@ from opendui.audit.models import AuditEvent
 
 from .test_admin_support import (
     STRONG_PASSWORD,
+    approve_pending,
     form_token,
     valid_rpps,
     wrong_key_rpps,
@@ -402,10 +403,14 @@ def test_deactivate_never_deletes_and_cuts_the_session(world, admin_client):
         False,
     ]
     assert other.get("/personnes/").status_code == 302  # back to the login page
-    # Reactivation is possible: the account was kept.
+    # Reactivation is possible: the account was kept. Its educator role opens persons'
+    # data, so the account reopens once the director approves.
     admin_client.post(
         f"/professionnels/{educator.pk}/reactiver/", {"expected_version": educator.version}
     )
+    educator.refresh_from_db()
+    assert not educator.is_active
+    approve_pending(world)
     educator.refresh_from_db()
     assert educator.is_active
 

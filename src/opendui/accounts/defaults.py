@@ -97,6 +97,10 @@ DEFAULT_ROLES: list[dict] = [
             # Organisation scope: the project lead of the ESMS Numérique programme is
             # usually the director assigned to the whole organisation.
             "programme.manage",
+            # The second person behind every grant the administrator makes: a facility's
+            # director for that facility, the directeur général for the organisation,
+            # the audit, the administration rights and the roles (accounts.grants).
+            "grants.approve",
         ],
         "data_access": _matrix(R, R, N, N, N),
     },

@@ -399,3 +399,43 @@ class AssignmentEndForm(VersionedFormMixin, forms.Form):
 
 class ActionForm(VersionedFormMixin, forms.Form):
     """The version the administrator saw, posted with one-click account actions."""
+
+
+# --------------------------------------------------------------------------- grants
+
+
+class GrantDecisionForm(VersionedFormMixin, forms.Form):
+    """Approve (after confirming) or refuse (with a reason) a grant request."""
+
+    decision = forms.ChoiceField(
+        label=_("Décision"),
+        choices=[("approve", _("Approuver")), ("refuse", _("Refuser"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Motif"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Obligatoire pour un refus ; conservé dans le journal d'audit."),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "Je confirme que ce professionnel doit disposer de ces accès, sur ce périmètre "
+            "et pour cette période."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, instance: Any, **kwargs: Any) -> None:
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision == "refuse" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Indiquez le motif du refus."))
+        if decision == "approve" and not cleaned.get("confirm"):
+            self.add_error("confirm", _("Cochez la confirmation pour approuver."))
+        return cleaned

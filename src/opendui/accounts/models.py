@@ -177,10 +177,25 @@ class Role(VersionedModel):
         return self.data_access.get(str(category), AccessLevel.NONE.value)
 
 
+class AssignmentStatus(models.TextChoices):
+    """Whether an assignment is in force. Only ACTIVE ones grant anything (`active_on`)."""
+
+    ACTIVE = "active", _("en vigueur")
+    PENDING = "pending", _("en attente d'approbation")
+    # The request was refused, cancelled or expired: the assignment never took effect.
+    WITHDRAWN = "withdrawn", _("non accordée")
+
+
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def active_on(self, day: dt.date | None = None) -> AssignmentQuerySet:
+        """Assignments in force on `day`: approved, started, not ended. Every access
+        decision reads assignments through here, so a pending one never counts."""
         day = day or timezone.localdate()
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(
+            Q(status=AssignmentStatus.ACTIVE),
+            Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+        )
 
 
 class Assignment(VersionedModel):
@@ -211,6 +226,13 @@ class Assignment(VersionedModel):
     )
     start_date = models.DateField(_("début"), default=timezone.localdate)
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    status = models.CharField(
+        _("état"),
+        max_length=10,
+        choices=AssignmentStatus,
+        default=AssignmentStatus.ACTIVE,
+        editable=False,
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -240,6 +262,128 @@ class Assignment(VersionedModel):
             errors["end_date"] = _("La fin de l'affectation ne peut précéder son début.")
         if errors:
             raise ValidationError(errors)
+
+
+class GrantKind(models.TextChoices):
+    ASSIGNMENT = "assignment", _("nouvelle affectation")
+    ROLE_CHANGE = "role_change", _("élargissement d'un rôle")
+    REACTIVATION = "reactivation", _("réactivation d'un compte")
+
+
+class GrantStatus(models.TextChoices):
+    PENDING = "pending", _("en attente d'approbation")
+    APPROVED = "approved", _("approuvée")
+    REFUSED = "refused", _("refusée")
+    EXPIRED = "expired", _("expirée")
+    CANCELLED = "cancelled", _("annulée")
+
+
+class GrantRequest(VersionedModel):
+    """A grant that widens access to persons' data, the audit trail or the grants, waiting
+    for a second person's approval (accounts.grants). Until approved it grants nothing:
+    the assignment it carries stays PENDING, the role keeps its former rights, the account
+    stays closed.
+
+    `approval_facility` says who may decide: a holder of `grants.approve` on that facility
+    (or organisation-wide); empty, an organisation-wide holder only (the directeur
+    général). Never deleted: decided, cancelled and expired requests are the history.
+    """
+
+    kind = models.CharField(_("nature"), max_length=20, choices=GrantKind)
+    status = models.CharField(
+        _("état"), max_length=10, choices=GrantStatus, default=GrantStatus.PENDING
+    )
+    organisation = models.ForeignKey(
+        ManagingOrganisation, on_delete=models.PROTECT, verbose_name=_("organisme gestionnaire")
+    )
+    approval_facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement dont la direction approuve"),
+    )
+    # New assignment: the PENDING assignment; reactivation: the account.
+    assignment = models.OneToOneField(
+        Assignment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grant_request",
+        verbose_name=_("affectation"),
+    )
+    grantee = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grant_requests_received",
+        verbose_name=_("bénéficiaire"),
+    )
+    new_account = models.BooleanField(
+        _("compte créé par le demandeur"),
+        default=False,
+        help_text=_("Le bénéficiaire a été créé avec cette demande, par le demandeur."),
+    )
+    # Role change: what the change adds (grant_rules.Widening), applied on approval.
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("rôle")
+    )
+    added_permissions = models.JSONField(_("permissions ajoutées"), default=list, blank=True)
+    raised_levels = models.JSONField(_("catégories élargies"), default=dict, blank=True)
+
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("demandée par")
+    )
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    reason = models.TextField(_("motif de la décision"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("demande d'habilitation")
+        indexes = [models.Index(fields=["status", "organisation"], name="grant_status_org")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="assignment", assignment__isnull=False, grantee__isnull=False)
+                    | Q(kind="role_change", role__isnull=False)
+                    | Q(kind="reactivation", grantee__isnull=False)
+                ),
+                name="grant_request_has_its_object",
+            ),
+            # One pending reactivation per account.
+            models.UniqueConstraint(
+                fields=["grantee"],
+                condition=Q(kind="reactivation", status="pending"),
+                name="grant_one_pending_reactivation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} n° {self.pk}"
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        """Pending and not past its expiry: the only state in which it can be approved."""
+        return self.status == GrantStatus.PENDING and self.expires_at > (now or timezone.now())
+
+    @property
+    def shown_status(self) -> str:
+        """The status as the pages say it: a pending request past its expiry is expired,
+        even before the nightly job stores it so."""
+        if self.status == GrantStatus.PENDING and not self.is_open():
+            return str(GrantStatus.EXPIRED.label)
+        return str(self.get_status_display())
 
 
 class BreakGlassGrant(models.Model):

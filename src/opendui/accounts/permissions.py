@@ -178,6 +178,16 @@ _FUNCTIONAL = [
     Permission(
         "roles.manage", _("Gérer les rôles et la matrice des habilitations"), ScopeKind.ORGANISATION
     ),
+    # Facility scope: a facility's director approves the grants of that facility; an
+    # organisation-wide holder (directeur général) also those of the whole organisation,
+    # of the audit and of the administration rights, and role changes (accounts.grants).
+    Permission(
+        "grants.approve",
+        _(
+            "Approuver les habilitations donnant accès aux dossiers, au journal d'audit ou aux droits"
+        ),
+        ScopeKind.FACILITY,
+    ),
 ]
 
 CATALOGUE: dict[str, Permission] = {p.code: p for p in _FUNCTIONAL + _data_permissions()}

@@ -16,6 +16,10 @@ of the same installation:
 - roles are installation-wide data: a role can be changed by an administrator
   (roles.manage) who manages every organisation that currently uses it, so the
   administrator of one organisation cannot widen access in another.
+
+No account widens its own access: every new assignment, role change and reactivation
+goes through accounts.grants, which refuses assigning oneself and holds back what
+opens persons' data, the audit trail or the grants until a second person approves.
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from opendui.audit.services import snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import ConcurrentEditError, save_audited
 
+from . import grants
 from .access import grants_of, scope_for
+from .errors import AdminRefused
 from .models import Assignment, Role, User
 from .permissions import CATALOGUE, FUNCTIONAL_PERMISSIONS, AccessLevel, DataCategory
 
@@ -51,15 +58,6 @@ ASSIGNMENT_FIELDS = ("role", "organisation", "facility", "unit", "start_date", "
 ROLE_FIELDS = ("name", "description", "requires_totp")
 # Permissions an administrator may not take away from themselves (no lock-out by mistake).
 SELF_PROTECTED = ("accounts.manage", "roles.manage")
-
-
-class AdminRefused(Exception):
-    """The change is not acceptable; the French message says why. Nothing was written."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --------------------------------------------------------------------------- reads / scope
@@ -96,7 +94,7 @@ def assignments_shown_to(user: Any, target: User) -> QuerySet[Assignment]:
     """The target's assignments in the organisations `user` manages, newest first."""
     return (
         Assignment.objects.filter(user=target, organisation_id__in=managed_organisation_ids(user))
-        .select_related("role", "organisation", "facility", "unit__facility")
+        .select_related("role", "organisation", "facility", "unit__facility", "grant_request")
         .order_by("-start_date", "-pk")
     )
 
@@ -207,7 +205,7 @@ def create_user(
     try:
         with transaction.atomic():
             save_audited(actor, user, "user.create", organisation_id=organisation.pk)
-            _create_assignment(actor, user, assignment)
+            _create_assignment(actor, user, assignment, new_account=True)
     except IntegrityError:
         raise AdminRefused(
             "Un professionnel avec cette adresse e-mail ou ce numéro RPPS existe déjà."
@@ -271,10 +269,28 @@ def deactivate_user(actor: Actor, target: User, expected_version: int | None) ->
 
 
 def reactivate_user(actor: Actor, target: User, expected_version: int | None) -> User:
-    def change(user: User) -> None:
-        user.is_active = True
-
-    return _account_action(actor, target, "user.reactivate", expected_version, change)
+    """Reopen the account. When its assignments give access to persons' data, the audit
+    trail or the grants, it stays closed until a second person approves (accounts.grants);
+    `pending_request` on the returned user then names the request."""
+    organisation_id = _require(account_reach(actor.user, target, account_level=True))
+    with transaction.atomic():
+        user = _locked(target.pk)
+        if expected_version is not None and user.version != expected_version:
+            raise ConcurrentEditError(ConcurrentEditError.message)
+        if user.is_active:
+            raise AdminRefused("Ce compte est déjà actif.")
+        request = grants.request_reactivation(actor, user, organisation_id)
+        if request is None:
+            user.is_active = True
+            save_audited(
+                actor,
+                user,
+                "user.reactivate",
+                expected_version=expected_version,
+                organisation_id=organisation_id,
+            )
+    user.pending_request = request
+    return user
 
 
 def unlock_user(actor: Actor, target: User, expected_version: int | None) -> User:
@@ -362,7 +378,9 @@ def reset_password(
 # --------------------------------------------------------------------------- assignments
 
 
-def _create_assignment(actor: Actor, user: User, fields: Mapping[str, Any]) -> Assignment:
+def _create_assignment(
+    actor: Actor, user: User, fields: Mapping[str, Any], *, new_account: bool = False
+) -> Assignment:
     assignment = Assignment(
         user=user, **{name: fields[name] for name in ASSIGNMENT_FIELDS if name in fields}
     )
@@ -371,13 +389,19 @@ def _create_assignment(actor: Actor, user: User, fields: Mapping[str, Any]) -> A
     if assignment.start_date is None:
         assignment.start_date = timezone.localdate()
     _validate(assignment)
-    save_audited(actor, assignment, "assignment.create", organisation_id=assignment.organisation_id)
+    # In force at once, or PENDING until a second person approves (accounts.grants).
+    grants.give_assignment(actor, assignment, new_account=new_account)
     return assignment
 
 
 def create_assignment(actor: Actor, target: User, fields: Mapping[str, Any]) -> Assignment:
-    """Give `target` a role in a whole organisation, one facility or one unit, for a period."""
+    """Give `target` a role in a whole organisation, one facility or one unit, for a period.
+
+    Never to oneself. When the role opens persons' data, the audit trail or the grants,
+    the assignment waits for approval (status PENDING, `assignment.grant_request`)."""
     _require(account_reach(actor.user, target, account_level=False))
+    organisation = fields.get("organisation")
+    grants.refuse_self_assignment(actor, target, getattr(organisation, "pk", None))
     with transaction.atomic():
         return _create_assignment(actor, target, fields)
 
@@ -474,23 +498,37 @@ def update_role(
 ) -> Role:
     """Change a role's name, permissions and data matrix. The code of a built-in role is fixed.
 
-    Takes effect at each holder's next request (grants are loaded per request)."""
+    Takes effect at each holder's next request (grants are loaded per request), except a
+    sensitive widening (grant_rules), which becomes a request for the directeur général
+    (`pending_request` on the returned role; accounts.grants)."""
     organisation_id = _require(role_reach(actor.user, role))
     try:
         with transaction.atomic():
             current = Role.objects.select_for_update().get(pk=role.pk)
-            before = set(current.permissions)
+            if expected_version is not None and current.version != expected_version:
+                raise ConcurrentEditError(ConcurrentEditError.message)
+            stored = snapshot(current)
+            before_permissions = list(current.permissions)
+            before_access = dict(current.data_access)
             if "code" in fields and not current.is_builtin:
                 current.code = fields["code"]
             _apply_role_fields(current, fields)
-            _refuse_self_lockout(actor, current, before - set(current.permissions))
+            # Narrowings take effect now; a sensitive widening waits for approval.
+            widening = grants.hold_back_widening(current, before_permissions, before_access)
+            _refuse_self_lockout(actor, current, set(before_permissions) - set(current.permissions))
             _validate(current)
-            save_audited(
-                actor,
-                current,
-                "role.update",
-                expected_version=expected_version,
-                organisation_id=organisation_id,
+            if snapshot(current) != stored:
+                save_audited(
+                    actor,
+                    current,
+                    "role.update",
+                    expected_version=expected_version,
+                    organisation_id=organisation_id,
+                )
+            current.pending_request = (
+                grants.request_role_change(actor, current, widening, organisation_id)
+                if widening
+                else None
             )
     except IntegrityError:
         raise AdminRefused("Un rôle avec ce code existe déjà.", field="code") from None

@@ -1,4 +1,5 @@
-"""Background jobs of the accounts app: security e-mails (see accounts.mail)."""
+"""Background jobs of the accounts app: security e-mails (see accounts.mail) and the
+expiry of grant requests (accounts.grants)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.tasks import task
 from opendui.jobs.tasks import JobError
 
 from . import mail
+from .grants import expire_overdue
 from .models import User
 
 UNREACHABLE = "Le serveur de messagerie n'a pas accepté le message à cette tentative."
@@ -40,3 +42,11 @@ def notify_account_locked(user_id: int) -> dict[str, Any]:
     if user is None:
         return {"sent": 0}
     return {"sent": _sending(mail.send_account_locked_notice, user)}
+
+
+@task()
+def expire_grant_requests() -> dict[str, Any]:
+    """Store as expired, with their audit rows, the grant requests left without a decision
+    past their date (the nightly schedule, jobs/schedule.py). Their assignments are
+    withdrawn; nothing they asked for ever took effect."""
+    return {"expirees": expire_overdue()}

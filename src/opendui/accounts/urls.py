@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_admin, views_auth
+from . import views_admin, views_auth, views_grants
 
 app_name = "accounts"
 
@@ -55,4 +55,16 @@ urlpatterns = [
     path("affectations/<int:pk>/terminer/", views_admin.assignment_end, name="assignment_end"),
     path("roles/nouveau/", views_admin.role_create, name="role_create"),
     path("roles/<int:pk>/modifier/", views_admin.role_edit, name="role_edit"),
+    path("habilitations/demandes/", views_grants.grant_list, name="grant_list"),
+    path("habilitations/demandes/<int:pk>/", views_grants.grant_detail, name="grant_detail"),
+    path(
+        "habilitations/demandes/<int:pk>/decider/",
+        views_grants.grant_decide,
+        name="grant_decide",
+    ),
+    path(
+        "habilitations/demandes/<int:pk>/annuler/",
+        views_grants.grant_cancel,
+        name="grant_cancel",
+    ),
 ]

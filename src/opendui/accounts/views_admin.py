@@ -32,7 +32,7 @@ from opendui.core.pagination import page_of
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
 
-from . import lockout
+from . import grants, lockout
 from . import services_admin as services
 from .forms import AdminPasswordResetForm
 from .forms_admin import (
@@ -46,6 +46,7 @@ from .forms_admin import (
 )
 from .models import Assignment, Role, User
 from .permissions import ACCESS_LEVEL_LABELS, DATA_CATEGORY_LABELS, FUNCTIONAL_PERMISSIONS
+from .views_grants import pending_message
 
 # How services_admin refuses a change, shown on the form by core.forms.save_or_refuse.
 REFUSALS = (services.AdminRefused,)
@@ -140,6 +141,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if isinstance(outcome, HttpResponse):
         return outcome
     if outcome is not None:
+        first = outcome.assignments.select_related("grant_request__approval_facility").first()
+        waiting = getattr(first, "grant_request", None) if first else None
         messages.success(
             request,
             f"Le compte de {outcome.full_name} a été créé avec son affectation. "
@@ -147,6 +150,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
             "il devra activer son second facteur à la première connexion si son rôle "
             "l'exige.",
         )
+        if waiting is not None:
+            messages.warning(request, pending_message(waiting))
         return redirect("accounts:user_detail", pk=outcome.pk)
     return render(
         request,
@@ -228,7 +233,28 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    return _account_action(request, pk, services.reactivate_user, "Le compte est réactivé.")
+    target = get_object_or_404(User, pk=pk)
+    _authorize_account(request, target, account_level=True)
+    form = ActionForm(request.POST)
+    form.is_valid()
+    try:
+        user = services.reactivate_user(
+            Actor.from_request(request), target, form.cleaned_data.get("expected_version")
+        )
+    except ConcurrentEditError as error:
+        messages.error(request, str(error))
+    except services.AdminRefused as error:
+        messages.error(request, error.message)
+    else:
+        if user.pending_request is None:
+            messages.success(request, "Le compte est réactivé.")
+        else:
+            messages.warning(
+                request,
+                "Le compte reste fermé jusqu'à l'approbation de sa réactivation. "
+                + pending_message(user.pending_request),
+            )
+    return redirect("accounts:user_detail", pk=pk)
 
 
 @require_POST
@@ -313,7 +339,13 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(outcome, HttpResponse):
         return outcome
     if outcome is not None:
-        messages.success(request, "L'affectation a été ajoutée.")
+        waiting = getattr(outcome, "grant_request", None)
+        if waiting is None:
+            messages.success(request, "L'affectation a été ajoutée ; elle est en vigueur.")
+        else:
+            messages.warning(
+                request, "L'affectation est enregistrée, en attente. " + pending_message(waiting)
+            )
         return redirect(detail)
     return render(
         request,
@@ -361,6 +393,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
     authorize(request, "roles.manage")
     roles = list(Role.objects.order_by("name"))
     locked = services.roles_shared_beyond(request.user)
+    widening = grants.pending_role_changes()
     labels = {p.code: p.label for p in FUNCTIONAL_PERMISSIONS}
     rows = [
         {
@@ -371,6 +404,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
                 for category in DATA_CATEGORY_LABELS
             ],
             "permissions": [labels[code] for code in labels if code in role.permissions],
+            "pending": widening.get(role.pk, []),
         }
         for role in roles
     ]
@@ -424,6 +458,12 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "Le rôle est enregistré. Les nouveaux droits s'appliquent dès la prochaine page "
                 "consultée par ses titulaires.",
             )
+            if saved.pending_request is not None:
+                messages.warning(
+                    request,
+                    "L'élargissement du rôle n'est pas encore appliqué. "
+                    + pending_message(saved.pending_request),
+                )
             return redirect("accounts:role_list")
     return render(
         request,

@@ -32,6 +32,12 @@ _SECTIONS = [
     (_("Administration"), "organisations:admin_home", "organisation.manage"),
     (_("Professionnels"), "accounts:user_list", "accounts.manage"),
     (_("Rôles et habilitations"), "accounts:role_list", "roles.manage"),
+    # Approvers decide there; administrators follow the requests they made.
+    (
+        _("Demandes d'habilitation"),
+        "accounts:grant_list",
+        ("grants.approve", "accounts.manage", "roles.manage"),
+    ),
     (_("Journal d'audit"), "audit:search", "audit.search"),
 ]
 
@@ -41,7 +47,9 @@ COMING_SECTIONS: list = []
 def navigation_for(request: HttpRequest) -> list[NavItem]:
     items = []
     for label, url_name, permission in _SECTIONS:
-        if permission and not has_anywhere(request.user, permission):
+        # A section needs one permission, or any one of several (a tuple).
+        wanted = (permission,) if isinstance(permission, str) else (permission or ())
+        if wanted and not any(has_anywhere(request.user, code) for code in wanted):
             continue
         url = reverse(url_name)
         active = request.path == url if url == "/" else request.path.startswith(url)

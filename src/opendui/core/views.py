@@ -36,7 +36,21 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_manage_organisation"] = has_anywhere(request.user, "organisation.manage")
     context["can_manage_accounts"] = has_anywhere(request.user, "accounts.manage")
     context["can_search_audit"] = has_anywhere(request.user, "audit.search")
+    context.update(_grants_panel(request))
     return render(request, "core/home.html", context)
+
+
+def _grants_panel(request: HttpRequest) -> dict:
+    """Grant requests awaiting the user's decision (approvers), and those still waiting in
+    the organisations they administer: one count each, only for those concerned."""
+    from opendui.accounts import grants
+
+    panel = {}
+    if has_anywhere(request.user, grants.APPROVE):
+        panel["grants_awaiting"] = grants.awaiting(request.user).count()
+    if has_anywhere(request.user, "accounts.manage") or has_anywhere(request.user, "roles.manage"):
+        panel["grants_requested"] = grants.pending_in_administered(request.user).count()
+    return panel
 
 
 OVERDUE_ON_HOME = 10

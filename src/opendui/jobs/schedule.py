@@ -53,6 +53,8 @@ SCHEDULE: tuple[Daily, ...] = (
     Daily("insi.reverify", "opendui.interop.insi.tasks.reverify_due_identities", dt.time(2, 0)),
     # Keep the usage indicators of the closed months (the dashboard then reads them).
     Daily("pilotage.closed_months", "opendui.pilotage.tasks.keep_closed_months", dt.time(3, 0)),
+    # Grant requests left without a decision past OPENDUI_GRANT_APPROVAL_DAYS become expired.
+    Daily("grants.expire", "opendui.accounts.tasks.expire_grant_requests", dt.time(1, 0)),
 )
 
 

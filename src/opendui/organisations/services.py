@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opendui.accounts.access import forget_grants, grants_of, require
+from opendui.accounts.grants import give_creator_role
 from opendui.accounts.models import Assignment, Role
 from opendui.accounts.permissions import get_permission
 from opendui.audit.services import record_change
@@ -54,7 +55,8 @@ def create_organisation(actor: Actor, organisation: ManagingOrganisation) -> Man
     assignment may create an organisation. Assignments are per organisation, so
     the creator's current assignment does not reach the new one: in the same
     transaction they receive an organisation-wide assignment, starting today, of
-    the role that lets them manage organisations ("admin" when they hold it).
+    the role that lets them manage organisations ("admin" when they hold it), through
+    accounts.grants.give_creator_role, the one grant to oneself the grants allow.
     Both rows are audited ("organisation.create", "assignment.create"). Other
     professionals are assigned afterwards from the accounts administration.
     """
@@ -75,7 +77,7 @@ def create_organisation(actor: Actor, organisation: ManagingOrganisation) -> Man
             start_date=timezone.localdate(),
         )
         assignment.full_clean()
-        save_audited(actor, assignment, "assignment.create", organisation_id=organisation.pk)
+        give_creator_role(actor, assignment)
     forget_grants(actor.user)
     actor.user.__dict__.pop("_opendui_facilities", None)
     return organisation
