@@ -158,6 +158,25 @@ def _event_of_anne(w) -> int:
     return event.pk
 
 
+def _grant_request_in_og(w) -> int:
+    """A pending request by world.og's administrator: a physician's role in world.ehpad."""
+    from opendui.accounts.models import Role
+    from opendui.accounts.services_admin import create_assignment
+    from opendui.core.actor import Actor
+
+    assignment = create_assignment(
+        Actor(user=w.user("admin")),
+        w.user("accueil", facility=w.ehpad),
+        {
+            "role": Role.objects.get(code="medecin"),
+            "organisation": w.og,
+            "facility": w.ehpad,
+            "start_date": dt.date(2024, 1, 1),
+        },
+    )
+    return assignment.grant_request.pk
+
+
 # For URLs with parameters: objects inside world.og, outside the outsiders' scope.
 KWARGS: dict[str, Callable] = {
     "agenda:person": lambda w: {"pk": w.anne.pk},
@@ -315,6 +334,9 @@ KWARGS: dict[str, Callable] = {
         "milestone_pk": milestone_of(g).pk,
     },
     "programme:attestation": lambda w: {"pk": grappe_of(w).pk},
+    "accounts:grant_detail": lambda w: {"pk": _grant_request_in_og(w)},
+    "accounts:grant_decide": lambda w: {"pk": _grant_request_in_og(w)},
+    "accounts:grant_cancel": lambda w: {"pk": _grant_request_in_og(w)},
     # Roles are installation-wide: take one in use in world.og.
     "accounts:role_edit": lambda w: {
         "pk": w.user("chef-de-service", facility=w.ehpad).assignments.get().role_id

@@ -35,7 +35,9 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops(settings, tmp_path)
     assert anchor.status == JobStatus.SUCCEEDED
     assert anchor.result == {"scelles": 0, "ancre": 0, "lieux": 1}
     assert len(list((tmp_path / "anchors").iterdir())) == 1
-    assert "4 tâche(s) exécutée(s), dont 3 planifiée(s) ajoutée(s)." in out.getvalue()
+    expiry = Job.objects.get(idempotency_key__startswith="periodic:grants.expire:")
+    assert (expiry.status, expiry.result) == (JobStatus.SUCCEEDED, {"expirees": 0})
+    assert "5 tâche(s) exécutée(s), dont 4 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
