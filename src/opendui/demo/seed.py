@@ -403,14 +403,16 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "Anne-Marie",
         "Leroy",
         (1, 5),
-        f"Directrice {_of(1)} et {_of(5)}",
+        f"Directrice {_of(1)} et {_of(5)} ; approuve les habilitations de ces deux établissements",
     ),
     NamedDemoAccount(
         "directeur",
         "Bernard",
         "Lemaire",
         (),
-        "Directeur général – tout l'organisme : indicateurs, projet ESMS Numérique",
+        "Directeur général – tout l'organisme : indicateurs, projet ESMS Numérique ; "
+        "approuve les habilitations de tout l'organisme, du journal d'audit, "
+        "d'administration et les élargissements de rôles",
         login="direction",
     ),
     DemoAccount(
@@ -427,7 +429,8 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "Giraud",
         (),
         "Administrateur de l'organisme (établissements, comptes, rôles), sans accès aux "
-        "dossiers ; mot de passe seul en démonstration (second facteur exigé en production)",
+        "dossiers ; les accès aux dossiers qu'il attribue attendent l'approbation de la "
+        "direction ; mot de passe seul en démonstration (second facteur exigé en production)",
     ),
     DemoAccount(
         "dpo",
