@@ -207,7 +207,7 @@ def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
     grant = _request_or_404(pk)
     if not grants.may_view(request.user, grant):
         _deny(request, grants.APPROVE, grant)
-    if grant.is_open() and grants.decision_problem(request.user, grant):
+    if grants.decision_problem(request.user, grant):
         _deny(request, grants.APPROVE, grant)
     form = GrantDecisionForm(request.POST, instance=grant)
     if not form.is_valid():
