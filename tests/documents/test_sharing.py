@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from opendui.documents.models import Sharing
-from opendui.documents.selectors import sharing_counts, sharings_in_period
+from opendui.documents.selectors import persons_reached, sharing_counts, sharings_in_period
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 END = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
@@ -45,10 +45,16 @@ def test_period_facility_and_status_filters(world):
     assert set(rows) == {inside, dmp, *Sharing.objects.filter(person=world.anne)}
     assert list(sharings_in_period([world.ehpad.pk], START, END, channel="MSSANTE")) == [inside]
     assert sharings_in_period([world.ehpad.pk], START, END, sent_only=False).count() == 5
+    # (messages, documents) accepted, whoever they concern: Anne's two documents count two.
     assert sharing_counts([world.ehpad.pk, world.ime.pk], START, END) == {
-        world.ehpad.pk: (1, 1),
+        world.ehpad.pk: (1, 2),
         world.ime.pk: (1, 0),
     }
+    # The persons reached: each once, accepted sendings only, a person needed.
+    assert list(persons_reached([world.ehpad.pk], START, END, "DMP")) == [
+        (world.ehpad.pk, world.anne.pk)
+    ]
+    assert list(persons_reached([world.ehpad.pk], START, END, "MSSANTE")) == []
 
 
 @pytest.mark.django_db

@@ -80,9 +80,13 @@ def test_json_contract(march):
     }
     assert result["dossiers_actifs_pp"]["taux"] == 100.0
     assert result["dossiers_actifs_evenement"]["numerateur"] == 1
-    assert (result["mssante"]["numerateur"], result["mssante"]["denominateur"]) == (2, 1)
-    assert result["mssante"]["taux"] == 200.0 and result["mssante"]["cible"] == 70
+    # Two messages, one about Anne (active, with a PP), one about nobody: Anne counts once,
+    # the messages are given apart (was 2 over 1: 200 %).
+    assert (result["mssante"]["numerateur"], result["mssante"]["denominateur"]) == (1, 1)
+    assert result["mssante"]["taux"] == 100.0 and result["mssante"]["cible"] == 70
+    assert result["mssante"]["envois"] == 2 and result["dmp"]["envois"] == 1
     assert result["dmp"]["taux"] == 100.0
+    assert "envois" not in result["dossiers_actifs"]
 
 
 @pytest.mark.django_db

@@ -1,8 +1,10 @@
-"""The SQL indicators equal the pure definitions on random small data sets."""
+"""The SQL indicators equal the pure definitions on random small data sets, and no
+numerator exceeds its denominator, for every combination of variants."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -46,14 +48,10 @@ STAY_DATES = [
 ]
 PERSONS = range(4)
 FACILITIES = range(2)
+# Every combination of the variants (2 × 1 × 2 × 2 × 2).
 VARIANT_SETS = [
-    None,
-    {
-        d.ACTIVE: d.FILE_ACTIVE_3Y,
-        d.ACTIVE_EVENT: d.AGENDA_ONLY,
-        d.MSSANTE: d.MAY_HAVE_PP,
-        d.DMP: d.MAY_HAVE_PP,
-    },
+    dict(zip(d.VARIANTS, codes, strict=True))
+    for codes in itertools.product(*(list(options) for options in d.VARIANTS.values()))
 ]
 
 
@@ -194,4 +192,10 @@ def test_sql_equals_definitions(world, raw):
             for facility in facilities:
                 expected = d.figures(data, facility.pk, MARCH, (START, END), variants)
                 assert sql[facility.pk] == expected, (facility.name, variants)
+                # Each numerator is a part of its denominator (Population refuses anything
+                # else), so no figure can exceed 100 %.
+                counted = d.populations(data, facility.pk, MARCH, (START, END), variants)
+                for key, (numerator, denominator) in sql[facility.pk].values.items():
+                    assert counted[key].numerator <= counted[key].denominator, key
+                    assert numerator <= denominator, (key, variants)
         transaction.set_rollback(True)

@@ -71,6 +71,11 @@ def test_facility_page_shows_the_five_indicators_with_charts(client, login, usag
     html = response.content.decode()
     assert html.count("<svg") == 5 and "stroke-dasharray" in html
     assert "personnes accompagnées dans la structure" in html
+    # Each figure explains, in French, what it counts; no sending: said, never invented.
+    assert html.count('<details class="definition"') == 10  # the table's five, the charts'
+    assert html.count("<summary>Ce que compte ce chiffre") == 5
+    assert "Numérateur : dossiers actifs, c&#x27;est-à-dire les personnes" in html
+    assert html.count("Pas encore d&#x27;envoi") == 2
     response = client.get(reverse("pilotage:facility", args=[usage.ime.pk]))
     rates = [r.rate for r in response.context["results"]]
     assert str(rates[0]) == "0.0" and rates[1:] == [None] * 4  # Chloé: no active record
@@ -115,7 +120,8 @@ def test_kept_months_are_recomputed_after_a_stay_changes(client, login, usage, d
     stay.end_date = LAST.start - dt.timedelta(days=1)  # discharge entered late
     stay.save()
     after = {r.key: r for r in client.get(url).context["results"]}["dossiers_actifs"]
-    assert (after.numerator, after.denominator) == (2, 1)  # Bruno: accompanied this year
+    # Bruno left before the month: in neither its denominator nor its numerator (was 2 / 1).
+    assert (after.numerator, after.denominator) == (1, 1)
 
 
 @pytest.mark.django_db

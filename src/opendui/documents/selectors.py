@@ -1,7 +1,8 @@
 """Reads of the sharing records: the interface the usage indicators use (see models.py).
 
-The future DMP/MSSanté clients fill `Sharing`; the indicators call `sharings_in_period` and
-`sharing_counts` and nothing else, so adding the clients changes no indicator code.
+The future DMP/MSSanté clients fill `Sharing`; the indicators call `sharings_in_period`,
+`persons_reached` and `sharing_counts` and nothing else, so adding the clients changes no
+indicator code. Only rows those clients write count: the demo seeds none.
 """
 
 from __future__ import annotations
@@ -33,17 +34,33 @@ def sharings_in_period(
     return rows
 
 
+def persons_reached(
+    facility_ids: Iterable[int], start: dt.datetime, end: dt.datetime, channel: Channel | str
+) -> QuerySet[Sharing]:
+    """Distinct (facility_id, person_id) of the accepted sharings of `channel` in
+    `[start, end)` that concern a person: the indicators join it to their population, so a
+    person counts once and only when they are in the denominator."""
+    return (
+        sharings_in_period(facility_ids, start, end, channel=channel)
+        .filter(person__isnull=False)
+        .order_by()
+        .values_list("facility_id", "person_id")
+        .distinct()
+    )
+
+
 def sharing_counts(
     facility_ids: Iterable[int], start: dt.datetime, end: dt.datetime
 ) -> dict[int, tuple[int, int]]:
-    """{facility id: (MSSanté messages sent, persons whose DMP received a document)}, one query."""
+    """{facility id: (MSSanté messages, DMP documents) accepted}, whoever they concern, in
+    one query: shown beside the indicators for information, never in their rates."""
     rows = (
         sharings_in_period(facility_ids, start, end)
         .order_by()
         .values("facility_id")
         .annotate(
             messages=Count("pk", filter=Q(channel=Channel.MSSANTE)),
-            dmp=Count("person_id", distinct=True, filter=Q(channel=Channel.DMP)),
+            dmp=Count("pk", filter=Q(channel=Channel.DMP)),
         )
     )
     return {row["facility_id"]: (row["messages"], row["dmp"]) for row in rows}

@@ -24,9 +24,24 @@ from . import definitions as d
 from .indicators import compute_figures
 from .models import MonthlyMeasure
 
+#: Key of the informative sending counts in a kept row's `values` (beside the indicators).
+SENT = "envois"
+
 
 def _key(variants: dict[str, str] | None) -> str:
-    return json.dumps(d.resolve_variants(variants), sort_keys=True, separators=(",", ":"))
+    """The variants and the definitions' version: a row computed under other definitions
+    is never reused."""
+    key = d.resolve_variants(variants) | {"version": str(d.DEFINITIONS_VERSION)}
+    return json.dumps(key, sort_keys=True, separators=(",", ":"))
+
+
+def _stored(figures: d.Figures) -> dict[str, list[int]]:
+    return {k: list(v) for k, v in figures.values.items()} | {SENT: list(figures.sent)}
+
+
+def _loaded(values: dict[str, list[int]]) -> d.Figures:
+    sent = values.get(SENT, (0, 0))
+    return d.Figures({k: tuple(values[k]) for k in d.KEYS}, (sent[0], sent[1]))
 
 
 def figures_by_month(
@@ -68,15 +83,14 @@ def figures_by_month(
         figures = compute_figures(missing, period, variants) if missing else {}
         for pk in ids:
             if pk not in missing:
-                values = kept[(pk, period.start)].values
-                figures[pk] = d.Figures({k: tuple(v) for k, v in values.items()})
+                figures[pk] = _loaded(kept[(pk, period.start)].values)
         if period in closed:
             new_rows += [
                 MonthlyMeasure(
                     facility_id=pk,
                     month=period.start,
                     variants=key,
-                    values={k: list(v) for k, v in figures[pk].values.items()},
+                    values=_stored(figures[pk]),
                     computed_at=now,
                 )
                 for pk in missing

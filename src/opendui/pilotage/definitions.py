@@ -4,7 +4,11 @@ Source: programme-esms-numerique.md §1 ("Usage targets"). Nothing here imports 
 SQL of `indicators.py` is tested against these functions (tests/pilotage), so the page, the
 command and the proof export can never drift from the written definitions.
 
-Decisions where the spec leaves room (also in docs/architecture.md, "Pilotage"):
+**A rate is a proportion.** Every numerator is computed as a part of its denominator's
+population (`populations`): the persons it counts are persons of the denominator who also
+meet the numerator's condition, so no rate can exceed 100 % whatever the data and the
+variant (property-tested). Decisions where the spec leaves room (also in
+docs/architecture.md, "Pilotage"):
 
 - **Période de recueil**: a calendar month, `[start, end)`; the first measure of a project
   covers three months (`Period.first_measure`).
@@ -15,16 +19,17 @@ Decisions where the spec leaves room (also in docs/architecture.md, "Pilotage"):
   Variant denominator "moyenne de la file active sur les 3 dernières années": the mean of
   the file active of the three 12-month windows ending with the period, over the windows
   where the facility had anyone (a facility opened last year is not divided by 3), rounded
-  half up to a whole number of persons.
+  half up to a whole number of persons. The mean is a number, not a set of persons: the
+  denominator is the larger of that mean and the persons accompanied in the period, whose
+  records the numerator counts, so a growing facility is not measured above 100 %.
 - **Dossier actif** (spec: "relating to a person accompanied during the year AND updated at
-  least once during the collection period"): the person is accompanied in the facility
-  during the 12 months ending with the period, and their record was changed at least once
-  during the period by a professional. Changes made by an automatic job (INSi re-check,
-  imports, the demo seed) do not count: the indicator measures professional use of the DUI.
-  The record is one per person: a change counts for every facility accompanying the person.
-  Because "the year" is wider than the period, a person discharged earlier in the year whose
-  record is updated this month counts in the numerator but not in the period's denominator;
-  the rate can then exceed 100 %: it is shown as computed, never capped.
+  least once during the collection period"): the record of a person accompanied in the
+  facility during the period (hence during the year) and changed at least once during the
+  period by a professional. Changes made by an automatic job (INSi re-check, imports, the
+  demo seed) do not count: the indicator measures professional use of the DUI. The record
+  is one per person: a change counts for every facility accompanying the person. A person
+  discharged before the period whose record is updated (a discharge letter, a late note)
+  is not in the period's denominator, so not in its numerator either.
 - **Événement** (spec: "a change of a DUI datum about a business event, e.g. agenda update,
   … personalised project created/updated"): a creation or update of an agenda event whose
   participant the person is, or of the person's PP (any version, any section), in the
@@ -36,8 +41,16 @@ Decisions where the spec leaves room (also in docs/architecture.md, "Pilotage"):
   count. Its status at a time is the last status recorded at or before that time.
 - **Personnes pouvant bénéficier d'un projet** (MSSanté/DMP denominator variant): every
   person accompanied in the period (any person accompanied may have a PP).
-- **MSSanté**: messages the facility sent and the service accepted, whoever they concern;
-  **DMP alimentés**: distinct persons whose DMP received a document sent by the facility.
+- **MSSanté**: the spec divides "messages sent" by "DUI actifs avec un PP" with a 70 %
+  target. A count of messages is not a part of a count of records (one person's thirty
+  messages would make 3 000 %), so the rate is read as the share of the denominator's
+  persons concerned by at least one message the facility sent and the service accepted
+  during the period. "All messages count, whatever person or record" is kept in two ways:
+  any message about such a person counts, whatever its subject; and the number of all
+  messages accepted in the period (about nobody in particular included) is given beside
+  the rate (`Figures.sent`), for information, not in it.
+- **DMP alimentés**: the persons of the denominator whose DMP received at least one
+  document the facility sent and the service accepted during the period.
 - **Rates**: percent with one decimal, rounded half up; a zero denominator gives no rate
   (None) and a French explanation, and the target is then not met.
 - **Organisation**: the sum of its facilities' numerators and denominators (a person
@@ -103,6 +116,125 @@ DEFAULT_VARIANTS = {key: next(iter(variants)) for key, variants in VARIANTS.item
 
 PP_STATUSES_COUNTED = frozenset({"ENPREPARATION", "ENCOURS"})
 NO_DENOMINATOR = "Taux non calculable : le dénominateur est nul (aucune personne concernée)."
+
+#: Bumped whenever a definition changes: kept months (pilotage.MonthlyMeasure) computed
+#: under another version are never reused (cache.py puts it in their key).
+#: 1: numerators could count persons outside the denominator; 2: they cannot.
+DEFINITIONS_VERSION = 2
+
+#: Channels of the sharings (documents.Sharing) and what is said when none was sent.
+SHARING_CHANNELS = {MSSANTE: "MSSANTE", DMP: "DMP"}
+NO_SENDING = {
+    MSSANTE: "Pas encore d'envoi : aucun message MSSanté accepté sur la période. Seuls les "
+    "envois réels sont comptés.",
+    DMP: "Pas encore d'envoi : aucun document accepté par le DMP sur la période. Seuls les "
+    "envois réels sont comptés.",
+}
+
+_ACTIVE_NUMERATOR = (
+    "Numérateur : dossiers actifs, c'est-à-dire les personnes accompagnées pendant la période "
+    "dont le dossier a été modifié au moins une fois pendant la période par un professionnel "
+    "(les traitements automatiques ne comptent pas)."
+)
+_ONCE = (
+    " Une personne compte une fois, quel que soit le nombre d'envois ; les personnes comptées "
+    "font partie du dénominateur, le taux ne peut donc pas dépasser 100 %."
+)
+_WITH_PP_BASE = (
+    " Dénominateur : dossiers actifs dont la personne a un projet personnalisé en préparation "
+    "ou en cours pendant la période."
+)
+_MAY_HAVE_PP_BASE = (
+    " Dénominateur : personnes accompagnées pendant la période (toutes peuvent bénéficier "
+    "d'un projet)."
+)
+
+#: What each figure counts, in French, by indicator and variant (shown under each figure
+#: and in the ARS proof).
+EXPLANATIONS: dict[str, dict[str, str]] = {
+    ACTIVE: {
+        ACCOMPANIED: _ACTIVE_NUMERATOR
+        + " Dénominateur : personnes accompagnées dans l'établissement pendant la période (au "
+        "moins un jour de séjour). Les dossiers comptés sont ceux des personnes du "
+        "dénominateur : le taux ne peut pas dépasser 100 %.",
+        FILE_ACTIVE_3Y: _ACTIVE_NUMERATOR
+        + " Dénominateur : moyenne de la file active (personnes accompagnées) des trois "
+        "périodes de 12 mois se terminant avec la période mesurée, sans compter celles où "
+        "l'établissement n'accompagnait personne, arrondie à l'unité ; si les personnes "
+        "accompagnées pendant la période sont plus nombreuses que cette moyenne, c'est leur "
+        "nombre, car ce sont leurs dossiers qui sont comptés.",
+    },
+    ACTIVE_PP: {
+        ACTIVE_RECORDS: "Numérateur : dossiers actifs dont la personne a, dans "
+        "l'établissement, un projet personnalisé en préparation ou en cours (statut "
+        "ENPREPARATION ou ENCOURS) à un moment de la période ; en pause ou terminé ne compte "
+        "pas. Dénominateur : dossiers actifs.",
+    },
+    ACTIVE_EVENT: {
+        ALL_EVENTS: "Numérateur : dossiers actifs ayant au moins un événement dans "
+        "l'établissement pendant la période : un rendez-vous d'agenda de la personne créé ou "
+        "modifié (annulation comprise) ou son projet personnalisé créé ou modifié, par un "
+        "professionnel. Dénominateur : dossiers actifs.",
+        AGENDA_ONLY: "Numérateur : dossiers actifs ayant au moins un rendez-vous d'agenda de "
+        "la personne créé ou modifié (annulation comprise) dans l'établissement pendant la "
+        "période, par un professionnel. Dénominateur : dossiers actifs.",
+    },
+    MSSANTE: {
+        ACTIVE_WITH_PP: "Numérateur : personnes du dénominateur concernées par au moins un "
+        "message MSSanté envoyé par l'établissement et accepté par le service pendant la "
+        "période." + _WITH_PP_BASE + _ONCE + " Le nombre de tous les messages acceptés (y "
+        "compris ceux qui ne concernent aucune personne) est donné à titre d'information.",
+        MAY_HAVE_PP: "Numérateur : personnes du dénominateur concernées par au moins un "
+        "message MSSanté envoyé par l'établissement et accepté par le service pendant la "
+        "période." + _MAY_HAVE_PP_BASE + _ONCE + " Le nombre de tous les messages acceptés (y "
+        "compris ceux qui ne concernent aucune personne) est donné à titre d'information.",
+    },
+    DMP: {
+        ACTIVE_WITH_PP: "Numérateur : personnes du dénominateur dont le DMP a reçu au moins "
+        "un document envoyé par l'établissement et accepté pendant la période."
+        + _WITH_PP_BASE
+        + _ONCE,
+        MAY_HAVE_PP: "Numérateur : personnes du dénominateur dont le DMP a reçu au moins un "
+        "document envoyé par l'établissement et accepté pendant la période."
+        + _MAY_HAVE_PP_BASE
+        + _ONCE,
+    },
+}
+
+#: The terms the figures use, in French (the ARS proof's "Définitions appliquées").
+TERMS = [
+    (
+        "Personne accompagnée",
+        "personne ayant au moins un jour de séjour dans l'établissement pendant le mois mesuré.",
+    ),
+    (
+        "Dossier actif",
+        "dossier d'une personne accompagnée dans l'établissement pendant le mois mesuré et "
+        "modifié au moins une fois pendant ce mois par un professionnel (les traitements "
+        "automatiques ne comptent pas).",
+    ),
+    (
+        "Événement",
+        "création ou modification d'un rendez-vous d'agenda de la personne (annulation "
+        "comprise) ou de son projet personnalisé, dans l'établissement, pendant le mois.",
+    ),
+    (
+        "Projet personnalisé en préparation ou actif",
+        "version au statut ENPREPARATION ou ENCOURS à un moment du mois (ENPAUSE et TERMINE "
+        "exclus).",
+    ),
+    (
+        "MSSanté et DMP",
+        "personnes du dénominateur concernées par au moins un message MSSanté, ou dont le DMP "
+        "a reçu au moins un document, envoyé par l'établissement et accepté par le service "
+        "pendant le mois ; seuls les envois réellement faits sont comptés.",
+    ),
+    (
+        "Numérateur et dénominateur",
+        "les personnes comptées au numérateur font toujours partie de celles du dénominateur : "
+        "aucun taux ne dépasse 100 %.",
+    ),
+]
 
 
 def resolve_variants(chosen: dict[str, str] | None) -> dict[str, str]:
@@ -297,9 +429,10 @@ def updated_records(changes: Iterable[RecordChange], period: Period) -> set[int]
 
 
 def active_records(data: Dataset, facility_id: int, period: Period) -> set[int]:
-    """Dossiers actifs: accompanied in the 12 months ending with the period AND updated in it."""
-    in_year = accompanied(data.stays, facility_id, period.year_start, period.end)
-    return in_year & updated_records(data.changes, period)
+    """Dossiers actifs: persons accompanied in the facility during the period (the
+    denominator's population) whose record a professional changed during the period."""
+    in_period = accompanied(data.stays, facility_id, period.start, period.end)
+    return in_period & updated_records(data.changes, period)
 
 
 def with_event(
@@ -339,31 +472,97 @@ def with_pp(data: Dataset, facility_id: int, start: dt.datetime, end: dt.datetim
     return persons
 
 
-def mssante_messages(data: Dataset, facility_id: int, start: dt.datetime, end: dt.datetime) -> int:
-    """Messages sent through MSSanté by the facility (every message counts)."""
-    return sum(
-        1
+def _accepted(
+    data: Dataset, channel: str, facility_id: int, start: dt.datetime, end: dt.datetime
+) -> list[SharingRow]:
+    return [
+        s
         for s in data.sharings
-        if s.channel == "MSSANTE"
+        if s.channel == channel
         and s.status == "sent"
         and s.facility_id == facility_id
         and _within(s.at, start, end)
+    ]
+
+
+def reached(
+    data: Dataset, channel: str, facility_id: int, start: dt.datetime, end: dt.datetime
+) -> set[int]:
+    """Persons concerned by at least one message (MSSANTE) or document (DMP) the facility
+    sent and the service accepted in `[start, end)`."""
+    return {
+        s.person_id
+        for s in _accepted(data, channel, facility_id, start, end)
+        if s.person_id is not None
+    }
+
+
+def sent(data: Dataset, facility_id: int, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(MSSanté messages, DMP documents) the facility sent and the service accepted in
+    `[start, end)`, whoever they concern: shown beside the rates, never in them."""
+    return (
+        len(_accepted(data, "MSSANTE", facility_id, start, end)),
+        len(_accepted(data, "DMP", facility_id, start, end)),
     )
 
 
-def dmp_fed(data: Dataset, facility_id: int, start: dt.datetime, end: dt.datetime) -> int:
-    """DMP alimentés: persons whose DMP received at least one document sent by the facility."""
-    return len(
-        {
-            s.person_id
-            for s in data.sharings
-            if s.channel == "DMP"
-            and s.status == "sent"
-            and s.person_id is not None
-            and s.facility_id == facility_id
-            and _within(s.at, start, end)
-        }
-    )
+# --- populations: each numerator a part of its denominator ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Population:
+    """The persons an indicator counts. `numerator` must be a part of `denominator`: the
+    constructor refuses anything else, so a rate above 100 % cannot be built.
+
+    `denominator_size` is the denominator when it is a number wider than the set (the
+    3-year mean file active); never smaller than the set."""
+
+    numerator: frozenset[int]
+    denominator: frozenset[int]
+    denominator_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.numerator <= self.denominator:
+            raise ValueError("Le numérateur doit être une partie du dénominateur.")
+        if self.denominator_size is not None and self.denominator_size < len(self.denominator):
+            raise ValueError("Le dénominateur ne peut pas être plus petit que sa population.")
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        size = len(self.denominator) if self.denominator_size is None else self.denominator_size
+        return len(self.numerator), size
+
+
+def populations(
+    data: Dataset,
+    facility_id: int,
+    period: Period,
+    bounds: tuple[dt.datetime, dt.datetime],
+    variants: dict[str, str] | None = None,
+) -> dict[str, Population]:
+    """The five populations of a facility, each numerator drawn from its denominator.
+
+    `bounds` are the period's start and end as instants (local midnight), for the rows
+    stamped with a time."""
+    chosen = resolve_variants(variants)
+    start, end = bounds
+    in_period = frozenset(accompanied(data.stays, facility_id, period.start, period.end))
+    actifs = frozenset(in_period & updated_records(data.changes, period))
+    with_project = actifs & with_pp(data, facility_id, start, end)
+    agenda_only = chosen[ACTIVE_EVENT] == AGENDA_ONLY
+    with_events = actifs & with_event(data, facility_id, start, end, agenda_only=agenda_only)
+    size = None
+    if chosen[ACTIVE] == FILE_ACTIVE_3Y:
+        size = max(file_active_3_years(data.stays, facility_id, period), len(in_period))
+    result = {
+        ACTIVE: Population(actifs, in_period, size),
+        ACTIVE_PP: Population(with_project, actifs),
+        ACTIVE_EVENT: Population(with_events, actifs),
+    }
+    for key, channel in SHARING_CHANNELS.items():
+        base = with_project if chosen[key] == ACTIVE_WITH_PP else in_period
+        result[key] = Population(base & reached(data, channel, facility_id, start, end), base)
+    return result
 
 
 # --- rates and targets ---------------------------------------------------------------------------
@@ -371,9 +570,11 @@ def dmp_fed(data: Dataset, facility_id: int, start: dt.datetime, end: dt.datetim
 
 @dataclass(frozen=True)
 class Figures:
-    """Numerator and denominator of each indicator, for one facility (or summed)."""
+    """Numerator and denominator of each indicator, for one facility (or summed), and the
+    (MSSanté messages, DMP documents) accepted in the period, for information."""
 
     values: dict[str, tuple[int, int]]
+    sent: tuple[int, int] = (0, 0)
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(
@@ -383,7 +584,8 @@ class Figures:
                     self.values[key][1] + other.values[key][1],
                 )
                 for key in KEYS
-            }
+            },
+            (self.sent[0] + other.sent[0], self.sent[1] + other.sent[1]),
         )
 
 
@@ -405,36 +607,17 @@ def figures(
     bounds: tuple[dt.datetime, dt.datetime],
     variants: dict[str, str] | None = None,
 ) -> Figures:
-    """The five (numerator, denominator) pairs of a facility; `bounds` are the period's start
-    and end as instants (local midnight), for the rows stamped with a time."""
-    chosen = resolve_variants(variants)
-    start, end = bounds
-    actifs = active_records(data, facility_id, period)
-    if chosen[ACTIVE] == FILE_ACTIVE_3Y:
-        denominator = file_active_3_years(data.stays, facility_id, period)
-    else:
-        denominator = file_active(data.stays, facility_id, period)
-    with_project = actifs & with_pp(data, facility_id, start, end)
-    agenda_only = chosen[ACTIVE_EVENT] == AGENDA_ONLY
-    with_events = actifs & with_event(data, facility_id, start, end, agenda_only=agenda_only)
-    values = {
-        ACTIVE: (len(actifs), denominator),
-        ACTIVE_PP: (len(with_project), len(actifs)),
-        ACTIVE_EVENT: (len(with_events), len(actifs)),
-    }
-    may_have_pp = file_active(data.stays, facility_id, period)
-    for key, numerator in (
-        (MSSANTE, mssante_messages(data, facility_id, start, end)),
-        (DMP, dmp_fed(data, facility_id, start, end)),
-    ):
-        base = len(with_project) if chosen[key] == ACTIVE_WITH_PP else may_have_pp
-        values[key] = (numerator, base)
-    return Figures(values)
+    """The five (numerator, denominator) pairs of a facility, from its populations."""
+    counted = populations(data, facility_id, period, bounds, variants)
+    return Figures({key: counted[key].counts for key in KEYS}, sent(data, facility_id, *bounds))
 
 
 @dataclass(frozen=True)
 class IndicatorResult:
-    """One indicator of one facility (or organisation) for one period, ready to show."""
+    """One indicator of one facility (or organisation) for one period, ready to show.
+
+    `sent`: for MSSanté and DMP, the messages or documents accepted in the period (all,
+    whoever they concern); None for the three record indicators."""
 
     key: str
     label: str
@@ -446,11 +629,19 @@ class IndicatorResult:
     variant_label: str
     met: bool
     explanation: str = ""
+    definition: str = ""
+    sent: int | None = None
+
+    @property
+    def no_sending(self) -> str:
+        """The French "pas encore d'envoi" note when nothing was sent (else empty)."""
+        return NO_SENDING[self.key] if self.sent == 0 else ""
 
 
 def results(values: Figures, variants: dict[str, str] | None = None) -> list[IndicatorResult]:
     """The five results, in the spec's order, from their numerators and denominators."""
     chosen = resolve_variants(variants)
+    sent_by_key = {MSSANTE: values.sent[0], DMP: values.sent[1]}
     out = []
     for key in KEYS:
         numerator, denominator = values.values[key]
@@ -467,6 +658,8 @@ def results(values: Figures, variants: dict[str, str] | None = None) -> list[Ind
                 variant_label=VARIANTS[key][chosen[key]],
                 met=target_met(value, TARGETS[key]),
                 explanation=NO_DENOMINATOR if value is None else "",
+                definition=EXPLANATIONS[key][chosen[key]],
+                sent=sent_by_key.get(key),
             )
         )
     return out

@@ -98,30 +98,5 @@ def proof_pdf(items: list[FacilityProof], signatory: str, today: dt.date) -> byt
     return render_pdf(proof_html(items, signatory, today))
 
 
-DEFINITIONS = [
-    (
-        "Personne accompagnée",
-        "personne ayant au moins un séjour dans l'établissement pendant le mois mesuré.",
-    ),
-    (
-        "Dossier actif",
-        "dossier d'une personne accompagnée dans l'établissement au cours des 12 derniers mois "
-        "et modifié au moins une fois pendant le mois par un professionnel (les traitements "
-        "automatiques ne comptent pas).",
-    ),
-    (
-        "Événement",
-        "création ou modification d'un rendez-vous d'agenda de la personne (annulation "
-        "comprise) ou de son projet personnalisé, dans l'établissement, pendant le mois.",
-    ),
-    (
-        "Projet personnalisé en préparation ou actif",
-        "version au statut ENPREPARATION ou ENCOURS à un moment du mois (ENPAUSE et TERMINE "
-        "exclus).",
-    ),
-    (
-        "MSSanté et DMP",
-        "messages MSSanté envoyés par l'établissement ; personnes dont le DMP a reçu au moins "
-        "un document envoyé par l'établissement.",
-    ),
-]
+#: The terms the proof defines (definitions.py holds them beside the formulas).
+DEFINITIONS = d.TERMS

@@ -1,9 +1,12 @@
 """The five ESMS Numérique indicators computed in SQL (definitions.py says what they mean).
 
 Per (set of facilities, period): one aggregate over the population query below, one over
-the sharings (documents.selectors), and one more for the "file active sur 3 ans" variant
-when asked. Nothing loops over persons in Python. The population query is also the source
-of the drill-down lists (`person_ids_sql`), so a list and the figure above it always agree.
+the sharings' totals (documents.selectors), and one more for the "file active sur 3 ans"
+variant when asked. Nothing loops over persons in Python. The population query has one row
+per person accompanied in the period, the population of every denominator; each numerator
+sums a condition over those rows, so it is a part of its denominator by construction. It
+is also the source of the drill-down lists (`person_ids_sql`), so a list and the figure
+above it always agree.
 tests/pilotage/test_indicators_sql.py checks the SQL against the pure definitions on random
 data sets.
 """
@@ -18,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from opendui.agenda.models import EventChange
-from opendui.documents.selectors import sharing_counts
+from opendui.documents.selectors import persons_reached, sharing_counts
 from opendui.organisations.models import Facility, ManagingOrganisation
 from opendui.stays.models import Stay
 
@@ -36,7 +39,7 @@ DRILLDOWNS = {
     WITHOUT_EVENT: "Dossiers actifs sans événement sur la période",
 }
 _DRILLDOWN_WHERE = {
-    NOT_ACTIVE: "in_period = 1 AND active = 0",
+    NOT_ACTIVE: "active = 0",
     WITHOUT_PP: "active = 1 AND has_pp = 0",
     WITHOUT_EVENT: "active = 1 AND has_event = 0",
 }
@@ -62,11 +65,21 @@ def _instant(value: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _reached(
+    facility_ids: Sequence[int], start: dt.datetime, end: dt.datetime, channel: str
+) -> tuple[str, list[Any]]:
+    """SQL of the distinct (facility_id, person_id) an accepted sharing of `channel`
+    concerned in `[start, end)` (documents.selectors builds it: the one reader of Sharing)."""
+    sql, params = persons_reached(facility_ids, start, end, channel).query.sql_with_params()
+    return sql, list(params)
+
+
 def _population(
     facility_ids: Sequence[int], period: Period, agenda_only: bool = False
 ) -> tuple[str, list[Any]]:
-    """SQL of one row per (facility, person accompanied in the 12 months ending with the
-    period) with 0/1 columns in_period, active, has_pp, has_event."""
+    """SQL of one row per (facility, person accompanied in the period) — every
+    denominator's population — with 0/1 columns active, has_pp, has_event, has_mss,
+    has_dmp. Each numerator is a sum over these rows, so it is a part of its denominator."""
     start, end = bounds(period)
     ids = ", ".join(["%s"] * len(facility_ids)) or "NULL"
     pp_counted = ", ".join(["%s"] * len(d.PP_STATUSES_COUNTED))
@@ -77,15 +90,14 @@ def _population(
             f"WHERE facility_id IN ({ids}) AND changed_at >= %s AND changed_at < %s "
             "AND by_job = %s"
         )
+    mss_sql, mss_params = _reached(facility_ids, start, end, d.SHARING_CHANNELS[d.MSSANTE])
+    dmp_sql, dmp_params = _reached(facility_ids, start, end, d.SHARING_CHANNELS[d.DMP])
     sql = f"""
     WITH st AS (
-        SELECT facility_id, person_id,
-               MAX(CASE WHEN start_date < %s AND (end_date IS NULL OR end_date >= %s)
-                   THEN 1 ELSE 0 END) AS in_period
+        SELECT DISTINCT facility_id, person_id
         FROM {_q(Stay)}
         WHERE facility_id IN ({ids}) AND start_date < %s
           AND (end_date IS NULL OR end_date >= %s)
-        GROUP BY facility_id, person_id
     ), ev AS (
         SELECT DISTINCT facility_id, person_id FROM {_q(EventChange)}
         WHERE facility_id IN ({ids}) AND changed_at >= %s AND changed_at < %s AND by_job = %s
@@ -97,23 +109,28 @@ def _population(
               SELECT 1 FROM {_q(ProjectChange)} n
               WHERE n.project_id = c.project_id AND n.changed_at > c.changed_at
                 AND n.changed_at <= %s AND n.status <> '')
-    )
-    SELECT st.facility_id, st.person_id, st.in_period,
+    ), mss AS ({mss_sql}), dmp AS ({dmp_sql})
+    SELECT st.facility_id, st.person_id,
            CASE WHEN EXISTS (SELECT 1 FROM {_q(RecordActivity)} ra
                              WHERE ra.person_id = st.person_id AND ra.day >= %s
                                AND ra.day < %s AND ra.by_job = %s) THEN 1 ELSE 0 END AS active,
            CASE WHEN pp.person_id IS NULL THEN 0 ELSE 1 END AS has_pp,
-           CASE WHEN ev.person_id IS NULL THEN 0 ELSE 1 END AS has_event
+           CASE WHEN ev.person_id IS NULL THEN 0 ELSE 1 END AS has_event,
+           CASE WHEN mss.person_id IS NULL THEN 0 ELSE 1 END AS has_mss,
+           CASE WHEN dmp.person_id IS NULL THEN 0 ELSE 1 END AS has_dmp
     FROM st
     LEFT JOIN pp ON pp.facility_id = st.facility_id AND pp.person_id = st.person_id
     LEFT JOIN ev ON ev.facility_id = st.facility_id AND ev.person_id = st.person_id
+    LEFT JOIN mss ON mss.facility_id = st.facility_id AND mss.person_id = st.person_id
+    LEFT JOIN dmp ON dmp.facility_id = st.facility_id AND dmp.person_id = st.person_id
     """  # noqa: S608  (table names from the models, values as parameters)
-    e, s, ys = _date(period.end), _date(period.start), _date(period.year_start)
-    params: list[Any] = [e, s, *facility_ids, e, ys]
+    e, s = _date(period.end), _date(period.start)
+    params: list[Any] = [*facility_ids, e, s]
     params += [*facility_ids, _instant(start), _instant(end), False]
     if not agenda_only:
         params += [*facility_ids, _instant(start), _instant(end), False]
     params += [*facility_ids, *sorted(d.PP_STATUSES_COUNTED), _instant(end), _instant(start)]
+    params += [*mss_params, *dmp_params]
     params += [s, e, False]  # the record changed in the period (one index probe per person)
     return sql, params
 
@@ -166,8 +183,10 @@ def compute_figures(
     agenda_only = chosen[d.ACTIVE_EVENT] == d.AGENDA_ONLY
     population, params = _population(facility_ids, period, agenda_only)
     sql = (
-        "SELECT facility_id, SUM(in_period), SUM(active), SUM(active * has_pp), "  # noqa: S608
-        f"SUM(active * has_event) FROM ({population}) p GROUP BY facility_id"
+        "SELECT facility_id, COUNT(*), SUM(active), SUM(active * has_pp), "  # noqa: S608
+        "SUM(active * has_event), SUM(active * has_pp * has_mss), "
+        "SUM(active * has_pp * has_dmp), SUM(has_mss), SUM(has_dmp) "
+        f"FROM ({population}) p GROUP BY facility_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -180,20 +199,20 @@ def compute_figures(
     sent = sharing_counts(facility_ids, *bounds(period))
     out = {}
     for facility_id in facility_ids:
-        accompanied, actifs, with_pp, with_event = counted.get(facility_id, [0, 0, 0, 0])
-        messages, dmp = sent.get(facility_id, (0, 0))
-        denominator = (
-            three_years.get(facility_id, 0) if chosen[d.ACTIVE] == d.FILE_ACTIVE_3Y else accompanied
-        )
+        accompanied, actifs, with_pp, with_event, *reached = counted.get(facility_id, [0] * 8)
+        pp_mss, pp_dmp, all_mss, all_dmp = reached
+        denominator = accompanied
+        if chosen[d.ACTIVE] == d.FILE_ACTIVE_3Y:  # the mean, never below the population
+            denominator = max(three_years.get(facility_id, 0), accompanied)
         values = {
             d.ACTIVE: (actifs, denominator),
             d.ACTIVE_PP: (with_pp, actifs),
             d.ACTIVE_EVENT: (with_event, actifs),
         }
-        for key, numerator in ((d.MSSANTE, messages), (d.DMP, dmp)):
-            base = with_pp if chosen[key] == d.ACTIVE_WITH_PP else accompanied
-            values[key] = (numerator, base)
-        out[facility_id] = d.Figures(values)
+        for key, in_pp, in_all in ((d.MSSANTE, pp_mss, all_mss), (d.DMP, pp_dmp, all_dmp)):
+            with_project = chosen[key] == d.ACTIVE_WITH_PP
+            values[key] = (in_pp, with_pp) if with_project else (in_all, accompanied)
+        out[facility_id] = d.Figures(values, sent.get(facility_id, (0, 0)))
     return out
 
 

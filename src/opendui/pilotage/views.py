@@ -105,6 +105,7 @@ def _charts(series: list[tuple[d.Period, list[d.IndicatorResult]]]) -> list[dict
                 "target": d.TARGETS[key],
                 "chart": line_chart(labels, [r.rate for r in column], d.TARGETS[key]),
                 "rows": list(zip(labels, column, strict=True)),
+                "definition": column[-1].definition if column else "",
             }
         )
     return charts

@@ -6,7 +6,9 @@ Contract (other tooling relies on it):
   `dossiers_actifs`, `dossiers_actifs_pp`, `dossiers_actifs_evenement`, `mssante`, `dmp`;
   each has `numerateur`, `denominateur` (integers), `taux` (percent with one decimal, a
   JSON number, or null when the denominator is 0), `cible` (percent), and, for
-  information, `variante` and `libelle`;
+  information, `variante` and `libelle`; `mssante` and `dmp` also have `envois`, the
+  messages or documents the service accepted in the period whoever they concern (the
+  numerator counts persons of the denominator, each once: definitions.py);
 - `--mois` defaults to the month just ended; `--premiere-mesure` makes the period the three
   months ending with `--mois` (the programme's first measure); `--variante CLE=CODE`
   (repeatable) picks another definition variant (pilotage/definitions.py, VARIANTS);
@@ -34,7 +36,7 @@ USAGE = (
 
 
 def as_json(results: list[d.IndicatorResult]) -> dict[str, dict[str, Any]]:
-    """The contract's JSON object for a list of results (also used by the CSV/PDF exports)."""
+    """The contract's JSON object for a list of results."""
     return {
         r.key: {
             "numerateur": r.numerator,
@@ -44,6 +46,7 @@ def as_json(results: list[d.IndicatorResult]) -> dict[str, dict[str, Any]]:
             "variante": r.variant,
             "libelle": r.label,
         }
+        | ({} if r.sent is None else {"envois": r.sent})
         for r in results
     }
 
