@@ -3,6 +3,10 @@
 Called by `seed_demo` inside its transaction, once persons and stays exist. Each module
 owns its `demo_data` function; this module only chooses who writes what: the
 professionals assigned to each facility, by what their role may write.
+
+No DMP or MSSanté sending is seeded: those rows (documents.Sharing) are written by the
+national services' clients only, so the dashboard's DMP and MSSanté figures show real
+sendings, none until the clients exist, never invented ones.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ def seed_activity(
     """Create the modules' demo data for the organisation; returns rows created per module."""
     from opendui.accompaniment.demo_data import seed_projects
     from opendui.agenda.demo_data import seed_events
-    from opendui.documents.demo_data import seed_sharings
     from opendui.evaluations.demo_data import seed_evaluations
     from opendui.incidents.demo_data import seed_incidents
     from opendui.notes.demo_data import seed_notes
@@ -71,7 +74,6 @@ def seed_activity(
         ),
         "projet_esms_numerique": seed_programme(organisation, today),
         "activite_dossiers": seed_usage(organisation.pk, facility_ids, rng, today),
-        "envois_dmp_mssante": seed_sharings(facility_ids, rng, today),
     }
     return counts
 
