@@ -199,6 +199,29 @@ def test_ars_declaration_names_nobody(world, login):
     assert all(sorted(e.person_ids) == sorted([world.anne.pk, world.bruno.pk]) for e in exports)
 
 
+def test_ars_declaration_replaces_names_not_ordinary_words(world, login):
+    """ "aide-soignante" became "[professionnel]-soignante" (the declarer's address was cut
+    into words); "Blanc", "Petit", "Paris" go only when they name someone concerned."""
+    nurse = world.user("aide-soignant", facility=world.ehpad, email="aide-soignant@test.example")
+    nurse.first_name, nurse.last_name = "Nadia", "Benali"
+    nurse.save()
+    lucie = world.person(world.ehpad, birth_name="BLANC", first_name="Lucie")
+    incident = incident_of(
+        world,
+        declarer=nurse,
+        description="L'aide-soignante Nadia a trouvé Mme Martin et Mme blanc au Petit salon, "
+        "la fille de Mme Martin arrivant de Paris.",
+    )
+    incident.persons.add(lucie)
+    client = login(world.user("chef-de-service", facility=world.ehpad))
+    body = client.get(f"/evenements-indesirables/{incident.pk}/declaration-ars.txt")
+    text = body.content.decode()
+    assert (
+        "L'aide-soignante [professionnel] a trouvé Mme [personne n°1] et Mme [personne n°2] "
+        "au Petit salon, la fille de Mme [personne n°1] arrivant de Paris." in text
+    )
+
+
 def _count(client, url: str) -> int:
     client.get(url)
     with CaptureQueriesContext(connection) as captured:

@@ -4,8 +4,10 @@ The arrêté of 28 December 2016 fixes the form; the fields kept here are those 
 reference lists (structure, category, dates, facts, victims or exposed persons, measures,
 consequences, information of families and authorities, media impact). Persons involved
 appear as "personne accompagnée n°1 (femme, 87 ans)"; professionals are never named. Free
-texts are redacted of every name, birth date, local identifier and INS the incident knows
-(persons involved, declarer, analyst, action owners), in case someone typed one.
+texts are redacted (anonymity.py) of the names of the persons concerned and of the
+professionals concerned (declarer, analyst, action owners), as whole words, and of their
+identifiers (birth date, local record number, INS, e-mail, RPPS), in case someone typed
+one; ordinary words are left as they are ("aide-soignante" stays).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from . import rules
+from .anonymity import Concerned, redact
 from .models import Incident
 from .selectors import analysis_of
 
@@ -36,23 +39,40 @@ def _yes(value: bool) -> str:
     return "oui" if value else "non"
 
 
-def _replacements(incident: Incident, persons, staff) -> list[tuple[list[str], str]]:
+def _concerned(persons, staff) -> list[Concerned]:
+    """Who the free texts must not name: each person (numbered) and each professional."""
     result = []
     for number, person in enumerate(persons, start=1):
-        words = [
+        names = (
             person.birth_name,
             person.used_name,
             person.first_name,
             person.used_first_name,
+            *person.birth_first_names.split(),  # each first name of the civil status
+        )
+        identifiers = (
             person.local_id,
             person.ins_matricule,
             f"{person.birth_date:%d/%m/%Y}",
             f"{person.birth_date:%d/%m/%y}",
             person.birth_date.isoformat(),
-        ]
-        result.append(([w for w in words if w], f"[personne n°{number}]"))
+        )
+        result.append(
+            Concerned(
+                f"[personne n°{number}]",
+                tuple(n for n in names if n),
+                tuple(i for i in identifiers if i),
+            )
+        )
     for user in staff:
-        result.append(([user.first_name, user.last_name, user.email], STAFF))
+        identifiers = (user.email, getattr(user, "rpps", ""))
+        result.append(
+            Concerned(
+                STAFF,
+                tuple(n for n in (user.first_name, user.last_name) if n),
+                tuple(i for i in identifiers if i),
+            )
+        )
     return result
 
 
@@ -65,10 +85,10 @@ def build(incident: Incident, *, today: dt.date | None = None) -> list[Section]:
     if analysis is not None:
         staff.append(analysis.analysed_by)
     staff.extend(a.owner for a in incident.actions.all())
-    replacements = _replacements(incident, persons, staff)
+    concerned = _concerned(persons, staff)
 
     def clean(text: str) -> str:
-        return rules.redact(text, replacements) if text else "non renseigné"
+        return redact(text, concerned) if text else "non renseigné"
 
     facility = incident.facility
     organisation = facility.organisation

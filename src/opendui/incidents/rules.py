@@ -9,8 +9,6 @@ and the arrêté of 28 December 2016 (categories 1–11).
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -338,35 +336,3 @@ def anonymous_label(number: int, sex: str, age: int) -> str:
     words = {"F": "femme" if adult else "fille", "M": "homme" if adult else "garçon"}
     sex_word = words.get(sex, "sexe non précisé")
     return f"personne accompagnée n°{number} ({sex_word}, {age} an{'s' if age > 1 else ''})"
-
-
-_VARIANTS = {
-    "a": "aàâäáãå",
-    "c": "cç",
-    "e": "eéèêë",
-    "i": "iîïíì",
-    "n": "nñ",
-    "o": "oôöóòõ",
-    "u": "uùûüú",
-    "y": "yÿý",
-}
-
-
-def _loose(word: str) -> str:
-    """A pattern for `word` that ignores case and accents."""
-    parts = []
-    for char in word.lower():
-        base = next((k for k, v in _VARIANTS.items() if char in v), char)
-        variants = _VARIANTS.get(base)
-        parts.append(f"[{variants}{variants.upper()}]" if variants else re.escape(char))
-    return "".join(parts)
-
-
-def redact(text: str, replacements: Sequence[tuple[Iterable[str], str]]) -> str:
-    """Replace each word of each name (case- and accent-insensitive, whole words) by its
-    placeholder: free texts may carry the names the ARS declaration must not show."""
-    for words, placeholder in replacements:
-        tokens = {t for w in words if w for t in re.split(r"[\s\-'’]+", w.strip()) if len(t) >= 2}
-        for token in sorted(tokens, key=len, reverse=True):
-            text = re.sub(rf"(?<!\w){_loose(token)}(?!\w)", placeholder, text, flags=re.IGNORECASE)
-    return text
