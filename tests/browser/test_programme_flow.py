@@ -23,6 +23,7 @@ def test_project_lead_checks_eligibility_and_funding(page, transactional_db):
     )
     page.get_by_role("link", name="Financement").click()
     table = page.get_by_role("table", name="Détail du financement, barème 2022 (en euros)")
-    assert "637\u00a0500 €" in table.locator("tfoot").inner_text()
+    # OpenDUI is not referenced: the 2022 non-referenced software rate (12 000 per ESSMS).
+    assert "600\u00a0000 €" in table.locator("tfoot").inner_text()
     page.get_by_role("link", name="Jalons").click()
     assert "1 jalon(s) en retard" in page.locator("main").inner_text()

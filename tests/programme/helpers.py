@@ -5,6 +5,8 @@ from __future__ import annotations
 from opendui.programme import milestones
 from opendui.programme.models import Grappe, GrappeMember, Milestone
 
+SOURCE = "Liste des solutions référencées Ségur publiée par l'ANS, consultée le 02/03/2026"
+
 
 def grappe_of(world, **fields) -> Grappe:
     """A 2022 acquisition grappe of world.og with world.ehpad as member and its milestones."""
@@ -14,6 +16,7 @@ def grappe_of(world, **fields) -> Grappe:
         project_type=fields.pop("project_type", "acquisition"),
         solution_name=fields.pop("solution_name", "Solution DUI"),
         segur_status=fields.pop("segur_status", "reference"),
+        segur_source=fields.pop("segur_source", SOURCE),
         rule_set=fields.pop("rule_set", "2022"),
         carrier_siret=world.og.siret,
         duration_months=fields.pop("duration_months", 18),

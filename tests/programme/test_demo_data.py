@@ -24,7 +24,12 @@ def test_seed_programme_gives_an_eligible_grappe(world):
     checklist = selectors.eligibility_of(grappe)
     assert checklist.eligible, [(x.code, x.reason) for x in checklist.failures]
     assert {d.declared_by for d in grappe.declaration_list} == {director}
+    # OpenDUI is not Ségur-referenced: the demo says so (a 2022 acquisition via the SAD).
+    assert (grappe.solution_name, grappe.segur_status) == ("OpenDUI", "non-reference")
+    segur = next(x for x in checklist.lines if x.code == "segur")
+    assert segur.reason.startswith("Solution non référencée")
     estimate = selectors.estimate_of(grappe, RuleSet.Y2022, own_facility_count=2)
     assert estimate.eligible and estimate.usages == 15 * 7_000
+    assert estimate.logiciel == 15 * 12_000  # the non-referenced rate
     done = [m.kind for m in selectors.milestones_of(grappe) if m.done_on]
     assert done == ["candidature", "convention", "contrat-editeur", "parametrage"]

@@ -38,6 +38,7 @@ def facts(count: int = 15, **changes) -> GrappeFacts:
         carrier_siret=SIRET,
         solution_name="Solution DUI",
         segur_status=SegurStatus.REFERENCED,
+        segur_source="Liste ANS, consultée le 02/03/2026",
         members=[MemberFacts(finess(i), f"ESSMS {i}", "PA") for i in range(count)],
         declarations=frozenset(Declaration),
         duration_months=18,
@@ -106,6 +107,24 @@ def test_segur_lines():
     started = dataclasses.replace(in_progress, configuration_started=True)
     assert "avant" in line(checklist(started), "segur").reason
     assert not line(checklist(started), "segur").ok
+
+
+def test_segur_status_is_the_project_leads_declaration_with_its_source():
+    """The line never states a referencing by itself: it repeats the lead's declaration and
+    its source, and a declared status without a source does not pass."""
+    referenced = line(checklist(facts()), "segur")
+    assert referenced.ok and referenced.label.endswith("(déclaré par le porteur)")
+    assert referenced.reason == (
+        "Solution déclarée référencée Ségur par le porteur "
+        "(source : Liste ANS, consultée le 02/03/2026)."
+    )
+    for status in (SegurStatus.REFERENCED, SegurStatus.IN_PROGRESS):
+        unsourced = line(checklist(facts(segur_status=status, segur_source=" ")), "segur")
+        assert not unsourced.ok and "sans source" in unsourced.reason
+    not_ref = line(
+        checklist(facts(segur_status=SegurStatus.NOT_REFERENCED, segur_source="")), "segur"
+    )
+    assert not_ref.ok and not_ref.reason.startswith("Solution non référencée")
 
 
 def test_2025_new_operation():

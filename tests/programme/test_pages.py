@@ -48,8 +48,9 @@ def test_home_lists_the_grappes_and_creation_works(world, lead):
         "form_token": token,
         "name": "Grappe Touraine",
         "project_type": "acquisition",
-        "solution_name": "OpenDUI",
+        "solution_name": "Solution DUI",
         "segur_status": "reference",
+        "segur_source": "Liste ANS consultée le 02/03/2026",
         "rule_set": "2022",
         "territory": "metropole",
         "carrier_siret": "",
@@ -86,12 +87,45 @@ def test_bad_creation_shows_french_errors_and_saves_nothing(world, lead):
     assert not Grappe.objects.exists()
 
 
+def test_segur_status_is_shown_as_the_leads_declaration_with_its_source(world, lead):
+    """The page showed "OpenDUI – Référencée Ségur" and "✓ conforme" for the demo: a
+    referencing is the lead's declaration with its source, never the software's claim."""
+    grappe = grappe_of(world, solution_name="OpenDUI", segur_status="non-reference")
+    body = lead.get(f"/programme/{grappe.pk}/").content.decode()
+    assert "Référencée Ségur" not in body and "conforme" not in body
+    assert "<dt>Référencement Ségur de la solution</dt><dd>Non référencée</dd>" in body
+    other = grappe_of(world, name="Autre grappe")
+    body = lead.get(f"/programme/{other.pk}/").content.decode()
+    assert "Référencée Ségur, selon le porteur du projet – source : Liste des solutions" in body
+    home = lead.get("/programme/").content.decode()
+    assert "(référencée ségur, selon le porteur)" in home and "(non référencée)" in home
+    # Declaring a referencing without its source is refused in French; nothing saved.
+    url = f"/programme/{grappe.pk}/modifier/"
+    data = {
+        "name": grappe.name,
+        "project_type": "acquisition",
+        "solution_name": "OpenDUI",
+        "segur_status": "reference",
+        "segur_source": "  ",
+        "rule_set": "2022",
+        "territory": "metropole",
+        "carrier_siret": "",
+        "duration_months": "18",
+        "expected_version": str(grappe.version),
+    }
+    response = lead.post(url, data)
+    assert response.status_code == 200
+    assert "Indiquez la source du statut de référencement Ségur" in response.content.decode()
+    grappe.refresh_from_db()
+    assert (grappe.segur_status, grappe.version) == ("non-reference", 1)
+
+
 def test_grappe_page_checklist_members_and_declarations(world, lead):
     grappe = grappe_of(world)
     url = f"/programme/{grappe.pk}/"
     body = lead.get(url).content.decode()
     assert "La grappe compte 1 ESSMS" in body and "écartée d&#x27;office" in body
-    assert "non conforme" in body
+    assert "non remplie" in body and "conforme" not in body
     # One click adds the IME; a partner typed by FINESS.
     response = lead.post(f"{url}essms/ajouter/", {"facility": world.ime.pk})
     assert response.status_code == 302
@@ -237,6 +271,7 @@ def test_edit_keeps_the_version_and_refuses_a_stale_one(world, lead):
         "project_type": "montee-de-version",
         "solution_name": "Solution DUI",
         "segur_status": "reference",
+        "segur_source": "Attestation de l'éditeur du 10/01/2026",
         "rule_set": "2025",
         "territory": "corse-dom",
         "carrier_siret": "",

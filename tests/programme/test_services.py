@@ -29,6 +29,7 @@ FIELDS = {
     "project_type": "acquisition",
     "solution_name": "Solution DUI",
     "segur_status": "reference",
+    "segur_source": "Liste ANS consultée le 02/03/2026",
     "rule_set": "2022",
     "territory": "metropole",
     "duration_months": 18,
@@ -50,6 +51,16 @@ def test_create_grappe_with_milestones_and_audit(world, director):
     ]
     event = AuditEvent.objects.get(action="programme.grappe_create")
     assert event.organisation_id == world.og.pk and event.person_ids == []
+    # A declared referencing needs its source; nothing is written without it.
+    before = (Grappe.objects.count(), AuditEvent.objects.count())
+    for status in ("reference", "en-cours"):
+        with pytest.raises(ValidationError, match="source du statut"):
+            services.create_grappe(
+                actor(director), world.og, **(FIELDS | {"segur_status": status, "segur_source": ""})
+            )
+    assert (Grappe.objects.count(), AuditEvent.objects.count()) == before
+    plain = FIELDS | {"segur_status": "non-reference", "segur_source": ""}
+    assert services.create_grappe(actor(director), world.og, **plain).segur_source == ""
 
 
 @pytest.mark.parametrize(

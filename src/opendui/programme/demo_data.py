@@ -1,6 +1,8 @@
 """Demo ESMS Numérique project: the demo OG's facilities plus partner ESSMS typed in by
 FINESS, so that the grappe reaches the mainland minimum (15) and is eligible; rule set
-2022, acquisition of a Ségur-referenced solution, milestones partly done (one late).
+2022, acquisition of OpenDUI, milestones partly done (one late). OpenDUI is not
+Ségur-referenced, so the demo says "non référencée" (a 2022 acquisition through the SAD,
+eligible at the lower software rate): the demo claims nothing the software does not have.
 
 Written directly, like the rest of the demo seed: the seeder records one system audit
 event for the whole demo, not one per row.
@@ -81,7 +83,7 @@ def seed_programme(organisation: ManagingOrganisation, today: dt.date) -> int:
         name="Grappe DUI Touraine – Val de Loire",
         project_type=GrappeType.ACQUISITION.value,
         solution_name="OpenDUI",
-        segur_status=SegurStatus.REFERENCED.value,
+        segur_status=SegurStatus.NOT_REFERENCED.value,  # OpenDUI is not referenced
         rule_set=RuleSet.Y2022.value,
         territory=Territory.MAINLAND.value,
         carrier_siret=organisation.siret,

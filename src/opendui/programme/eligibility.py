@@ -97,6 +97,7 @@ class GrappeFacts:
     solution_name: str
     segur_status: SegurStatus
     members: Sequence[MemberFacts]
+    segur_source: str = ""  # where the project lead read the status (never this software)
     declarations: frozenset[Declaration] = frozenset()
     editor_contract_on: dt.date | None = None
     duration_months: int | None = None
@@ -209,7 +210,11 @@ def check_same_solution(facts: GrappeFacts) -> CheckLine:
 
 
 def check_segur(facts: GrappeFacts) -> CheckLine:
+    """The solution's Ségur referencing, as the project lead declares it with its source:
+    the software states no referencing of its own (OpenDUI is not referenced)."""
     status = facts.segur_status
+    source = facts.segur_source.strip()
+    label = "Référencement Ségur de la solution (déclaré par le porteur)"
     problem = None
     if status is SegurStatus.NOT_REFERENCED:
         if facts.rule_set is RuleSet.Y2025:
@@ -224,22 +229,28 @@ def check_segur(facts: GrappeFacts) -> CheckLine:
         else:
             return CheckLine(
                 "segur",
-                "Référencement Ségur de la solution",
+                label,
                 True,
                 "Solution non référencée : acquisition finançable au barème 2022 à un taux "
                 "moindre (solution choisie via le SAD).",
             )
+    elif not source:
+        problem = (
+            "Statut de référencement déclaré sans source : indiquez où il a été vérifié "
+            "(liste des solutions référencées publiée par l'ANS, attestation de l'éditeur…)."
+        )
     elif status is SegurStatus.IN_PROGRESS and facts.configuration_started:
         problem = (
             "La solution est encore en cours de référencement alors que le paramétrage a "
             "commencé : le référencement doit intervenir avant."
         )
     fine = (
-        "Solution référencée Ségur."
+        f"Solution déclarée référencée Ségur par le porteur (source : {source})."
         if status is SegurStatus.REFERENCED
-        else "Solution en cours de référencement : il doit aboutir avant le paramétrage."
+        else f"Solution déclarée en cours de référencement par le porteur (source : {source}) : "
+        "il doit aboutir avant le paramétrage."
     )
-    return _line("segur", "Référencement Ségur de la solution", problem, fine)
+    return _line("segur", label, problem, fine)
 
 
 def check_new_operation(facts: GrappeFacts) -> CheckLine:

@@ -8,6 +8,7 @@ No person data here.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,12 @@ from opendui.organisations.models import (
 from . import milestones
 from .eligibility import DECLARATION_LABELS, Declaration, GrappeType, SegurStatus
 from .funding import RuleSet, Territory
+
+SOURCE_REQUIRED = _(
+    "Indiquez la source du statut de référencement Ségur (liste publiée par l'ANS, "
+    "attestation de l'éditeur…) : il est déclaré par le porteur du projet, pas par le "
+    "logiciel."
+)
 
 
 class Grappe(VersionedModel):
@@ -52,6 +59,18 @@ class Grappe(VersionedModel):
             (SegurStatus.IN_PROGRESS.value, _("En cours de référencement")),
             (SegurStatus.NOT_REFERENCED.value, _("Non référencée")),
         ],
+    )
+    # The status is what the project lead declares, never a claim of this software: a
+    # referenced or being-referenced status must say where it comes from.
+    segur_source = models.CharField(
+        _("source du statut de référencement"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Obligatoire si la solution est déclarée référencée ou en cours de "
+            "référencement : où ce statut a été vérifié (liste des solutions référencées "
+            "publiée par l'ANS et date de consultation, attestation de l'éditeur…)."
+        ),
     )
     rule_set = models.CharField(
         _("barème"),
@@ -84,6 +103,12 @@ class Grappe(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.segur_source = (self.segur_source or "").strip()
+        if self.segur_status != SegurStatus.NOT_REFERENCED.value and not self.segur_source:
+            raise ValidationError({"segur_source": SOURCE_REQUIRED})
 
 
 class GrappeMember(VersionedModel):

@@ -86,6 +86,7 @@ def facts(grappe: Grappe) -> GrappeFacts:
         carrier_siret=grappe.carrier_siret,
         solution_name=grappe.solution_name,
         segur_status=SegurStatus(grappe.segur_status),
+        segur_source=grappe.segur_source,
         members=[
             MemberFacts(m.finess_et, m.display_name, m.display_couloir) for m in grappe.member_list
         ],

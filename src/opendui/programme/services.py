@@ -33,6 +33,7 @@ GRAPPE_FIELDS = (
     "project_type",
     "solution_name",
     "segur_status",
+    "segur_source",
     "rule_set",
     "territory",
     "carrier_siret",
