@@ -1,5 +1,5 @@
 """The demo director opens Pilotage, reads last month's indicators of a facility with their
-charts, opens the records without événement and downloads the CSV proof."""
+charts and definitions, opens the records without événement and downloads the CSV proof."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ def test_director_reads_indicators_drills_down_and_exports(page, transactional_d
     page.wait_for_url("**/pilotage/etablissement/**")
     rows = page.locator("table.indicators tbody th").all_inner_texts()
     assert rows == INDICATORS
+    # No rate above 100 %; each figure opens its definition from the keyboard; DMP and
+    # MSSanté count real sendings only: none yet, and the page says so.
+    rates = page.locator("table.indicators tbody td:nth-child(4)").all_inner_texts()
+    values = [float(r.split("%")[0].replace(",", ".").strip()) for r in rates if "%" in r]
+    assert values and all(0 <= v <= 100 for v in values), rates
+    definition = page.locator("#definition-dossiers_actifs")
+    definition.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert definition.get_attribute("open") is not None
+    assert definition.locator("p").inner_text().startswith("Numérateur : dossiers actifs")
+    for key in ("mssante", "dmp"):
+        assert page.locator(f"#envois-{key}").inner_text().startswith("Pas encore d'envoi")
     assert page.locator("figure.chart svg").count() == 5
     assert page.locator("figure.chart svg polyline").count() >= 5
     page.get_by_role("link", name="Dossiers actifs sans événement sur la période").click()

@@ -83,6 +83,27 @@ def test_facility_page_shows_the_five_indicators_with_charts(client, login, usag
 
 
 @pytest.mark.django_db
+def test_sendings_count_persons_once_and_are_given_apart(client, login, usage, director):
+    from opendui.documents.models import Sharing
+
+    for _ in range(3):
+        Sharing.objects.create(
+            channel="MSSANTE",
+            facility=usage.ehpad,
+            person=usage.anne,
+            sent_at=noon(LAST.start + dt.timedelta(days=4)),
+        )
+    login(director)
+    response = client.get(reverse("pilotage:facility", args=[usage.ehpad.pk]), {"mois": MONTH})
+    results = {r.key: r for r in response.context["results"]}
+    # Anne (active, with a PP) counts once; three messages said apart.
+    assert (results["mssante"].numerator, results["mssante"].denominator) == (1, 1)
+    html = response.content.decode()
+    assert "3 messages MSSanté acceptés sur la période" in html
+    assert 'id="envois-mssante"' not in html and 'id="envois-dmp"' in html
+
+
+@pytest.mark.django_db
 def test_query_count_does_not_grow_with_facilities(client, login, usage, director):
     login(director)
     client.get(reverse("pilotage:home"))
