@@ -300,3 +300,43 @@ def test_the_service_applies_the_rules_whatever_the_caller(world):
         "HELOISE MARIE",
     )
     assert person.used_first_name == "ZOE"
+
+
+def test_an_admitted_person_gets_the_facility_mode_or_the_one_chosen(world, accueil_client):
+    """A stay without a mode counts in no occupation rate (activity report)."""
+    accueil_client.post(URL, _form(accueil_client))
+    assert Stay.objects.get(person__birth_name="BERNARD").mode == "hebergement_permanent"
+    accueil_client.post(
+        URL,
+        _form(
+            accueil_client,
+            birth_name="Carpentier",
+            mode="hebergement_temporaire",
+            confirm_not_duplicate="on",
+        ),
+    )
+    assert Stay.objects.get(person__birth_name="CARPENTIER").mode == "hebergement_temporaire"
+
+
+def test_an_admission_request_has_no_mode(world, accueil_client):
+    response = accueil_client.post(
+        URL, _form(accueil_client, entry="demande", mode="hebergement_permanent")
+    )
+    assert response.status_code == 200
+    assert "il se choisit à l'admission" in html.unescape(response.content.decode())
+    assert not Person.objects.filter(birth_name="BERNARD").exists()
+
+
+def test_a_facility_without_places_asks_for_the_mode(world):
+    from django.core.exceptions import ValidationError
+
+    world.ehpad.capacity_permanent = 0
+    world.ehpad.category_id = "214"  # a CHRS recording no places: nothing tells the mode
+    world.ehpad.save()
+    traits = {"birth_name": "Roux", "birth_first_names": "Paul", "birth_date": dt.date(1950, 1, 1)}
+    actor = Actor(user=world.user("accueil", facility=world.ehpad))
+    with pytest.raises(ValidationError, match="Indiquez le mode d'accueil"):
+        create_person(actor, world.ehpad, None, {**traits, "sex": "M"})
+    assert not Person.objects.filter(birth_name="ROUX").exists()
+    person = create_person(actor, world.ehpad, None, {**traits, "sex": "M"}, mode="autre")
+    assert person.stays.get().mode == "autre"

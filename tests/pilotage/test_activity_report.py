@@ -327,3 +327,30 @@ def test_sql_agrees_with_the_rules(world, data, year, births):
         [birth_of[p] for p in present], period.end, rules.age_brackets("PH")
     )
     assert [r.total for r in report.ages] == expected_ages
+
+
+def test_stays_created_by_the_forms_count_in_their_mode(world):
+    """Admission at creation and admission of a request, no mode typed: the stays take
+    the facility's default mode and count against the same mode's places."""
+    from opendui.core.actor import Actor
+    from opendui.persons.services_create import REQUEST, create_person
+    from opendui.stays.models import AdmissionRequest
+    from opendui.stays.services import admit, change_request_status, default_mode
+
+    Stay.objects.filter(facility=world.ehpad).update(mode="hebergement_permanent")
+    today = timezone.localdate()
+    actor = Actor(user=world.user("accueil", facility=world.ehpad))
+    traits = {"birth_first_names": "Paul", "birth_date": BIRTH, "sex": Sex.MALE}
+    create_person(actor, world.ehpad, None, {**traits, "birth_name": "ROUX"})
+    applicant = create_person(
+        actor, world.ehpad, None, {**traits, "birth_name": "BLANC"}, entry=REQUEST
+    )
+    request = AdmissionRequest.objects.get(person=applicant)
+    for status in ("en_etude", "acceptee"):
+        request = change_request_status(actor, request, status)
+    admit(actor, request, today, default_mode(world.ehpad))  # the form's initial value
+    report = activity_report(world.ehpad, today.year, today)
+    assert [r.code for r in report.modes] == ["hebergement_permanent"]
+    permanent = row(report, "hebergement_permanent")
+    assert permanent.persons == 4 and permanent.capacity == 80
+    assert permanent.occupation is not None and permanent.occupation > 0

@@ -225,3 +225,27 @@ def test_overdue_contracts(world):
     assert result[late_hand.pk] == [("signature du contrat", D(2025, 2, 28))]
     assert recent.pk not in result and bruno_stay.pk not in result
     assert overdue_contracts(world.other, today)[0].stay.person == world.denis
+
+
+def test_a_transfer_without_a_mode_takes_one_the_arrival_has_places_of(world, accueil):
+    """Kept when the arrival facility has places of the current mode, else the arrival's
+    default: permanent stays in an EHPAD become home care in a SSIAD."""
+    from opendui.organisations.models import Couloir, Facility, FinessCategory
+
+    from ..conftest import valid_finess
+
+    ssiad = Facility.objects.create(
+        organisation=world.og,
+        name="SSIAD du Val",
+        finess_et=valid_finess("75000004"),
+        category=FinessCategory.objects.get(code="354"),
+        couloir=Couloir.DOM,
+        capacity_service=40,
+    )
+    stay = world.anne.stays.get()
+    stay.mode = StayMode.PERMANENT
+    stay.save()
+    in_ime = transfer(accueil, stay, world.ime, D(2025, 4, 1))
+    assert in_ime.mode == StayMode.PERMANENT  # the IME has permanent places
+    in_ssiad = transfer(accueil, in_ime, ssiad, D(2025, 6, 1))
+    assert in_ssiad.mode == StayMode.HOME

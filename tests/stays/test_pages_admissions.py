@@ -198,6 +198,8 @@ def test_admit_from_the_detail_page(world, login, secretary, newcomer):
     client = login(secretary)
     page = client.get(f"/sejours/demande/{request.pk}/")
     assert page.context["admit_form"] is not None
+    # The EHPAD's usual mode is proposed: a stay without one counts in no occupation rate.
+    assert page.context["admit_form"]["mode"].value() == "hebergement_permanent"
     response = client.post(
         f"/sejours/demande/{request.pk}/admission/",
         {"start_date": "2025-02-01", "mode": "hebergement_permanent", "unit": world.lilas.pk},

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendui.organisations.models import Facility, Unit
+from opendui.stays.models import StayMode
 
 from . import traits
 from .duplicates import Traits
@@ -40,6 +41,16 @@ class PersonCreateForm(forms.Form):
         queryset=Unit.objects.none(),
         required=False,
         empty_label=_("(aucune unité)"),
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode d'accueil"),
+        choices=[("", _("(mode habituel de l'établissement)")), *StayMode.choices],
+        required=False,
+        help_text=_(
+            "Pour une admission immédiate. Par défaut : hébergement permanent dans un "
+            "établissement qui en a des places (EHPAD…), intervention à domicile pour un "
+            "service à domicile (SSIAD, SAAD…), accueil de jour pour un accueil de jour."
+        ),
     )
     birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, help_text=NAME_HELP)
     birth_first_names = forms.CharField(
@@ -126,6 +137,14 @@ class PersonCreateForm(forms.Form):
             self.add_error(
                 "unit",
                 _("Une demande d'admission ne porte pas d'unité : elle se choisit à l'admission."),
+            )
+        if data.get("mode") and data.get("entry") == REQUEST:
+            self.add_error(
+                "mode",
+                _(
+                    "Une demande d'admission ne porte pas de mode d'accueil : il se choisit "
+                    "à l'admission."
+                ),
             )
         if self.errors or facility is None:
             return data

@@ -16,8 +16,8 @@ from opendui.accounts.access import require
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
-from opendui.stays.models import Stay
-from opendui.stays.services import create_admission_request
+from opendui.stays.models import Stay, StayMode
+from opendui.stays.services import create_admission_request, default_mode
 
 from . import traits as rules
 from .duplicates import Traits, candidate_score
@@ -60,10 +60,13 @@ def create_person(
     *,
     start_date: dt.date | None = None,
     entry: str = ADMISSION,
+    mode: str = "",
 ) -> Person:
     """Create a person entering `facility`: admitted at once (ADMISSION: a stay in
-    `facility` and `unit` starting today or `start_date`) or applying (REQUEST: an
-    admission request on the facility's waiting list, received today).
+    `facility` and `unit` starting today or `start_date`, in `mode` or else the
+    facility's default mode, stays.services.default_mode) or applying (REQUEST: an
+    admission request on the facility's waiting list, received today; the mode is
+    chosen at the admission).
 
     `data` holds the identity traits (IDENTITY_FIELDS); the first birth first name is
     taken from the ordered birth first names. The person and the stay or request are
@@ -79,6 +82,23 @@ def create_person(
         raise ValidationError(
             {
                 "unit": "Une demande d'admission ne porte pas d'unité : elle se choisit à l'admission."
+            }
+        )
+    if entry == ADMISSION:
+        mode = mode or default_mode(facility)
+        if not mode:
+            raise ValidationError(
+                {
+                    "mode": f"Indiquez le mode d'accueil : « {facility} » n'en a pas par "
+                    "défaut (aucune place enregistrée)."
+                }
+            )
+        if mode not in StayMode.values:
+            raise ValidationError({"mode": f"Mode d'accueil inconnu : « {mode} »."})
+    elif mode:
+        raise ValidationError(
+            {
+                "mode": "Une demande d'admission ne porte pas de mode d'accueil : il se choisit à l'admission."
             }
         )
     # The RNIV character rules (persons.traits): every trait checked and stored in INS
@@ -119,6 +139,7 @@ def create_person(
             facility=facility,
             unit=unit,
             start_date=start_date or timezone.localdate(),
+            mode=mode,
         )
         save_audited(
             actor,

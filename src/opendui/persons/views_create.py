@@ -48,6 +48,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["unit"],
             form.cleaned_data,
             entry=form.cleaned_data["entry"],
+            mode=form.cleaned_data["mode"],
         ),
         on_replay_url=reverse("persons:list"),
     )

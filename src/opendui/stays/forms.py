@@ -115,7 +115,11 @@ class StatusForm(forms.Form):
 
 class AdmitForm(_ChoicesMixin, forms.Form):
     start_date = forms.DateField(label=_("Date d'admission"), widget=_date_input())
-    mode = forms.ChoiceField(label=_("Mode d'accueil"), choices=_blank(StayMode.choices))
+    mode = forms.ChoiceField(
+        label=_("Mode d'accueil"),
+        choices=_blank(StayMode.choices),
+        help_text=_("Proposé d'après l'établissement (sa catégorie et ses places)."),
+    )
     unit = forms.TypedChoiceField(label=_("Unité"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, units=(), **kwargs) -> None:
@@ -184,7 +188,10 @@ class TransferForm(_ChoicesMixin, forms.Form):
         label=_("Mode d'accueil à l'arrivée"),
         choices=_blank(StayMode.choices),
         required=False,
-        help_text=_("Laissez vide pour garder le mode actuel."),
+        help_text=_(
+            "Laissez vide pour garder le mode actuel si l'établissement d'arrivée en a des "
+            "places, sinon prendre son mode habituel."
+        ),
     )
 
     def __init__(self, *args, facilities=(), **kwargs) -> None:

@@ -21,6 +21,7 @@ from opendui.core.services import ConcurrentEditError, save_audited
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
+from . import modes
 from .models import (
     Absence,
     AbsenceKind,
@@ -99,7 +100,23 @@ def _open_stay_in(person_id: int, facility: Facility, on: dt.date) -> Stay | Non
     )
 
 
+def facility_capacities(facility: Facility) -> dict[str, int]:
+    """The facility's places per capacity field (stays.modes.CAPACITY_FIELDS)."""
+    return {name: getattr(facility, name) for name in modes.CAPACITY_FIELDS.values()}
+
+
+def default_mode(facility: Facility) -> str:
+    """The mode a new stay in `facility` takes unless the professional chooses another
+    (stays.modes.default_mode); "" when the facility records nothing that tells."""
+    return modes.default_mode(facility.category_id, facility.couloir, facility_capacities(facility))
+
+
 def _check_mode_and_unit(mode: str, unit: Unit | None, facility: Facility) -> None:
+    if not mode:
+        raise ValidationError(
+            f"Indiquez le mode d'accueil : « {facility} » n'en a pas par défaut "
+            "(aucune place enregistrée)."
+        )
     if mode not in StayMode.values:
         raise ValidationError(f"Mode d'accueil inconnu : « {mode} ».")
     if unit is not None and unit.facility_id != facility.pk:
@@ -186,7 +203,8 @@ def transfer(
     """Move the person to another facility of the same organisation on date `on`.
 
     The current stay ends on `on` (reason "transfert") and a new stay opens on `on`
-    for the same person record. Returns the new stay.
+    for the same person record, in `mode` or else the current mode if the arrival
+    facility has places of it, else the arrival facility's default. Returns the new stay.
     """
     from_facility = stay.facility
     _require(actor, from_facility)
@@ -198,7 +216,9 @@ def transfer(
             "Un transfert n'est possible qu'entre établissements du même organisme gestionnaire."
         )
     _check_discharge(stay, on)
-    mode = mode or stay.mode or StayMode.PERMANENT
+    mode = mode or modes.mode_on_transfer(
+        stay.mode, to_facility.category_id, to_facility.couloir, facility_capacities(to_facility)
+    )
     _check_mode_and_unit(mode, unit, to_facility)
     existing = _open_stay_in(stay.person_id, to_facility, on)
     if existing is not None:

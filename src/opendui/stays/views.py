@@ -209,7 +209,12 @@ def _detail(
     can_admit = AdmissionStatus.ADMITTED in TRANSITIONS[current]
     if can_admit and admit_form is None:
         admit_form = AdmitForm(
-            initial={"start_date": timezone.localdate()}, units=units, auto_id="adm_%s"
+            initial={
+                "start_date": timezone.localdate(),
+                "mode": services.default_mode(admission.facility),
+            },
+            units=units,
+            auto_id="adm_%s",
         )
     record_person_access(Actor.from_request(request), "admission.view", [admission.person])
     return render(
