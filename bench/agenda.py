@@ -38,7 +38,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ensure_postgres_database, machine, percentile, server_version, write_section
+from common import (
+    ensure_postgres_database,
+    machine,
+    percentile,
+    record_seed,
+    server_version,
+    stale_seed,
+    write_section,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKERS = ("<!-- bench:agenda:start -->", "<!-- bench:agenda:end -->")
@@ -93,6 +101,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         seed_demo(5, args.persons, 1, progress=_progress)
         result["persons_seed_s"] = round(time.perf_counter() - started, 1)
+        record_seed(connection)
+    elif stale := stale_seed(connection):
+        raise SystemExit(f"Refusing to reuse the database: {stale}. Drop it to seed afresh.")
     if Event.objects.count() < 0.9 * args.events:
         result.update(_seed(args.events))
     result.update(_counts())

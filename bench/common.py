@@ -100,3 +100,100 @@ def write_section(block: str, markers: tuple[str, str], heading: str, path: Path
         path.write_text(before + marked + rest.split(end, 1)[1])
         return
     path.write_text(text.rstrip("\n") + f"\n\n{heading}\n\n{marked}\n")
+
+
+# --------------------------------------------------------------------------- seed fingerprint
+
+#: What a seeded benchmark database depends on: the loaders, the triggers, the bulk path.
+#: With the names of all migrations (a new migration may add a trigger or an index).
+SEED_SOURCES = (
+    "src/opendui/demo/*.py",
+    "src/opendui/*/demo_data.py",
+    "src/opendui/core/bulk.py",
+    "src/opendui/stays/placements.py",
+    "src/opendui/pilotage/usage_hook.py",
+    "src/opendui/persons/models.py",
+)
+SEED_TABLE = "bench_seed"
+
+
+def seed_fingerprint(root: Path = ROOT) -> str:
+    """A hash of the loader and trigger sources and of the migration names."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for pattern in SEED_SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in sorted(root.glob("src/opendui/*/migrations/[0-9]*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def source_commit(root: Path = ROOT) -> str:
+    """The checked-out commit, '+changes' when the seed's sources differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            ["git", "-C", str(root), *args],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", "src", "bench")
+    return commit + ("+changes" if changed else "")
+
+
+def record_seed(connection: Any) -> dict[str, str]:
+    """Write the fingerprint, commit and time of the seed just made into the database."""
+    import datetime as dt
+
+    row = {
+        "fingerprint": seed_fingerprint(),
+        "commit": source_commit(),
+        "seeded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {SEED_TABLE} "
+            "(fingerprint varchar(64), source_commit varchar(64), seeded_at varchar(32))"
+        )
+        cursor.execute(f"DELETE FROM {SEED_TABLE}")  # noqa: S608 - constant name
+        cursor.execute(
+            f"INSERT INTO {SEED_TABLE} VALUES (%s, %s, %s)",  # noqa: S608 - constant name
+            [row["fingerprint"], row["commit"], row["seeded_at"]],
+        )
+    return row
+
+
+def stored_seed(connection: Any) -> dict[str, str] | None:
+    """What record_seed wrote in this database; None for a database seeded without it."""
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT fingerprint, source_commit, seeded_at FROM {SEED_TABLE}")  # noqa: S608
+            found = cursor.fetchone()
+    except DatabaseError:
+        return None
+    if found is None:
+        return None
+    return dict(zip(("fingerprint", "commit", "seeded_at"), found, strict=True))
+
+
+def stale_seed(connection: Any) -> str | None:
+    """Why this seeded database may not be reused (French-free: developer tool); None if
+    it was seeded with the current loaders, triggers and migrations."""
+    stored = stored_seed(connection)
+    if stored is None:
+        return "it was seeded before seed fingerprints existed (bench/common.py)"
+    if stored["fingerprint"] != seed_fingerprint():
+        return (
+            f"it was seeded on {stored['seeded_at']} by {stored['commit']}, and the loaders, "
+            "triggers or migrations changed since"
+        )
+    return None

@@ -48,7 +48,9 @@ from common import (
     ensure_postgres_database,
     machine,
     percentile,
+    record_seed,
     server_version,
+    stale_seed,
     write_section,
 )
 
@@ -107,6 +109,7 @@ def _log(message: str) -> None:
 def _prepare(args: argparse.Namespace) -> dict[str, Any]:
     """migrate, then seed persons when the database has none; returns the timings."""
     from django.core.management import call_command
+    from django.db import connection
 
     from opendui.persons.models import Person
 
@@ -123,6 +126,9 @@ def _prepare(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         seed_demo(args.facilities, args.persons, 1, TODAY, progress, activity=False)
         timings["seed_s"] = round(time.perf_counter() - started, 1)
+        record_seed(connection)
+    elif stale := stale_seed(connection):
+        raise SystemExit(f"Refusing to reuse the database: {stale}. Drop it to seed afresh.")
     return timings
 
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from common import machine as describe_machine
-from common import percentile
+from common import percentile, record_seed, stale_seed, stored_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
@@ -84,7 +84,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-write", action="store_true", help="Print, do not write the doc.")
     parser.add_argument(
-        "--reuse", action="store_true", help="Keep a database already seeded with N persons."
+        "--reuse",
+        action="store_true",
+        help="Keep a database already seeded with N persons by the current loaders, triggers "
+        "and migrations (refused otherwise: bench/common.py stale_seed).",
     )
     parser.add_argument(
         "--search-sizes",
@@ -206,6 +209,8 @@ def worker(args: argparse.Namespace) -> None:
 
     result: dict[str, Any] = {"size": args.size, "engine": connection.vendor}
     already = args.reuse and _seeded_with(args.size)
+    if already and (stale := stale_seed(connection)):
+        raise SystemExit(f"--reuse refused: {stale}. Run without --reuse to seed afresh.")
     if not already:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
@@ -215,6 +220,7 @@ def worker(args: argparse.Namespace) -> None:
         started = time.perf_counter()
         seed_demo(FACILITIES, args.size, SEED, progress=_progress, activity=False)
         result["seed_s"] = round(time.perf_counter() - started, 2)
+        record_seed(connection)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             # What autovacuum does shortly after a bulk load (seed_demo already ends
@@ -223,6 +229,8 @@ def worker(args: argparse.Namespace) -> None:
                 cursor.execute("VACUUM ANALYZE")
         result["analyze_s"] = round(time.perf_counter() - started, 2)
     assert Person.objects.count() == args.size
+    result["seeded"] = stored_seed(connection)
+    print(f"   database seeded {result['seeded']}", file=sys.stderr, flush=True)
     search_sizes = {int(s) for s in args.search_sizes.split(",") if s}
     if args.size in search_sizes:
         _give_ins_matricules()

@@ -414,3 +414,37 @@ def test_command_seeds_then_if_empty_does_nothing(db):
         call_command("seed", "--persons", "10", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="Date de référence invalide"):
         call_command("seed", "--reference-date", "15/01/2026", stdout=io.StringIO())
+
+
+def test_stays_carry_a_mode_the_facility_has_places_of(db):
+    """The activity report divides each mode's days by the same mode's places: every
+    seeded stay has a mode, drawn in proportion to its facility's places."""
+    from opendui.stays.modes import CAPACITY_FIELDS
+
+    seed_demo(5, 1500, seed=4, reference_date=REFERENCE_DATE)
+    assert not Stay.objects.filter(mode="").exists()
+    modes = Counter()
+    for stay in Stay.objects.select_related("facility"):
+        assert getattr(stay.facility, CAPACITY_FIELDS[stay.mode]) > 0, stay.mode
+        modes[stay.facility.category_id, stay.mode] += 1
+        if stay.mode == "hebergement_temporaire" and stay.end_date is not None:
+            assert (stay.end_date - stay.start_date).days <= 90
+    ehpad = {mode: n for (category, mode), n in modes.items() if category == "500"}
+    assert ehpad["hebergement_permanent"] > 0.75 * sum(ehpad.values())  # mostly permanent
+    assert ehpad.get("hebergement_temporaire", 0) > 0
+    assert {mode for (category, mode) in modes if category in HOME_SERVICES} == {"domicile"}
+
+
+def test_activity_goes_to_a_spread_sample_of_persons_beyond_the_limit(db):
+    from opendui.accompaniment.models import PersonalisedProject
+    from opendui.agenda.models import EventParticipant
+    from opendui.pilotage.models import RecordActivity
+
+    summary = seed_demo(5, 400, seed=1, reference_date=REFERENCE_DATE, activity_persons=40)
+    assert summary.persons == Person.objects.count() == 400
+    persons = set()
+    for model in (PersonalisedProject, EventParticipant, RecordActivity):
+        persons |= set(model.objects.values_list("person_id", flat=True))
+    assert 20 < len(persons) <= 40
+    facilities = set(Stay.objects.filter(person_id__in=persons).values_list("facility", flat=True))
+    assert len(facilities) == 5  # every facility gets its share

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from django.utils import timezone
 
+from opendui.core.bulk import bulk_insert
 from opendui.nomenclatures import serafin
 from opendui.nomenclatures.serafin import ValueSet
 from opendui.persons.models_entourage import RelatedPerson
@@ -93,7 +94,7 @@ def seed_projects(stays: Sequence, rng: random.Random, authors: Sequence, today:
             project.start_date = validated_on
             project.next_review_due = review_due(validated_on)
         projects.append(project)
-    PersonalisedProject.objects.bulk_create(projects)
+    bulk_insert(PersonalisedProject, projects)
     # created_at is auto_now_add: set the demo dates afterwards, row by row in bulk.
     for project in projects:
         project.created_at = timezone.make_aware(
@@ -174,11 +175,11 @@ def seed_projects(stays: Sequence, rng: random.Random, authors: Sequence, today:
             agreements.append(
                 Agreement(project=project, author_kind="personne", signed_on=created_on)
             )
-    Expectation.objects.bulk_create(expectations)
-    Need.objects.bulk_create(need_rows)
-    Goal.objects.bulk_create(goals)
-    Agreement.objects.bulk_create(agreements)
-    Review.objects.bulk_create(reviews)
+    bulk_insert(Expectation, expectations)
+    bulk_insert(Need, need_rows)
+    bulk_insert(Goal, goals)
+    bulk_insert(Agreement, agreements)
+    bulk_insert(Review, reviews)
     PersonalisedProject.objects.bulk_update(projects, ["next_review_due"], batch_size=500)
     actions, services = [], []
     for goal in goals:
@@ -199,6 +200,6 @@ def seed_projects(stays: Sequence, rng: random.Random, authors: Sequence, today:
                 status=goal.status,
             )
         )
-    Action.objects.bulk_create(actions)
-    Service.objects.bulk_create(services)
+    bulk_insert(Action, actions)
+    bulk_insert(Service, services)
     return len(projects)

@@ -10,8 +10,8 @@ future ones planned or validated. Each event writes the EventChange rows the ser
 would have written (creation a few days before, status change after the end), so the
 ESMS Numérique indicator has data.
 
-Rows go in with bulk_create in batches (no COPY), one facility at a time to bound
-memory. Deterministic for a given `rng` seed.
+Rows go in with core.bulk.bulk_insert (COPY on PostgreSQL) in batches, one facility at
+a time to bound memory. Deterministic for a given `rng` seed.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+
+from opendui.core.bulk import bulk_insert
 
 from .models import (
     ChangeKind,
@@ -244,7 +246,7 @@ def _insert_batch(chunk: list[_Planned], rng, now, series_ids) -> None:
             )
         )
         outcomes.append((presence, status))
-    Event.objects.bulk_create(events, batch_size=BATCH)
+    bulk_insert(Event, events)
     participants, pros, changes = [], [], []
     for event, p, (presence, status) in zip(events, chunk, outcomes, strict=True):
         cancelled = status == Status.CANCELLED
@@ -284,6 +286,6 @@ def _insert_batch(chunk: list[_Planned], rng, now, series_ids) -> None:
                         kind=kind,
                     )
                 )
-    EventParticipant.objects.bulk_create(participants, batch_size=BATCH)
-    EventProfessional.objects.bulk_create(pros, batch_size=BATCH)
-    EventChange.objects.bulk_create(changes, batch_size=BATCH)
+    bulk_insert(EventParticipant, participants)
+    bulk_insert(EventProfessional, pros)
+    bulk_insert(EventChange, changes)

@@ -2,7 +2,16 @@
 
 Called by `seed_demo` inside its transaction, once persons and stays exist. Each module
 owns its `demo_data` function; this module only chooses who writes what: the
-professionals assigned to each facility, by what their role may write.
+professionals assigned to each facility, by what their role may write, and for whom.
+
+For whom: every person up to `ACTIVITY_PERSONS`; beyond, an evenly spread sample of that
+many (every k-th person in id order, so every facility gets its share). The activity
+is about 175 rows a person (agenda events and their participants and changes, usage
+days, evaluation answers, transmissions…): 17 million rows for a demo of
+100 000 persons, where the persons are there for the scale of the lists and searches.
+With the sample the seed of 100 000 persons stays within two minutes; the modules'
+pages and the indicators show the sample's activity (the usage indicators' shares are
+then those of the sampled persons among all).
 
 No DMP or MSSanté sending is seeded: those rows (documents.Sharing) are written by the
 national services' clients only, so the dashboard's DMP and MSSanté figures show real
@@ -25,6 +34,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Years of agenda history in the demo (the benchmarks load more with bench/agenda.py).
 AGENDA_YEARS = 1
+#: Persons who get the modules' activity, at most (see the module docstring).
+ACTIVITY_PERSONS = 2000
 
 
 def seed_activity(
@@ -32,8 +43,10 @@ def seed_activity(
     organisation: ManagingOrganisation,
     today: dt.date,
     progress: Progress | None = None,
+    persons: int = ACTIVITY_PERSONS,
 ) -> dict[str, int]:
-    """Create the modules' demo data for the organisation; returns rows created per module."""
+    """Create the modules' demo data for the organisation, for at most `persons` persons
+    (0: all); returns rows created per module."""
     from opendui.accompaniment.demo_data import seed_projects
     from opendui.agenda.demo_data import seed_events
     from opendui.evaluations.demo_data import seed_evaluations
@@ -48,11 +61,13 @@ def seed_activity(
         .select_related("facility")
         .order_by("pk")
     )
+    stays = sample(stays, persons)
     current = [
         s for s in stays if s.start_date <= today and (s.end_date is None or s.end_date >= today)
     ]
     staff = _staff(organisation, today)
     facility_ids = sorted({s.facility_id for s in stays})  # usage indicators
+    rows = [(s.person_id, s.facility_id, s.start_date, s.end_date) for s in stays]
     counts = {
         # Before the PPs: a minor's PP carries the agreements of their parents.
         "representants_legaux": seed_legal_representatives(
@@ -73,9 +88,19 @@ def seed_activity(
             today,
         ),
         "projet_esms_numerique": seed_programme(organisation, today),
-        "activite_dossiers": seed_usage(organisation.pk, facility_ids, rng, today),
+        "activite_dossiers": seed_usage(organisation.pk, facility_ids, rng, today, rows),
     }
     return counts
+
+
+def sample(stays: list[Stay], persons: int) -> list[Stay]:
+    """The stays of at most `persons` persons (0: all): every k-th person in id order."""
+    ids = sorted({s.person_id for s in stays})
+    if not persons or len(ids) <= persons:
+        return stays
+    step = -(-len(ids) // persons)  # ceiling
+    chosen = set(ids[::step])
+    return [s for s in stays if s.person_id in chosen]
 
 
 class _Staff:

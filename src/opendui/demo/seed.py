@@ -24,9 +24,10 @@ professional, and the trail is about who did what to a real person's record.
 One event per generated row would also multiply the seed time by the cost of
 the hash chain (one locked, sequential insert per event).
 
-Speed: rows are built in memory and written with bulk_create in batches of
-BATCH_SIZE inside a single transaction (Person.save() is bypassed, so search
-keys are computed by `refresh_search_keys()` before the insert); the only
+Speed: rows are built in memory and written in batches of BATCH_SIZE
+(core.bulk.bulk_insert: COPY on PostgreSQL, bulk_create elsewhere) inside a single
+transaction (Person.save() is bypassed, so search keys are computed by
+`refresh_search_keys()` before the insert); the only
 slow primitive, password hashing, runs once for all demo accounts. The loaded
 tables are analysed at the end so the query planner knows their size.
 """
@@ -53,6 +54,7 @@ from opendui.accounts.professions import ActivityRole, Profession
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
+from opendui.core.bulk import bulk_insert
 from opendui.core.identifiers import luhn_check_digit
 from opendui.organisations.models import (
     Facility,
@@ -63,10 +65,12 @@ from opendui.organisations.models import (
 )
 from opendui.persons.models import Person, Sex
 from opendui.persons.traits import normalise_name
-from opendui.stays.models import Stay
+from opendui.stays.models import Stay, StayMode
+from opendui.stays.modes import mode_weights
+from opendui.stays.services import default_mode, facility_capacities
 
 from . import names
-from .activity import seed_activity
+from .activity import ACTIVITY_PERSONS, seed_activity
 
 DEMO_PASSWORD = "Demo-OpenDUI-2026!"  # noqa: S105 - public on purpose, demo only
 DEMO_DOMAIN = "demo.opendui.fr"
@@ -75,6 +79,7 @@ MSSANTE_DOMAIN = "asso-les-tilleuls.mssante.fr"
 # Roles that require a second factor by default; the demo lets them in with the password.
 PASSWORD_ONLY_ROLES = ("admin", "dpo")
 BATCH_SIZE = 5000
+TEMPORARY_STAY_DAYS = 90  # accueil temporaire: 90 days a year at most
 
 Progress = Callable[[str, int, int], None]
 
@@ -540,6 +545,15 @@ class _FacilityPlan:
     facility: Facility
     profile: CategoryProfile
     units: list[Unit]
+    modes: _Picker | None = None
+
+    def mode(self, rng: random.Random) -> str:
+        """A stay's mode, in proportion to the facility's places of each mode."""
+        if self.modes is None:
+            weights = mode_weights(facility_capacities(self.facility))
+            fallback = default_mode(self.facility)
+            self.modes = _Picker(list(weights) or [fallback], list(weights.values()) or [1])
+        return self.modes(rng)
 
 
 def seed_demo(
@@ -550,12 +564,14 @@ def seed_demo(
     progress: Progress | None = None,
     *,
     activity: bool = True,
+    activity_persons: int = ACTIVITY_PERSONS,
 ) -> SeedSummary:
     """Create the demo organisation, accounts and `persons` persons; one transaction.
 
     With `activity`, the accompaniment modules get their demo data too (PPs,
-    evaluations, agenda, transmissions, incidents: demo.activity); the person-list
-    benchmarks leave it out to load 100 000 persons quickly.
+    evaluations, agenda, transmissions, incidents: demo.activity), for at most
+    `activity_persons` persons (0: all; beyond, an evenly spread sample); the person-list
+    benchmarks leave it out.
 
     Raises SeedError (French message) when the arguments are invalid or the demo
     organisation already exists.
@@ -573,7 +589,7 @@ def seed_demo(
         demo_users, professionals, assignments = _accounts(rng, organisation, plans, today)
         counts = _persons(rng, organisation, plans, persons, today, progress)
         if activity:
-            counts["activity"] = seed_activity(rng, organisation, today)
+            counts["activity"] = seed_activity(rng, organisation, today, persons=activity_persons)
         summary = SeedSummary(
             organisations=1,
             facilities=len(plans),
@@ -875,12 +891,19 @@ def _persons(
             person.refresh_search_keys()
             batch_persons.append(person)
 
-            # The stay in their facility: current, or ended (discharged) for ~5 %.
+            # The stay in their facility: current, or ended (discharged) for ~5 %; its mode
+            # drawn in proportion to the facility's places (a temporary stay is short).
+            mode = plan.mode(rng)
             earliest = birth_date + dt.timedelta(days=_years(profile.entry_age))
             longest = max(0, min(_years(profile.max_stay_years), (today - earliest).days))
+            if mode == StayMode.TEMPORARY:
+                longest = min(longest, TEMPORARY_STAY_DAYS)
             if rng.random() < 0.05:
                 end = today - dt.timedelta(days=rng.randint(1, 730))
-                start = max(end - dt.timedelta(days=rng.randint(30, max(30, longest))), earliest)
+                shortest = min(30, longest)
+                start = max(
+                    end - dt.timedelta(days=rng.randint(shortest, max(shortest, longest))), earliest
+                )
                 start = min(start, end)
                 stats["discharged"] += 1
             else:
@@ -892,6 +915,7 @@ def _persons(
                     unit=rng.choice(plan.units) if plan.units else None,
                     start_date=start,
                     end_date=end,
+                    mode=mode,
                 )
             ]
             # ~15 % came from another facility of the organisation.
@@ -906,25 +930,31 @@ def _persons(
                 age_then = (earlier_end - birth_date).days * 10_000 // 3_652_425
                 previous = previous_facility(index, age_then)
                 if previous is not None and earlier_start <= earlier_end:
+                    earlier_mode = previous.mode(rng)
+                    if earlier_mode == StayMode.TEMPORARY:
+                        earlier_start = max(
+                            earlier_start, earlier_end - dt.timedelta(days=TEMPORARY_STAY_DAYS)
+                        )
                     stays.append(
                         Stay(
                             facility=previous.facility,
                             unit=rng.choice(previous.units) if previous.units else None,
                             start_date=earlier_start,
                             end_date=earlier_end,
+                            mode=earlier_mode,
                         )
                     )
                     earlier_debt -= 1
                     stats["earlier_stays"] += 1
             batch_stays.append(stays)
 
-        Person.objects.bulk_create(batch_persons, batch_size=BATCH_SIZE)
+        bulk_insert(Person, batch_persons)
         all_stays = []
         for person, stays in zip(batch_persons, batch_stays, strict=True):
             for stay in stays:
                 stay.person = person
                 all_stays.append(stay)
-        Stay.objects.bulk_create(all_stays, batch_size=BATCH_SIZE)
+        bulk_insert(Stay, all_stays)
         stats["persons"] += len(batch_persons)
         stats["stays"] += len(all_stays)
         if progress:

@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from collections.abc import Sequence
 
+from opendui.core.bulk import bulk_insert
 from opendui.organisations.models import Couloir
 
 from .aggir import DISCRIMINANT_VARIABLES, ILLUSTRATIVE_VARIABLES, compute_gir
@@ -127,8 +128,8 @@ def seed_evaluations(stays: Sequence, rng: random.Random, authors: Sequence, tod
                 )
             )
             scores.append([min(3, int(rng.expovariate(1.2))) for _ in questions])
-    AggirEvaluation.objects.bulk_create(grids, batch_size=BATCH_SIZE)
-    FilledEvaluation.objects.bulk_create(filled, batch_size=BATCH_SIZE)
+    bulk_insert(AggirEvaluation, grids)
+    bulk_insert(FilledEvaluation, filled)
     answers = []
     for evaluation, values in zip(filled, scores, strict=True):
         questions = models[evaluation.stay.facility.organisation_id][1]
@@ -141,5 +142,5 @@ def seed_evaluations(stays: Sequence, rng: random.Random, authors: Sequence, tod
             )
             for question, value in zip(questions, values, strict=True)
         ]
-    Answer.objects.bulk_create(answers, batch_size=BATCH_SIZE)
+    bulk_insert(Answer, answers)
     return len(grids) + len(filled) + len(answers)

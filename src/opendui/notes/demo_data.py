@@ -1,6 +1,6 @@
 """Demo transmissions: realistic French notes across categories and shifts.
 
-Rows are built in memory and written with bulk_create in batches (no audit: the
+Rows are built in memory and written with core.bulk.bulk_insert in batches (no audit: the
 demo seed is recorded once as a system event by its caller). Deterministic for a
 given `rng`.
 """
@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.utils import timezone
+
+from opendui.core.bulk import bulk_insert
 
 from .models import Note, NoteKind
 from .rules import PARIS
@@ -208,7 +210,7 @@ def seed_notes(
 
     def flush() -> None:
         nonlocal created, batch
-        Note.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        bulk_insert(Note, batch)
         created += len(batch)
         batch = []
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 
 from opendui.agenda.models import EventChange
+from opendui.core.bulk import bulk_insert
 from opendui.stays.models import Stay
 
 from .definitions import add_months
@@ -58,10 +59,17 @@ def _pp_changes(organisation_id: int, rng: random.Random, today: dt.date) -> lis
 
 
 def seed_usage(
-    organisation_id: int, facility_ids: Sequence[int], rng: random.Random, today: dt.date
+    organisation_id: int,
+    facility_ids: Sequence[int],
+    rng: random.Random,
+    today: dt.date,
+    stays: Sequence[tuple[int, int, dt.date, dt.date | None]] | None = None,
 ) -> int:
-    """Write the demo's indicator rows; returns the number of activity rows."""
-    ProjectChange.objects.bulk_create(_pp_changes(organisation_id, rng, today), batch_size=1000)
+    """Write the demo's indicator rows; returns the number of activity rows.
+
+    `stays`: (person id, facility id, start, end) of the persons given activity (the
+    demo's sample, demo.activity); default: every stay of the facilities."""
+    bulk_insert(ProjectChange, _pp_changes(organisation_id, rng, today))
     days: set[tuple[int, dt.date, bool]] = set()
     for model in (EventChange, ProjectChange):
         for person_id, at in (
@@ -72,8 +80,13 @@ def seed_usage(
             days.add((person_id, timezone.localdate(at), False))
     first = add_months(today, -MONTHS)
     position = {pk: i for i, pk in enumerate(facility_ids)}
-    stays = Stay.objects.filter(facility_id__in=facility_ids).order_by("pk")
-    for stay in stays.values_list("person_id", "facility_id", "start_date", "end_date"):
+    if stays is None:
+        stays = (
+            Stay.objects.filter(facility_id__in=facility_ids)
+            .order_by("pk")
+            .values_list("person_id", "facility_id", "start_date", "end_date")
+        )
+    for stay in stays:
         person_id, facility_id, start, end = stay
         adoption = ADOPTION[position[facility_id] % len(ADOPTION)]
         month = max(first, add_months(start, 0))

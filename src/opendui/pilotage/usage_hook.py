@@ -21,6 +21,7 @@ from django.utils import timezone
 from .models import ProjectChange, RecordActivity
 
 PP_APP = "accompaniment"
+COPY_FROM = 1000  # rows from which a PostgreSQL insert goes through COPY
 
 
 def insert_record_activity(rows: Iterable[tuple[int, dt.date, bool]]) -> None:
@@ -31,6 +32,22 @@ def insert_record_activity(rows: Iterable[tuple[int, dt.date, bool]]) -> None:
     if not params:
         return
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(params) > COPY_FROM:
+            # A loader's rows (the demo seed): COPY into a scratch table, then one INSERT.
+            cursor.execute(
+                "CREATE TEMPORARY TABLE opendui_activity_rows "
+                "(person_id bigint, day date, by_job boolean) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY opendui_activity_rows FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} (person_id, day, by_job) "  # noqa: S608
+                "SELECT DISTINCT person_id, day, by_job FROM opendui_activity_rows "
+                "ON CONFLICT (person_id, day, by_job) DO NOTHING"
+            )
+            cursor.execute("DROP TABLE opendui_activity_rows")
+            return
         cursor.executemany(
             f"INSERT INTO {table} (person_id, day, by_job) VALUES (%s, %s, %s) "  # noqa: S608
             "ON CONFLICT (person_id, day, by_job) DO NOTHING",

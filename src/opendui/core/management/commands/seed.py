@@ -42,6 +42,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        from opendui.demo.activity import ACTIVITY_PERSONS
+
         parser.add_argument(
             "--facilities", type=int, default=5, help="Nombre d'établissements (défaut : 5)."
         )
@@ -58,6 +60,16 @@ class Command(BaseCommand):
             help="Date « aujourd'hui » des données, AAAA-MM-JJ (défaut : la date du jour).",
         )
         parser.add_argument(
+            "--activity-persons",
+            type=int,
+            default=None,
+            help=(
+                "Personnes dotées d'une activité de démonstration (projets, évaluations, "
+                "agenda, transmissions…) ; au-delà, un échantillon réparti. 0 : toutes "
+                f"(défaut : {ACTIVITY_PERSONS})."
+            ),
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Ne rien faire si la base contient déjà un organisme gestionnaire.",
@@ -69,6 +81,10 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def handle(self, *args, **options) -> None:
+        if options["activity_persons"] is not None and options["activity_persons"] < 0:
+            raise CommandError(
+                "Le nombre de personnes dotées d'une activité ne peut pas être négatif."
+            )
         from opendui.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, SeedError, seed_demo
         from opendui.organisations.models import ManagingOrganisation
 
@@ -85,6 +101,11 @@ class Command(BaseCommand):
                 options["seed"],
                 reference_date=options["reference_date"],
                 progress=ProgressBar(self._write_progress) if show_progress else None,
+                **(
+                    {"activity_persons": options["activity_persons"]}
+                    if options["activity_persons"] is not None
+                    else {}
+                ),
             )
         except SeedError as error:
             raise CommandError(str(error)) from error
