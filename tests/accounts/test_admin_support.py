@@ -53,3 +53,15 @@ def approve_pending(world, approver=None):
     for request in GrantRequest.objects.filter(status="pending").order_by("pk"):
         grants.approve(Actor(user=User.objects.get(pk=approver.pk)), request)
     return approver
+
+
+def dashboards_user(world, **scope):
+    """A professional whose only role opens nobody's data (indicators): not sensitive, so
+    an administrator may still give them a temporary password."""
+    from opendui.accounts.models import Role
+
+    Role.objects.get_or_create(
+        code="tableaux",
+        defaults={"name": "Tableaux de bord", "permissions": ["pilotage.view"]},
+    )
+    return world.user("tableaux", **({"facility": world.ime} | scope))

@@ -139,3 +139,68 @@ def test_approval_never_undoes_a_later_narrowing_beyond_what_was_asked(
     assert as_set(final_m) == {
         c: max(rules.rank(now_m[c]), rules.rank(change.levels.get(c, "none"))) for c in CATEGORIES
     }
+
+
+# --------------------------------------------------------------------------- accounts
+
+statuses = st.sampled_from(["active", "pending", "withdrawn", "suspended"])
+holdings = st.lists(
+    st.builds(
+        rules.Holding,
+        status=statuses,
+        ended=st.booleans(),
+        permissions=permission_lists.map(tuple),
+        data_access=matrices,
+    ),
+    max_size=6,
+)
+
+
+def test_which_accounts_are_sensitive():
+    doctor = rules.Holding("active", False, (), {"medical": "write"})
+    dashboards = rules.Holding("active", False, ("pilotage.view",), {"medical": "none"})
+    admin = rules.Holding("active", False, ("accounts.manage",), {})
+    assert rules.is_sensitive_account([doctor])
+    assert rules.is_sensitive_account([dashboards, admin])  # administrators too
+    assert not rules.is_sensitive_account([dashboards])
+    assert not rules.is_sensitive_account([])
+    pending = rules.Holding("pending", False, (), {"medical": "read"})
+    assert rules.is_sensitive_account([pending])  # waiting for approval counts
+    withdrawn = rules.Holding("withdrawn", False, (), {"medical": "read"})
+    ended = rules.Holding("active", True, (), {"medical": "read"})
+    assert not rules.is_sensitive_account([withdrawn, ended])
+    # An account that had sensitive access stays protected; a withdrawn grant never held.
+    assert rules.is_protected_account([ended]) and not rules.is_protected_account([withdrawn])
+
+
+@given(holdings)
+def test_an_account_is_sensitive_iff_it_holds_a_sensitive_role(account):
+    held = [h for h in account if h.status != "withdrawn" and not h.ended]
+    expected = any(rules.is_sensitive(h.permissions, h.data_access) for h in held)
+    assert rules.is_sensitive_account(account) is expected
+    assert rules.is_sensitive_account(reversed(account)) is expected  # order does not matter
+    # Protected: sensitive, or held a sensitive role that has ended since.
+    was = any(
+        rules.is_sensitive(h.permissions, h.data_access) for h in account if h.status != "withdrawn"
+    )
+    assert rules.is_protected_account(account) is was
+    assert not rules.is_sensitive_account(account) or rules.is_protected_account(account)
+
+
+@given(holdings)
+def test_account_access_is_the_union_of_its_held_sensitive_parts(account):
+    access = rules.account_access(account)
+    held = [h for h in account if h.held]
+    assert access.permissions == {
+        c for h in held for c in h.permissions if rules.is_sensitive_permission(c)
+    }
+    for category in CATEGORIES:
+        widest = max((rules.rank(h.data_access[category]) for h in held), default=0)
+        assert rules.rank(access.levels.get(category, "none")) == widest
+    # Each held role's sensitive part is within the account's access.
+    for h in held:
+        part = h.sensitive
+        assert part.permissions <= access.permissions
+        assert all(
+            rules.rank(level) <= rules.rank(access.levels[c]) for c, level in part.levels.items()
+        )

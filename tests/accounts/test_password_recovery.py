@@ -17,6 +17,8 @@ from opendui.jobs.models import Job
 from opendui.jobs.worker import run_pending
 from tests.conftest import PASSWORD
 
+from .test_admin_support import dashboards_user
+
 RESET = "/mot-de-passe-oublie/"
 NEW_PASSWORD = "Tilleul#Vert-Horizon-9"
 
@@ -105,7 +107,7 @@ def admin_client(world, login):
 
 
 def test_administrator_temporary_password_is_shown_once_and_must_be_changed(world, admin_client):
-    target = world.user("educateur", facility=world.ime)
+    target = dashboards_user(world)  # no access to persons' data: a temporary password is possible
     url = f"/professionnels/{target.pk}/mot-de-passe/reinitialiser/"
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url, {"mode": "temporary", "expected_version": target.version})
@@ -157,7 +159,7 @@ def test_administrator_link_reset_disables_the_old_password_and_mails_a_link(wor
 
 
 def test_administrator_reset_refuses_bad_choices_and_stale_versions(world, admin_client):
-    target = world.user("educateur", facility=world.ime)
+    target = dashboards_user(world)
     url = f"/professionnels/{target.pk}/mot-de-passe/reinitialiser/"
     assert admin_client.post(url, {"mode": "nope"}).status_code == 200
     stale = admin_client.post(url, {"mode": "temporary", "expected_version": target.version + 5})

@@ -73,7 +73,11 @@ class PasswordResetRequestForm(PasswordResetForm):
 
 
 class AdminPasswordResetForm(forms.Form):
-    """An administrator's choice: a temporary password shown once, or a link sent by mail."""
+    """An administrator's choice: a temporary password shown once, or a link sent by mail.
+
+    Without `temporary_allowed` (an account with sensitive access) only the link is shown.
+    Both modes stay valid input: the service decides, so that a forged request for a
+    temporary password is refused there and recorded, not lost as a form error."""
 
     MODES = [
         ("link", _("Envoyer au professionnel un lien à usage unique par e-mail")),
@@ -81,3 +85,9 @@ class AdminPasswordResetForm(forms.Form):
     ]
     mode = forms.ChoiceField(label=_("Méthode"), choices=MODES, widget=forms.RadioSelect)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, temporary_allowed: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not temporary_allowed:
+            self.fields["mode"].widget.choices = [self.MODES[0]]
+            self.fields["mode"].initial = "link"

@@ -82,6 +82,16 @@ class UserForm(VersionedFormMixin, forms.ModelForm):
         }
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
 
+    def __init__(self, *args: Any, protected: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if protected:
+            self.fields["email"].help_text = _(
+                "Sert d'identifiant de connexion. Ce professionnel a accès à des données "
+                "sensibles : une nouvelle adresse ne prend effet qu'après l'approbation d'une "
+                "autre personne (la direction) ; l'adresse actuelle reste valable jusque-là et "
+                "reçoit un avis de la demande."
+            )
+
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
 
@@ -430,6 +440,11 @@ class GrantDecisionForm(VersionedFormMixin, forms.Form):
     def __init__(self, *args: Any, instance: Any, **kwargs: Any) -> None:
         self.instance = instance
         super().__init__(*args, **kwargs)
+        if getattr(instance, "kind", None) == "login_email":
+            self.fields["confirm"].label = _(
+                "Je confirme avoir vérifié auprès du professionnel lui-même (et non par la "
+                "nouvelle adresse) que cette nouvelle adresse de connexion est bien la sienne."
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

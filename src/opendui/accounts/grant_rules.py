@@ -21,6 +21,12 @@ someone decides otherwise (tests/accounts/test_grant_rules.py lists the catalogu
   ESMS Numérique project, evaluation models, the organisation's structure, and
   declaring an incident (the declaration form only offers persons the declarer
   already sees).
+
+The same classification says which *accounts* an administrator may not take over
+(`is_sensitive_account`, `is_protected_account`): logging in as an account that holds
+sensitive access is widening one's access through another account, so whatever would
+let someone other than its owner authenticate as it (a temporary password shown to the
+administrator, a new login e-mail) waits for a second person or is refused.
 """
 
 from __future__ import annotations
@@ -143,3 +149,67 @@ def apply_widening(
         if rank(level) > rank(matrix.get(category, "none")):
             matrix[category] = level
     return [*current, *added], matrix
+
+
+# --------------------------------------------------------------------------- accounts
+
+# An assignment whose request was refused, cancelled or expired never took effect and
+# holds nothing. Every other status counts (active, pending approval, or one added to the
+# model later): deny by default.
+NOT_HELD = frozenset({"withdrawn"})
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One assignment of an account as these rules see it: its status, whether its last
+    day is past, and its role's functional permissions and data matrix."""
+
+    status: str
+    ended: bool
+    permissions: tuple[str, ...]
+    data_access: Mapping[str, str]
+
+    @property
+    def held(self) -> bool:
+        """In force or waiting for approval, and not ended (a future start counts)."""
+        return self.status not in NOT_HELD and not self.ended
+
+    @property
+    def sensitive(self) -> Widening:
+        return sensitive_part(self.permissions, self.data_access)
+
+
+def union(widenings: Iterable[Widening]) -> Widening:
+    """Everything several grants open together: permissions added up, each category at
+    the widest level any of them gives."""
+    permissions: set[str] = set()
+    levels: dict[str, str] = {}
+    for change in widenings:
+        permissions |= change.permissions
+        for category, level in change.levels.items():
+            if rank(level) > rank(levels.get(category, "none")):
+                levels[category] = level
+    return Widening(frozenset(permissions), dict(sorted(levels.items())))
+
+
+def account_access(holdings: Iterable[Holding]) -> Widening:
+    """The sensitive access an account holds, or will hold once its pending assignments
+    are approved."""
+    return union(h.sensitive for h in holdings if h.held)
+
+
+def is_sensitive_account(holdings: Iterable[Holding]) -> bool:
+    """An account is sensitive when it holds (active or pending, not ended) an assignment
+    whose role is sensitive: taking it over opens persons' data, the audit trail or the
+    grants."""
+    return bool(account_access(holdings))
+
+
+def is_protected_account(holdings: Iterable[Holding]) -> bool:
+    """Whether an administrator's word alone may not hand the account's login to someone
+    else: it is sensitive, or it was (an ended assignment with a sensitive role).
+
+    Why the ended ones: otherwise an administrator could end a doctor's assignments
+    (a narrowing, at once), take the account over while it holds nothing, then ask for
+    the doctor's role again, which an approver who knows the doctor would grant."""
+    return any(h.status not in NOT_HELD and h.sensitive for h in holdings)

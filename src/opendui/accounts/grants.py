@@ -19,6 +19,13 @@ the grant widens (the grantee, or a holder of the role being widened): a small
 organisation with one administrator works, since the approver is another person, not
 another administrator.
 
+Accounts: an administrator may not take over an account that has (or had) sensitive
+access (`is_protected_account`, grant_rules): no temporary password for it
+(`refuse_temporary_password`, a security event), and a change of its login e-mail is a
+request of kind LOGIN_EMAIL (`request_login_email_change`), approved under the same rules
+as a grant of that account's access; the old address is told when it is asked and when
+it takes effect (accounts.notices).
+
 Every step is a change event in the audit trail: "grant.request", "grant.approve",
 "grant.refuse", "grant.cancel", "grant.expire" (with the assignment, role or account
 change it carries), and "grant.self_refused" for an attempt to assign oneself.
@@ -36,7 +43,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -48,7 +55,7 @@ from opendui.core.services import ConcurrentEditError, save_audited
 from . import grant_rules
 from .access import grants_of, scope_for
 from .errors import AdminRefused
-from .grant_rules import Widening
+from .grant_rules import Holding, Widening
 from .models import (
     Assignment,
     AssignmentStatus,
@@ -58,6 +65,7 @@ from .models import (
     Role,
     User,
 )
+from .notices import notify_owner
 from .permissions import FUNCTIONAL_PERMISSIONS
 
 APPROVE = "grants.approve"
@@ -289,6 +297,160 @@ def request_reactivation(actor: Actor, user: User, organisation_id: int) -> Gran
     return request
 
 
+# --------------------------------------------------------------------------- accounts
+
+TEMPORARY_REFUSAL_MESSAGE = (
+    "Ce professionnel a ou a eu accès aux données des personnes accompagnées, au journal "
+    "d'audit ou aux droits d'administration : un mot de passe temporaire, que vous verriez, "
+    "n'est pas possible pour son compte. Seul un lien à usage unique envoyé à sa propre "
+    "adresse e-mail peut réinitialiser son mot de passe. Rien n'a été modifié."
+)
+
+
+def _holdings(user_id: int) -> list[tuple[Assignment, Holding]]:
+    """The account's assignments that took effect or wait for approval, with their roles
+    as grant_rules sees them (one query)."""
+    today = timezone.localdate()
+    rows = (
+        Assignment.objects.filter(user_id=user_id)
+        .exclude(status=AssignmentStatus.WITHDRAWN)
+        .select_related("role", "organisation", "facility", "unit")
+        .order_by("pk")
+    )
+    return [
+        (
+            a,
+            Holding(
+                status=a.status,
+                ended=a.end_date is not None and a.end_date < today,
+                permissions=tuple(a.role.permissions),
+                data_access=dict(a.role.data_access),
+            ),
+        )
+        for a in rows
+    ]
+
+
+def is_sensitive_account(user: User) -> bool:
+    """The account holds (active or pending) an assignment with a sensitive role."""
+    return grant_rules.is_sensitive_account(h for _, h in _holdings(user.pk))
+
+
+def is_protected_account(user: User) -> bool:
+    """Sensitive, or was: no administrator alone may hand its login to someone else."""
+    return grant_rules.is_protected_account(h for _, h in _holdings(user.pk))
+
+
+def account_access(user: User) -> Widening:
+    """The sensitive access the account holds or waits for (what its login opens)."""
+    return grant_rules.account_access(h for _, h in _holdings(user.pk))
+
+
+def held_access(user: User) -> tuple[list[Assignment], Widening]:
+    """The account's assignments in force or pending (not ended) and the sensitive access
+    they give, for the approval page of a new login e-mail (one query)."""
+    holdings = _holdings(user.pk)
+    return [a for a, h in holdings if h.held], grant_rules.account_access(h for _, h in holdings)
+
+
+def _account_scopes(user_id: int) -> set[tuple[int, int | None]]:
+    """Who must approve a change of how the account logs in: as for a grant of its
+    sensitive assignments (held ones; an account that only had some, as for those)."""
+    sensitive = [(a, h) for a, h in _holdings(user_id) if h.sensitive]
+    chosen = [(a, h) for a, h in sensitive if h.held] or sensitive
+    return {
+        (
+            a.organisation_id,
+            None if a.facility_id is None or h.sensitive.organisation_level else a.facility_id,
+        )
+        for a, h in chosen
+    }
+
+
+def refuse_temporary_password(actor: Actor, target: User, organisation_id: int | None) -> None:
+    """Refuse, and record as a security event, a temporary password for a protected
+    account: the administrator would see it and could log in as the account.
+
+    Called before the service's transaction, so the event outlives the refusal."""
+    record(
+        actor,
+        EventKind.SECURITY,
+        "auth.temporary_password_refused",
+        obj=target,
+        organisation_id=organisation_id,
+        details={"reason": "sensitive_account"},
+    )
+    raise AdminRefused(TEMPORARY_REFUSAL_MESSAGE, field="mode")
+
+
+def open_login_email_change(user: User) -> GrantRequest | None:
+    return open_only(GrantRequest.objects.filter(kind=GrantKind.LOGIN_EMAIL, grantee=user)).first()
+
+
+def latest_login_email_change(user: User) -> GrantRequest | None:
+    """The newest change of login e-mail asked for the account, whatever its state."""
+    return (
+        GrantRequest.objects.filter(kind=GrantKind.LOGIN_EMAIL, grantee=user)
+        .select_related("requested_by", "decided_by")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+
+
+def request_login_email_change(
+    actor: Actor, user: User, new_email: str, organisation_id: int
+) -> GrantRequest:
+    """Record the change of a protected account's login e-mail as a request; the login
+    e-mail stays the current one until approved, and the current address is told.
+
+    The caller holds a transaction, has locked `user`, checked accounts.manage and
+    normalised `new_email` (different from the current one)."""
+    if actor.user is None:
+        raise PermissionDenied("grants: no requester")
+    pending = GrantRequest.objects.filter(
+        kind=GrantKind.LOGIN_EMAIL, grantee=user, status=GrantStatus.PENDING
+    ).first()
+    if pending is not None and pending.is_open():
+        raise AdminRefused(
+            "Un changement d'adresse de connexion de ce compte attend déjà une approbation "
+            f"(demande n° {pending.pk}) : attendez la décision ou annulez la demande avant "
+            "d'en faire une autre. Rien n'a été enregistré.",
+            field="email",
+        )
+    if pending is not None:  # past its date, not yet stored as expired by the nightly job
+        _expire(pending, timezone.now())
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise AdminRefused("Un professionnel avec cette adresse e-mail existe déjà.", field="email")
+    if open_only(
+        GrantRequest.objects.filter(kind=GrantKind.LOGIN_EMAIL, new_email__iexact=new_email)
+    ).exists():
+        raise AdminRefused(
+            "Cette adresse est déjà demandée comme adresse de connexion d'un autre compte. "
+            "Rien n'a été enregistré.",
+            field="email",
+        )
+    facilities = {facility for _, facility in _account_scopes(user.pk)}
+    request = GrantRequest(
+        kind=GrantKind.LOGIN_EMAIL,
+        organisation_id=organisation_id,
+        approval_facility_id=next(iter(facilities)) if len(facilities) == 1 else None,
+        grantee=user,
+        old_email=user.email,
+        new_email=new_email,
+        requested_by=actor.user,
+        **_dates(),
+    )
+    save_audited(
+        actor,
+        request,
+        "grant.request",
+        organisation_id=organisation_id,
+        facility_id=request.approval_facility_id,
+    )
+    notify_owner(user, "login_email_requested", by=actor.user, request=request)
+    return request
+
+
 # --------------------------------------------------------------------------- who decides
 
 
@@ -300,6 +462,10 @@ def _required_scopes(request: GrantRequest) -> set[tuple[int, int | None]]:
         )
         organisations = set(using.values_list("organisation_id", flat=True))
         return {(org, None) for org in organisations | {request.organisation_id}}
+    if request.kind == GrantKind.LOGIN_EMAIL:
+        scopes = _account_scopes(request.grantee_id)
+        if scopes:
+            return scopes
     if request.kind == GrantKind.REACTIVATION:
         scopes = {
             (
@@ -345,6 +511,10 @@ def decision_problem(user: Any, request: GrantRequest) -> str | None:
             "périmètre, doit l'approuver."
         )
     if user.pk in _beneficiaries(request):
+        if request.kind == GrantKind.LOGIN_EMAIL:
+            return (
+                "Ce changement concerne votre propre compte : une autre personne doit l'approuver."
+            )
         return (
             "Cette habilitation élargirait vos propres accès : une autre personne doit l'approuver."
         )
@@ -445,10 +615,41 @@ def _apply(actor: Actor, request: GrantRequest) -> None:
         permissions, matrix = grant_rules.apply_widening(role.permissions, role.data_access, change)
         role.permissions, role.data_access = _ordered(permissions), matrix
         save_audited(actor, role, "role.widen", organisation_id=organisation_id)
+    elif request.kind == GrantKind.LOGIN_EMAIL:
+        _change_login_email(actor, request)
     else:
         account = User.objects.select_for_update().get(pk=request.grantee_id)
         account.is_active = True
         save_audited(actor, account, "user.reactivate", organisation_id=organisation_id)
+        notify_owner(account, "reactivated", by=actor.user, request=request)
+
+
+def _change_login_email(actor: Actor, request: GrantRequest) -> None:
+    """The approved address becomes the login e-mail; the former one is told."""
+    account = User.objects.select_for_update().get(pk=request.grantee_id)
+    if account.email != request.old_email:
+        raise AdminRefused(
+            "L'adresse de connexion de ce compte n'est plus celle de la demande : elle ne "
+            "peut plus être approuvée. Rien n'a été modifié."
+        )
+    taken = AdminRefused(
+        "Cette adresse est devenue celle d'un autre compte entre-temps : la demande ne peut "
+        "plus être approuvée. Rien n'a été modifié."
+    )
+    if User.objects.filter(email__iexact=request.new_email).exclude(pk=account.pk).exists():
+        raise taken
+    account.email = request.new_email
+    try:
+        with transaction.atomic():
+            save_audited(
+                actor,
+                account,
+                "user.change_login_email",
+                organisation_id=request.organisation_id,
+            )
+    except IntegrityError:  # taken by a concurrent transaction
+        raise taken from None
+    notify_owner(account, "login_email_changed", by=actor.user, request=request)
 
 
 def approve(

@@ -1,4 +1,5 @@
-"""E-mails of account security: password links and lock notices.
+"""E-mails of account security: password links, lock notices to administrators and
+notices to an account's owner (accounts.notices).
 
 Sent by background jobs (accounts.tasks) through the configured mail backend
 (OPENDUI_EMAIL_URL, or files in var/mails/ without one): an SMTP server that answers
@@ -17,7 +18,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Assignment, Role, User
+from .models import Assignment, GrantRequest, Role, User
+from .notices import NOTICES, TO_FORMER_ADDRESS
 
 # Why a password link is sent: the user asked, or an administrator reset the password.
 LINK_REASONS = {"reset", "admin"}
@@ -83,3 +85,26 @@ def send_account_locked_notice(user: User) -> int:
     if not messages:
         return 0
     return mailers.default.send_messages(messages) or 0
+
+
+def send_owner_notice(
+    user: User, notice: str, by: User | None, request: GrantRequest | None
+) -> int:
+    """One notice to the account's owner: at the address a login e-mail change replaces
+    (recorded on the request), else at the account's current address. Names who acted."""
+    if notice not in NOTICES:
+        raise ValueError(notice)
+    if notice in TO_FORMER_ADDRESS:
+        if request is None or not request.old_email:
+            return 0
+        to = request.old_email
+    else:
+        to = user.email
+    context = {
+        "user": user,
+        "notice": notice,
+        "by": by,
+        "request": request,
+        "at": timezone.localtime(),
+    }
+    return _message(to, "owner_notice", context).send()

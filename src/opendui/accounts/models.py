@@ -268,6 +268,7 @@ class GrantKind(models.TextChoices):
     ASSIGNMENT = "assignment", _("nouvelle affectation")
     ROLE_CHANGE = "role_change", _("élargissement d'un rôle")
     REACTIVATION = "reactivation", _("réactivation d'un compte")
+    LOGIN_EMAIL = "login_email", _("changement d'adresse de connexion")
 
 
 class GrantStatus(models.TextChoices):
@@ -282,7 +283,8 @@ class GrantRequest(VersionedModel):
     """A grant that widens access to persons' data, the audit trail or the grants, waiting
     for a second person's approval (accounts.grants). Until approved it grants nothing:
     the assignment it carries stays PENDING, the role keeps its former rights, the account
-    stays closed.
+    stays closed, the login e-mail stays the old one (a new login address for an account
+    with sensitive access would let whoever reads it take the account over).
 
     `approval_facility` says who may decide: a holder of `grants.approve` on that facility
     (or organisation-wide); empty, an organisation-wide holder only (the directeur
@@ -332,6 +334,11 @@ class GrantRequest(VersionedModel):
     )
     added_permissions = models.JSONField(_("permissions ajoutées"), default=list, blank=True)
     raised_levels = models.JSONField(_("catégories élargies"), default=dict, blank=True)
+    # Change of the login e-mail of an account with sensitive access (grantee): the
+    # address when requested (notices go there; approval checks it is still the one)
+    # and the address that replaces it once approved.
+    old_email = models.EmailField(_("adresse de connexion actuelle"), blank=True)
+    new_email = models.EmailField(_("nouvelle adresse de connexion"), blank=True)
 
     requested_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("demandée par")
@@ -359,6 +366,11 @@ class GrantRequest(VersionedModel):
                     Q(kind="assignment", assignment__isnull=False, grantee__isnull=False)
                     | Q(kind="role_change", role__isnull=False)
                     | Q(kind="reactivation", grantee__isnull=False)
+                    | (
+                        Q(kind="login_email", grantee__isnull=False)
+                        & ~Q(old_email="")
+                        & ~Q(new_email="")
+                    )
                 ),
                 name="grant_request_has_its_object",
             ),
@@ -367,6 +379,12 @@ class GrantRequest(VersionedModel):
                 fields=["grantee"],
                 condition=Q(kind="reactivation", status="pending"),
                 name="grant_one_pending_reactivation",
+            ),
+            # One pending change of login e-mail per account.
+            models.UniqueConstraint(
+                fields=["grantee"],
+                condition=Q(kind="login_email", status="pending"),
+                name="grant_one_pending_login_email",
             ),
         ]
 

@@ -20,6 +20,12 @@ of the same installation:
 No account widens its own access: every new assignment, role change and reactivation
 goes through accounts.grants, which refuses assigning oneself and holds back what
 opens persons' data, the audit trail or the grants until a second person approves.
+
+Nor through another account: an administrator cannot make themself able to log in as an
+account that has (or had) sensitive access (grants.is_protected_account). Its password
+is reset only by a one-time link to its own address (no temporary password), a new
+login e-mail waits for a second person (`update_user`), and its owner is told by mail
+of every reset, unlock and reactivation (accounts.notices).
 """
 
 from __future__ import annotations
@@ -41,11 +47,12 @@ from opendui.core.services import ConcurrentEditError, save_audited
 from . import grants
 from .access import grants_of, scope_for
 from .errors import AdminRefused
-from .models import Assignment, Role, User
+from .models import Assignment, GrantRequest, Role, User
+from .notices import notify_owner
 from .permissions import CATALOGUE, FUNCTIONAL_PERMISSIONS, AccessLevel, DataCategory
 
 ACCOUNT_FIELDS = (
-    "email",
+    "email",  # the login: for a protected account, changed only once approved
     "first_name",
     "last_name",
     "profession",
@@ -216,28 +223,48 @@ def create_user(
 def update_user(
     actor: Actor, target: User, fields: Mapping[str, Any], expected_version: int | None
 ) -> User:
-    """Change the identity and national identifiers of a professional's account."""
+    """Change the identity and national identifiers of a professional's account.
+
+    The e-mail is the login: for an account with (or that had) sensitive access, a new
+    one becomes a grant request (`pending_request` on the returned user) and the current
+    address stays the login until a second person approves; the other fields apply now."""
     organisation_id = _require(account_reach(actor.user, target, account_level=True))
+    request: GrantRequest | None = None
     try:
         with transaction.atomic():
             user = _locked(target.pk)
+            if expected_version is not None and user.version != expected_version:
+                raise ConcurrentEditError(ConcurrentEditError.message)
+            stored = snapshot(user)
+            current_email = user.email
             for name in ACCOUNT_FIELDS:
                 if name in fields:
                     setattr(user, name, fields[name])
             user.email = User.objects.normalize_email(user.email).lower()
             _validate(user, exclude=["password"])
-            save_audited(
-                actor,
-                user,
-                "user.update",
-                expected_version=expected_version,
-                organisation_id=organisation_id,
-            )
+            if user.email != current_email and grants.is_protected_account(user):
+                new_email, user.email = user.email, current_email
+                request = grants.request_login_email_change(actor, user, new_email, organisation_id)
+            if snapshot(user) != stored:
+                save_audited(
+                    actor,
+                    user,
+                    "user.update",
+                    expected_version=expected_version,
+                    organisation_id=organisation_id,
+                )
     except IntegrityError:
         raise AdminRefused(
             "Un professionnel avec cette adresse e-mail ou ce numéro RPPS existe déjà."
         ) from None
+    user.pending_request = request
     return user
+
+
+def takeover_protected(target: User) -> bool:
+    """Whether the account has or had sensitive access: no temporary password for it, and
+    a new login e-mail waits for approval (for the pages to say so)."""
+    return grants.is_protected_account(target)
 
 
 def _account_action(
@@ -246,6 +273,7 @@ def _account_action(
     action: str,
     expected_version: int | None,
     change: Any,
+    notice: str | None = None,
 ) -> User:
     organisation_id = _require(account_reach(actor.user, target, account_level=True))
     with transaction.atomic():
@@ -254,6 +282,8 @@ def _account_action(
         save_audited(
             actor, user, action, expected_version=expected_version, organisation_id=organisation_id
         )
+        if notice is not None:
+            notify_owner(user, notice, by=actor.user)
     return user
 
 
@@ -289,12 +319,15 @@ def reactivate_user(actor: Actor, target: User, expected_version: int | None) ->
                 expected_version=expected_version,
                 organisation_id=organisation_id,
             )
+            notify_owner(user, "reactivated", by=actor.user)
     user.pending_request = request
     return user
 
 
 def unlock_user(actor: Actor, target: User, expected_version: int | None) -> User:
-    """Lift the lockouts that follow repeated login failures (from every address)."""
+    """Lift the lockouts that follow repeated login failures (from every address). The
+    owner is told: unlocking again and again would otherwise let someone go on guessing
+    their password unnoticed."""
     from .lockout import clear_account
 
     def change(user: User) -> None:
@@ -302,12 +335,15 @@ def unlock_user(actor: Actor, target: User, expected_version: int | None) -> Use
         user.failed_logins = 0
         clear_account(user.email)
 
-    return _account_action(actor, target, "user.unlock", expected_version, change)
+    return _account_action(actor, target, "user.unlock", expected_version, change, "unlocked")
 
 
 def reset_totp(actor: Actor, target: User, expected_version: int | None) -> User:
     """Forget the second factor (lost phone): the professional must enrol a new one at the
-    next login, even when no role of theirs requires one."""
+    next login, even when no role of theirs requires one. Allowed for every account: it
+    reveals no password, and enrolment during a login comes after the password, which only
+    the owner knows for a protected account (no temporary password, no new login address
+    without approval). The owner is told."""
 
     def change(user: User) -> None:
         user.totp_secret = ""
@@ -315,7 +351,7 @@ def reset_totp(actor: Actor, target: User, expected_version: int | None) -> User
         user.totp_last_counter = 0
         user.totp_enrolment_required = True
 
-    return _account_action(actor, target, "user.reset_totp", expected_version, change)
+    return _account_action(actor, target, "user.reset_totp", expected_version, change, "totp_reset")
 
 
 PASSWORD_RESET_MODES = ("temporary", "link")
@@ -327,9 +363,13 @@ def reset_password(
     """Reset a forgotten password; the professional must choose their own at the next login.
 
     `temporary`: a generated password, returned once to be shown to the administrator (it is
-    stored only hashed). `link`: the old password stops working and a one-time link to
-    choose one is mailed to the professional (origin: the site's scheme and host).
-    Open sessions end (Django ties them to the password hash). Audited.
+    stored only hashed), refused for an account with (or that had) sensitive access: the
+    administrator could log in as it (grants.refuse_temporary_password, a security event).
+    `link`: the old password stops working and a one-time link to choose one is mailed to
+    the professional's current login address (origin: the site's scheme and host); the
+    link is made by the job when it sends the mail, so the administrator never sees it.
+    Open sessions end (Django ties them to the password hash). Audited; the owner is told
+    (the link mail says an administrator reset the password).
     """
     from opendui.audit.models import EventKind
     from opendui.audit.services import record
@@ -346,6 +386,8 @@ def reset_password(
         )
     if not target.is_active:
         raise AdminRefused("Ce compte est désactivé : réactivez-le d'abord.")
+    if mode == "temporary" and grants.is_protected_account(target):
+        grants.refuse_temporary_password(actor, target, organisation_id)
     password = None
     with transaction.atomic():
         user = _locked(target.pk)
@@ -372,6 +414,8 @@ def reset_password(
         )
         if mode == "link":
             send_password_link.enqueue(user.pk, origin, "admin")
+        else:
+            notify_owner(user, "password_reset", by=actor.user)
     return password
 
 

@@ -1,5 +1,5 @@
-"""Background jobs of the accounts app: security e-mails (see accounts.mail) and the
-expiry of grant requests (accounts.grants)."""
+"""Background jobs of the accounts app: security e-mails (see accounts.mail), notices to
+an account's owner (accounts.notices) and the expiry of grant requests (accounts.grants)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from typing import Any
 
 from django.tasks import task
 
+from opendui.audit.models import EventKind
+from opendui.audit.services import record
+from opendui.core.actor import Actor
 from opendui.jobs.tasks import JobError
 
 from . import mail
 from .grants import expire_overdue
-from .models import User
+from .models import GrantRequest, User
+from .notices import NOTICES
+
+NOTICE_ACTOR = "accounts.notices"
 
 UNREACHABLE = "Le serveur de messagerie n'a pas accepté le message à cette tentative."
 
@@ -33,7 +39,46 @@ def send_password_link(user_id: int, origin: str, reason: str) -> dict[str, Any]
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return {"sent": 0}
-    return {"sent": _sending(mail.send_password_link, user, origin, reason)}
+    sent = _sending(mail.send_password_link, user, origin, reason)
+    if sent and reason == "admin":  # the link is also the notice of the administrator's reset
+        _notice_sent(user, "password_link")
+    return {"sent": sent}
+
+
+def _notice_sent(user: User, notice: str, request_id: int | None = None) -> None:
+    details: dict[str, Any] = {"notice": notice}
+    if request_id is not None:
+        details["grant_request"] = request_id
+    record(
+        Actor.system(NOTICE_ACTOR),
+        EventKind.SECURITY,
+        "account.owner_notified",
+        obj=user,
+        details=details,
+    )
+
+
+@task(max_attempts=5, retry_on=(MailUnreachable,))
+def notify_account_owner(
+    user_id: int, notice: str, by_id: int | None = None, request_id: int | None = None
+) -> dict[str, Any]:
+    """Tell an account's owner what an administrator (or an approver) did to how it logs
+    in (accounts.notices); recorded in the audit trail once handed to the mail server."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or notice not in NOTICES:
+        return {"sent": 0}
+    by = User.objects.filter(pk=by_id).first() if by_id is not None else None
+    request = (
+        GrantRequest.objects.select_related("requested_by", "decided_by")
+        .filter(pk=request_id)
+        .first()
+        if request_id is not None
+        else None
+    )
+    sent = _sending(mail.send_owner_notice, user, notice, by, request)
+    if sent:
+        _notice_sent(user, notice, request_id)
+    return {"sent": sent}
 
 
 @task(max_attempts=5, retry_on=(MailUnreachable,))

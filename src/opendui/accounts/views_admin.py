@@ -46,7 +46,7 @@ from .forms_admin import (
 )
 from .models import Assignment, Role, User
 from .permissions import ACCESS_LEVEL_LABELS, DATA_CATEGORY_LABELS, FUNCTIONAL_PERMISSIONS
-from .views_grants import pending_message
+from .views_grants import login_email_pending_message, pending_message
 
 # How services_admin refuses a change, shown on the form by core.forms.save_or_refuse.
 REFUSALS = (services.AdminRefused,)
@@ -171,6 +171,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "assignments": list(services.assignments_shown_to(request.user, target)),
             "can_change_account": reach.allowed,
+            "protected": services.takeover_protected(target),
+            "login_email_change": grants.latest_login_email_change(target),
             "is_locked": bool(target.locked_until and target.locked_until > timezone.now()),
             "can_unlock": lockout.is_locked(target.email),
             "today": timezone.localdate(),
@@ -181,7 +183,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=True)
-    form = UserForm(request.POST or None, instance=target)
+    protected = services.takeover_protected(target)
+    form = UserForm(request.POST or None, instance=target, protected=protected)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
@@ -194,12 +197,21 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             refusals=REFUSALS,
         )
         if saved is not None:
-            messages.success(request, "Les informations du professionnel ont été enregistrées.")
+            if saved.pending_request is None:
+                messages.success(request, "Les informations du professionnel ont été enregistrées.")
+            else:
+                messages.warning(request, login_email_pending_message(saved.pending_request))
             return redirect("accounts:user_detail", pk=pk)
     return render(
         request,
         "accounts/user_form.html",
-        {"form": form, "target": User.objects.get(pk=pk), "creating": False},
+        {
+            "form": form,
+            "target": User.objects.get(pk=pk),
+            "creating": False,
+            "protected": protected,
+            "login_email_change": grants.open_login_email_change(target),
+        },
         status=conflict_status(form),
     )
 
@@ -281,11 +293,17 @@ def user_reset_totp(request: HttpRequest, pk: int) -> HttpResponse:
 
 def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """Reset a forgotten password: a temporary password shown once on this response (never
-    stored in a message or the session), or a one-time link mailed to the professional."""
+    stored in a message or the session), or a one-time link mailed to the professional.
+
+    For an account with (or that had) sensitive access only the link is offered; a forged
+    POST asking for a temporary password reaches the service, which refuses and records it."""
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=True)
+    temporary_allowed = not services.takeover_protected(target)
     form = AdminPasswordResetForm(
-        request.POST or None, initial={"expected_version": target.version}
+        request.POST or None,
+        initial={"expected_version": target.version},
+        temporary_allowed=temporary_allowed,
     )
     if request.method == "POST" and form.is_valid():
         mode = form.cleaned_data["mode"]
@@ -315,7 +333,11 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
             "choisira son nouveau mot de passe. L'ancien ne fonctionne plus.",
         )
         return redirect("accounts:user_detail", pk=pk)
-    return render(request, "accounts/user_reset_password.html", {"form": form, "target": target})
+    return render(
+        request,
+        "accounts/user_reset_password.html",
+        {"form": form, "target": target, "temporary_allowed": temporary_allowed},
+    )
 
 
 # --------------------------------------------------------------------------- assignments

@@ -57,6 +57,8 @@ def scope_label(request: GrantRequest) -> str:
         return "Tous les titulaires du rôle, dans leurs périmètres"
     if request.kind == GrantKind.REACTIVATION:
         return "Les affectations en cours du compte"
+    if request.kind == GrantKind.LOGIN_EMAIL:
+        return "Tous les accès du compte, désormais ouverts avec la nouvelle adresse"
     a = request.assignment
     if a.unit_id:
         return f"Unité {a.unit.name} ({a.facility.name})"
@@ -95,6 +97,9 @@ def describe(request: GrantRequest) -> GrantRow:
         rights = widening_labels(
             Widening(frozenset(request.added_permissions), dict(request.raised_levels))
         )
+    elif request.kind == GrantKind.LOGIN_EMAIL:
+        title = f"Changement d'adresse de connexion de {request.grantee.full_name}"
+        rights = [f"Connexion avec {request.new_email} au lieu de {request.old_email}"]
     else:
         title = f"Réactivation du compte de {request.grantee.full_name}"
         rights = []
@@ -183,6 +188,12 @@ def _render_detail(
         if grant.kind == GrantKind.REACTIVATION
         else []
     )
+    account_rights: list[str] = []
+    if grant.kind == GrantKind.LOGIN_EMAIL:
+        # What whoever reads the new address could open: the account's sensitive access.
+        held, access = grants.held_access(grant.grantee)
+        assignments = held[:20]
+        account_rights = widening_labels(access)
     return render(
         request,
         "accounts/grant_detail.html",
@@ -197,6 +208,7 @@ def _render_detail(
             "holders": holders,
             "holder_count": holder_count,
             "assignments": assignments,
+            "account_rights": account_rights,
         },
         status=status,
     )
@@ -254,6 +266,18 @@ def grant_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Demande annulée : rien n'a été accordé.")
     return redirect("accounts:grant_detail", pk=grant.pk)
+
+
+def login_email_pending_message(grant: GrantRequest) -> str:
+    """What the administrator is told when a new login e-mail waits for approval."""
+    return (
+        f"Ce professionnel a accès à des données sensibles : sa nouvelle adresse de connexion "
+        f"({grant.new_email}) ne prend effet qu'après approbation, et {grant.old_email} reste "
+        f"son adresse de connexion jusque-là ; elle a reçu un avis de la demande. Les autres "
+        f"informations sont enregistrées. Qui décide : {approver_label(grant).lower()}. "
+        f"Sans décision, la demande n° {grant.pk} expire le "
+        f"{timezone.localtime(grant.expires_at):%d/%m/%Y à %H:%M}."
+    )
 
 
 def pending_message(grant: GrantRequest | None) -> str:

@@ -88,6 +88,16 @@ ACTION_LABELS: dict[str, Any] = {
     "assignment.approve": _("Affectation approuvée (en vigueur)"),
     "assignment.withdraw": _("Affectation non accordée (demande refusée, annulée ou expirée)"),
     "role.widen": _("Rôle élargi après approbation"),
+    # Nobody logs in as an account with sensitive access but its owner (accounts.grants).
+    "user.change_login_email": _("Adresse de connexion changée après approbation"),
+    "auth.temporary_password_refused": _(
+        "Mot de passe temporaire refusé (compte ayant accès à des données sensibles)"
+    ),
+    "account.owner_notified": _("Avis envoyé au titulaire du compte"),
+    "user.reset_password": _("Mot de passe réinitialisé par un administrateur"),
+    "auth.password_reset_by_admin": _("Mot de passe réinitialisé par un administrateur"),
+    "user.reset_totp": _("Second facteur réinitialisé par un administrateur"),
+    "user.unlock": _("Compte déverrouillé par un administrateur"),
     "admission.create": _("Demande d'admission enregistrée"),
     "admission.status": _("Statut d'une demande d'admission modifié"),
     "stay.admit": _("Admission (séjour ouvert)"),
