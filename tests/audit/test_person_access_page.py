@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from opendui.audit.models import AuditEvent, EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
+from tests.persons.helpers import open_break_glass
 
 REASON = "Chute nocturne, besoin des consignes de soins"
 
@@ -30,7 +31,7 @@ def break_glass_access(world, client):
     """A nurse of the IME opens Anne's record (EHPAD) through break-the-glass, then reads it."""
     nurse = world.user("infirmier", facility=world.ime, email="nuit@og.example")
     client.force_login(nurse)
-    response = client.post(f"/personnes/{world.anne.pk}/acces-exceptionnel/", {"reason": REASON})
+    response = open_break_glass(client, world.anne, REASON)
     assert response.status_code == 302
     assert client.get(f"/personnes/{world.anne.pk}/").status_code == 200
     client.logout()

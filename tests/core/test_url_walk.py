@@ -55,6 +55,24 @@ def _merge_of_bruno_into_anne(w) -> int:
     ).pk
 
 
+def _identity_alert_of_og(w) -> int:
+    """An open alert of a possible duplicate of world.chloe, raised in world.ehpad."""
+    from django.utils import timezone
+
+    from opendui.persons.models_alerts import IdentityAlert
+
+    alert = IdentityAlert.objects.create(
+        organisation=w.og,
+        facility=w.ehpad,
+        raised_by=w.user("accueil", facility=w.ehpad),
+        raised_at=timezone.now(),
+        entered={"birth_name": "Petit", "birth_date": "2012-03-04"},
+        entered_key="0" * 64,
+    )
+    alert.matches.set([w.chloe])
+    return alert.pk
+
+
 def _admission_request_of_anne(w) -> int:
     """An accepted admission request of world.anne to world.ehpad."""
     from opendui.stays.models import AdmissionRequest
@@ -244,7 +262,6 @@ KWARGS: dict[str, Callable] = {
     "notes:withdraw": lambda w: {"pk": _note_of_anne(w)},
     "notes:team_create": lambda w: {"facility_pk": w.ehpad.pk},
     "persons:detail": lambda w: {"pk": w.anne.pk},
-    "persons:break_glass_open": lambda w: {"pk": w.anne.pk},
     "audit:person_access": lambda w: {"pk": w.anne.pk},
     "persons:identity": lambda w: {"pk": w.anne.pk},
     "persons:entourage": lambda w: {"pk": w.anne.pk},
@@ -272,6 +289,7 @@ KWARGS: dict[str, Callable] = {
     "persons:merge_review": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
     "persons:merge_approve": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
     "persons:merge_reject": lambda w: {"merge_pk": _merge_of_bruno_into_anne(w)},
+    "persons:identity_alert_close": lambda w: {"alert_pk": _identity_alert_of_og(w)},
     "organisations:og_edit": lambda w: {"pk": w.og.pk},
     "organisations:facility_create": lambda w: {"og_pk": w.og.pk},
     "organisations:facility_detail": lambda w: {"pk": w.ehpad.pk},

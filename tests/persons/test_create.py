@@ -110,7 +110,7 @@ def test_likely_duplicate_is_shown_and_blocks_until_confirmed(world, accueil_cli
 
 def test_phonetic_duplicate_with_same_birth_date(world, accueil_client):
     # world.anne: MARTIN Anne born 17/05/1940; DUPONT Marie born the same day.
-    dupont = world.person(world.ime, birth_name="Dupont", first_name="Marie")
+    dupont = world.person(world.ehpad, birth_name="Dupont", first_name="Marie")
     response = accueil_client.post(
         URL,
         _form(
@@ -118,7 +118,7 @@ def test_phonetic_duplicate_with_same_birth_date(world, accueil_client):
         ),
     )
     candidates = [p for p, _ in response.context["candidates"]]
-    assert dupont in candidates  # found across facilities of the organisation
+    assert dupont in candidates
     assert world.denis not in candidates  # another organisation's person never shows
     assert not Person.objects.filter(birth_name="DUPOND").exists()
 

@@ -27,6 +27,8 @@ ACTION_LABELS: dict[str, Any] = {
     "person.export": _("Dossier exporté ou imprimé"),
     "person.break_glass": _("Accès exceptionnel (bris de glace)"),
     "person.break_glass_search": _("Recherche d'un dossier hors périmètre (bris de glace)"),
+    "person.duplicate_check": _("Recherche de doublons à la création d'un dossier"),
+    "identity_alert.list": _("Signalements de doublons possibles consultés"),
     "access.denied": _("Accès refusé"),
     "audit.search": _("Recherche dans le journal d'audit"),
     "audit.view_person_access": _("Consultation de la liste des accès à un dossier"),
@@ -66,6 +68,8 @@ ACTION_LABELS: dict[str, Any] = {
     "person.merge_candidates": _("Recherche du dossier à conserver (fusion de doublons)"),
     "person.merge_list": _("Liste des fusions de dossiers consultée"),
     "person.merge_review": _("Proposition de fusion de dossiers consultée"),
+    "identity_alert.create": _("Doublon possible signalé au référent en identitovigilance"),
+    "identity_alert.close": _("Signalement de doublon possible traité"),
     "organisation.create": _("Organisme créé"),
     "organisation.update": _("Organisme modifié"),
     "facility.create": _("Établissement créé"),
@@ -244,6 +248,11 @@ def details_summary(
         return text
     if action == "person.break_glass" and details.get("expires_at"):
         return _g("Accès ouvert jusqu'au %(d)s") % {"d": _format_instant(details["expires_at"])}
+    if action == "person.duplicate_check":
+        return _g("%(s)d dossier(s) ressemblant(s) affiché(s), %(e)d hors périmètre") % {
+            "s": len(details.get("shown") or []),
+            "e": len(details.get("elsewhere") or []),
+        }
     if action == "person.list":
         parts = [_g("page %(n)s") % {"n": details["page"]}] if "page" in details else []
         if details.get("search"):

@@ -30,11 +30,19 @@ class BreakGlassSearchForm(forms.Form):
 
 
 class BreakGlassForm(forms.Form):
+    """The grant request of one search result: the search itself (hidden), the result's
+    token (persons.services.break_glass_token) and the reason. No record id: the server
+    runs the search again and opens only a record it finds."""
+
+    birth_name = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    birth_date = forms.DateField(widget=forms.HiddenInput)
+    token = forms.CharField(widget=forms.HiddenInput, max_length=200)
     reason = forms.CharField(
         label=_("Motif de l'accès exceptionnel"),
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
-            "Obligatoire. Le motif, votre nom et l'heure sont enregistrés et visibles par le "
-            "délégué à la protection des données."
+            "Obligatoire, 15 lettres ou chiffres au moins. Le motif, votre nom et l'heure "
+            "sont enregistrés et visibles par le délégué à la protection des données."
         ),
     )

@@ -10,14 +10,15 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core.actor import Actor
 from opendui.organisations.models import Facility, Unit
 from opendui.stays.models import StayMode
 
 from . import traits
 from .duplicates import Traits
 from .forms_identity import NAME_HELP, clean_trait
-from .models import Person, Sex
-from .services_create import ADMISSION, REQUEST, duplicate_candidates
+from .models import Sex
+from .services_create import ADMISSION, REQUEST, DuplicateCheck, check_duplicates
 
 EARLIEST_BIRTH_DATE = traits.EARLIEST_BIRTH_DATE
 
@@ -81,8 +82,11 @@ class PersonCreateForm(forms.Form):
         label=_("Je confirme qu'il ne s'agit d'aucune de ces personnes"), required=False
     )
 
-    def __init__(self, *args: Any, facilities: Sequence[Facility], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, facilities: Sequence[Facility], actor: Actor, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.actor = actor
         ids = [f.pk for f in facilities]
         self.fields["facility"].queryset = Facility.objects.filter(pk__in=ids).order_by("name")
         self.fields["unit"].queryset = (
@@ -91,7 +95,7 @@ class PersonCreateForm(forms.Form):
             .order_by("facility__name", "name")
         )
         self.fields["unit"].label_from_instance = lambda u: f"{u.facility.name} – {u.name}"
-        self.candidates: list[tuple[Person, int]] = []
+        self.duplicates = DuplicateCheck()
 
     def clean_entry(self) -> str:
         # Absent from older clients and scripts: they created an admitted person.
@@ -148,15 +152,16 @@ class PersonCreateForm(forms.Form):
             )
         if self.errors or facility is None:
             return data
-        self.candidates = duplicate_candidates(facility.organisation_id, self.traits())
-        if self.candidates and not data.get("confirm_not_duplicate"):
+        # Scoped and audited: records outside the user's scope are only said to exist.
+        self.duplicates = check_duplicates(self.actor, facility, self.traits())
+        if self.duplicates.found and not data.get("confirm_not_duplicate"):
             self.add_error(
                 "confirm_not_duplicate",
                 forms.ValidationError(
                     _(
                         "Des dossiers ressemblent à cette identité. Vérifiez qu'il ne s'agit "
-                        "pas de la même personne, puis cochez la confirmation pour créer le "
-                        "dossier."
+                        "pas de la même personne (ou signalez-le au référent en "
+                        "identitovigilance), puis cochez la confirmation pour créer le dossier."
                     ),
                     code="possible_duplicate",
                 ),

@@ -229,5 +229,6 @@ class IdentityStatusChange(models.Model):
         verbose_name = _("changement de statut d'identité")
 
 
+from .models_alerts import *  # noqa: E402, F403
 from .models_entourage import *  # noqa: E402, F403
 from .models_merge import *  # noqa: E402, F403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 
 from opendui.accounts.access import require
+from opendui.audit.models import EventKind
+from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.services import save_audited
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
@@ -22,6 +25,7 @@ from opendui.stays.services import create_admission_request, default_mode
 from . import traits as rules
 from .duplicates import Traits, candidate_score
 from .models import Person
+from .selectors import visible_persons
 
 LOCAL_ID_PREFIX = "U"
 LOCAL_ID_DIGITS = 7
@@ -152,10 +156,65 @@ def create_person(
     return person
 
 
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """The outcome of a duplicate check, as the professional may see it.
+
+    `shown`: likely duplicates within the reader's scope, with their score, best first;
+    `elsewhere`: those outside it. Their traits and ids are never shown to the reader
+    (they would disclose who is accompanied in another facility); the page says only that
+    a close record exists elsewhere and offers to alert the identity-vigilance referent.
+    """
+
+    shown: list[tuple[Person, int]] = field(default_factory=list)
+    elsewhere: list[Person] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.shown or self.elsewhere)
+
+
+def check_duplicates(actor: Actor, facility: Facility, entered: Traits) -> DuplicateCheck:
+    """The duplicate check of a record being created in `facility`, split by the reader's
+    scope and audited.
+
+    Candidates are looked for in the whole organisation (a duplicate in another facility
+    is still a duplicate), then split by `person.view_identity`, the scope of the record
+    page, so the check never shows what the record would refuse. Every check writes an
+    access event naming every person it matched, shown or not.
+    """
+    if actor.user is not None:
+        require(actor.user, "person.create", facility=facility)
+    candidates = duplicate_candidates(facility.organisation_id, entered)
+    ids = [person.pk for person, _ in candidates]
+    visible = set(visible_persons(actor.user).filter(pk__in=ids).values_list("pk", flat=True))
+    outcome = DuplicateCheck(
+        shown=[(p, score) for p, score in candidates if p.pk in visible],
+        elsewhere=[p for p, _ in candidates if p.pk not in visible],
+    )
+    record(
+        actor,
+        EventKind.ACCESS,
+        "person.duplicate_check",
+        person_ids=ids,
+        obj=facility,
+        organisation_id=facility.organisation_id,
+        facility_id=facility.pk,
+        details={
+            "shown": [p.pk for p, _ in outcome.shown],
+            "elsewhere": [p.pk for p in outcome.elsewhere],
+        },
+    )
+    return outcome
+
+
 def duplicate_candidates(
     organisation: ManagingOrganisation | int, entered: Traits, limit: int = 10
 ) -> list[tuple[Person, int]]:
     """Persons of the organisation likely to be the one entered, best first, with their score.
+
+    Whatever the reader's scope: pages show them through `check_duplicates`, which hides
+    and audits; the merge proposal filters them by the reader's scope itself.
 
     A bounded SQL prefilter (same birth date, or a birth or used name equal to the
     entered birth or used name) then `candidate_score` on that small set. The prefilter

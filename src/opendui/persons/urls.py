@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import views, views_entourage, views_identity, views_identity_edit, views_merge
+from . import (
+    views,
+    views_alerts,
+    views_create,
+    views_entourage,
+    views_identity,
+    views_identity_edit,
+    views_merge,
+)
 from .views_create import person_create
 
 app_name = "persons"
@@ -9,7 +17,7 @@ urlpatterns = [
     path("", views.person_list, name="list"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("acces-exceptionnel/", views.break_glass_search, name="break_glass_search"),
-    path("<int:pk>/acces-exceptionnel/", views.break_glass_open, name="break_glass_open"),
+    path("acces-exceptionnel/ouvrir/", views.break_glass_open, name="break_glass_open"),
     # Identity vigilance
     path("<int:pk>/identite/", views_identity.identity_page, name="identity"),
     path("<int:pk>/identite/insi/", views_identity.insi_search, name="identity_insi"),
@@ -33,6 +41,7 @@ urlpatterns = [
     ),
     # Creation
     path("nouveau/", person_create, name="create"),
+    path("nouveau/signalement/", views_create.identity_alert, name="identity_alert"),
     # Entourage and consents
     path("<int:pk>/entourage/", views_entourage.entourage_page, name="entourage"),
     path("<int:pk>/entourage/proche/", views_entourage.related_add, name="entourage_related"),
@@ -50,6 +59,12 @@ urlpatterns = [
     # Duplicate merge (fusion de doublons)
     path("<int:pk>/fusion/", views_merge.merge_propose, name="merge_propose"),
     path("fusions/", views_merge.merge_list, name="merge_list"),
+    path("fusions/signalements/", views_alerts.alert_list, name="identity_alerts"),
+    path(
+        "fusions/signalements/<int:alert_pk>/traiter/",
+        views_alerts.alert_close,
+        name="identity_alert_close",
+    ),
     path("fusions/<int:merge_pk>/", views_merge.merge_review, name="merge_review"),
     path("fusions/<int:merge_pk>/valider/", views_merge.merge_approve, name="merge_approve"),
     path("fusions/<int:merge_pk>/rejeter/", views_merge.merge_reject, name="merge_reject"),

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from opendui.accounts.access import check, grants_of
+from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 
+from .break_glass import reason_problem
 from .forms import BreakGlassForm, BreakGlassSearchForm, PersonSearchForm
 from .listing import person_rows_page
 from .models import Person
 from .record import person_record
-from .services import BreakGlassRefused, open_break_glass, record_person_access
+from .services import (
+    BREAK_GLASS,
+    BreakGlassRefused,
+    break_glass_matches,
+    break_glass_token,
+    open_break_glass,
+    record_person_access,
+)
 
 
 def person_list(request: HttpRequest) -> HttpResponse:
@@ -80,51 +91,62 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def break_glass_search(request: HttpRequest) -> HttpResponse:
     """Find a record outside one's scope by exact birth name and birth date."""
-    authorize(request, "person.break_glass")
+    authorize(request, BREAK_GLASS)
     form = BreakGlassSearchForm(request.GET or None)
     results: list[Person] = []
     if form.is_valid():
-        from opendui.core.text import search_key
-
-        results = list(
-            Person.objects.filter(
-                organisation_id__in=_organisations_of(request),
-                birth_name_key=search_key(form.cleaned_data["birth_name"]),
-                birth_date=form.cleaned_data["birth_date"],
-                merged_into=None,
-            )[:10]
-        )
+        search = form.cleaned_data
+        results = break_glass_matches(request.user, search["birth_name"], search["birth_date"])
         record_person_access(Actor.from_request(request), "person.break_glass_search", results)
     return render(
         request,
         "persons/break_glass_search.html",
         {
             "form": form,
-            "results": [(p, BreakGlassForm(auto_id=f"bg{p.pk}_%s")) for p in results],
+            "results": [
+                (
+                    person,
+                    BreakGlassForm(
+                        auto_id=f"bg{index}_%s",
+                        initial={
+                            "birth_name": form.cleaned_data["birth_name"],
+                            "birth_date": form.cleaned_data["birth_date"].isoformat(),
+                            "token": break_glass_token(request.user, person),
+                        },
+                    ),
+                )
+                for index, person in enumerate(results)
+            ],
             "searched": form.is_valid(),
         },
     )
 
 
-def _organisations_of(request: HttpRequest) -> set[int]:
-    """Break-the-glass reaches records of the organisations the user works for, nothing beyond."""
-    return {g.organisation_id for g in grants_of(request.user)}
-
-
 @require_POST
-def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=pk)
-    authorize(request, "person.break_glass", organisation=person.organisation)
+def break_glass_open(request: HttpRequest) -> HttpResponse:
+    """Open the exceptional access chosen on the search page: the service runs the posted
+    search again and opens only the record it finds there (no id is read from the page)."""
+    authorize(request, BREAK_GLASS)
     form = BreakGlassForm(request.POST)
+    search = {k: request.POST.get(k, "") for k in ("birth_name", "birth_date")}
     try:
         if not form.is_valid():
-            raise BreakGlassRefused("Indiquez le motif de l'accès exceptionnel.")
-        open_break_glass(Actor.from_request(request), person, form.cleaned_data["reason"])
+            raise BreakGlassRefused(
+                reason_problem(request.POST.get("reason", ""))
+                or "La demande d'accès exceptionnel est incomplète : refaites la recherche."
+            )
+        grant = open_break_glass(
+            Actor.from_request(request),
+            birth_name=form.cleaned_data["birth_name"],
+            birth_date=form.cleaned_data["birth_date"],
+            token=form.cleaned_data["token"],
+            reason=form.cleaned_data["reason"],
+        )
     except BreakGlassRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("persons:break_glass_search")
+        return redirect(f"{reverse('persons:break_glass_search')}?{urlencode(search)}")
     messages.warning(
         request,
         "Accès exceptionnel ouvert pour une durée limitée. Il est tracé et sera contrôlé.",
     )
-    return redirect("persons:detail", pk=person.pk)
+    return redirect("persons:detail", pk=grant.person_id)
