@@ -137,9 +137,9 @@ def test_detail_page_queries_are_bounded(
         assert client.get(f"/projets/{v2.pk}/").status_code == 200
 
 
-def test_pdf_of_a_validated_version(client, login, educator, running, world):
+def test_pdf_of_a_validated_version(client, login, chief, running, world):
     world.anne.ins_matricule = ""
-    login(educator)
+    login(chief)  # reads the PP and holds person.export
     response = client.get(f"/projets/{running.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -170,9 +170,17 @@ def test_pdf_html_shows_ins_only_when_qualified(running):
     assert "Je veux jardiner." in render.call_args.args[0]
 
 
-def test_pdf_of_a_draft_is_refused(client, login, educator, draft):
-    login(educator)
+def test_pdf_of_a_draft_is_refused(client, login, chief, draft):
+    login(chief)
     assert client.get(f"/projets/{draft.pk}/pdf/").status_code == 403
+
+
+def test_educator_reads_the_validated_pp_but_does_not_export_it(client, login, educator, running):
+    login(educator)
+    page = client.get(f"/projets/{running.pk}/")
+    assert page.status_code == 200 and f"/projets/{running.pk}/pdf/" not in page.content.decode()
+    assert client.get(f"/projets/{running.pk}/pdf/").status_code == 403
+    assert not AuditEvent.objects.filter(action="pp.pdf").exists()
 
 
 @pytest.mark.parametrize("role", ["chef-de-service"])

@@ -49,7 +49,7 @@ chef-de-service   | Y Y Y Y N N N N Y Y Y Y Y N Y Y N N N N N | W W R - -
 directeur         | Y N N Y Y Y N N Y N N Y Y N Y Y N N N N Y | R R - - -
 identitovigilance | Y N Y N N N N Y N N N N N N N N N N N N N | R - - - -
 admin             | N N N N N N N N N N N N N Y N N Y Y Y Y N | - - - - -
-dpo               | N N N N N Y Y N N N N N N N N N N N N N N | - - - - -
+dpo               | N N N Y N Y Y N N N N N N N N N N N N N N | - - - - -
 """
 # identity.merge is in the directeur role, but it is an organisation permission: the
 # facility assignment of this table does not grant it (see test_merge_referent_*);

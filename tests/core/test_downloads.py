@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from opendui.accounts.access import Decision
 from opendui.core.downloads import attachment, spreadsheet_csv
+from opendui.core.exports import ExportPermit
 
 
 def test_attachment_names_the_file():
-    response = attachment(b"x", "text/csv; charset=utf-8", "preuve-2026-10.csv")
+    permit = ExportPermit(Decision(True))
+    response = attachment(b"x", "text/csv; charset=utf-8", "preuve-2026-10.csv", permit=permit)
     assert response["Content-Disposition"] == 'attachment; filename="preuve-2026-10.csv"'
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content == b"x"

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from opendui.accounts.access import Decision, check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
+from opendui.core.exports import may_export
 from opendui.core.forms import (
     conflict_status,
     creation_token,
@@ -282,6 +283,7 @@ def _page(
         ]
         if can_validate
         else [],
+        "can_export": project.frozen and may_export(request.user, person=person),
         "review_due": due,
         "review_overdue": is_overdue(due, today),
         "today": today,

@@ -19,6 +19,7 @@ from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.downloads import attachment
+from opendui.core.exports import authorize_export
 from opendui.organisations.models import Facility
 
 from .base import READ
@@ -84,9 +85,10 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     decision = authorize(request, READ, person=project.person)
     if not project.frozen:
         raise PermissionDenied("Seule une version validée s'imprime.")
+    permit = authorize_export(request, person=project.person)
     content = project_pdf(project)
     from .services import record_project_access
 
     record_project_access(Actor.from_request(request), "pp.pdf", project.person, decision, project)
     name = f"projet-personnalise-{project.person.local_id}-v{project.number}.pdf"
-    return attachment(content, "application/pdf", name)
+    return attachment(content, "application/pdf", name, permit=permit)

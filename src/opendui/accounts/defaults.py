@@ -13,6 +13,11 @@ def _matrix(adm: str, soc: str, care: str, med: str, psy: str) -> dict[str, str]
 
 
 _PERSON = ["person.view_identity", "incident.declare"]
+# person.export (every PDF, CSV or printable document that leaves the application, checked
+# by core.exports) goes to the roles that hand documents out: the secretariat (records,
+# certificates), the chief of service (PP for signature, ARS declaration, activity report),
+# the director (same, and the ARS proofs) and the DPO (audit extracts). Care and
+# educational teams read and write on screen; they ask the chief of service for a copy.
 _CARE_TEAM = [*_PERSON, "person.break_glass"]
 
 DEFAULT_ROLES: list[dict] = [
@@ -129,7 +134,8 @@ DEFAULT_ROLES: list[dict] = [
         "code": "dpo",
         "name": "Délégué à la protection des données",
         "description": "Contrôle des accès aux dossiers (journal d'audit).",
-        "permissions": ["audit.search", "audit.view_person_access"],
+        # person.export: extracts of the audit trail for a complaint or a CNIL request.
+        "permissions": ["audit.search", "audit.view_person_access", "person.export"],
         "data_access": _matrix(N, N, N, N, N),
         "requires_totp": True,
     },

@@ -10,9 +10,19 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from .exports import ExportPermit
 
-def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
-    """A response the browser saves as `filename` instead of showing it."""
+
+def attachment(
+    content: bytes | str, content_type: str, filename: str, *, permit: ExportPermit
+) -> HttpResponse:
+    """A response the browser saves as `filename` instead of showing it.
+
+    A file leaves the application: `permit` is the proof that the export permission was
+    checked (core.exports.authorize_export); there is no download without one.
+    """
+    if not isinstance(permit, ExportPermit) or not permit.decision:
+        raise TypeError("attachment() needs the ExportPermit of core.exports.authorize_export")
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

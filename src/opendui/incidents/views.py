@@ -28,6 +28,7 @@ from opendui.accounts.access import Decision, check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.downloads import attachment
+from opendui.core.exports import authorize_export, may_export
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
 from opendui.core.pagination import page_of
 from opendui.organisations.models import Facility
@@ -177,6 +178,7 @@ def _page(
         "actions": [{"action": a, "overdue": a.is_overdue(today)} for a in actions],
         "deadlines": selectors.describe(incident, now).deadlines,
         "can_manage": can_manage,
+        "can_export": can_manage and may_export(request.user, facility=incident.facility),
         "decision": decision,
     }
     if can_manage:
@@ -385,6 +387,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _declaration(request: HttpRequest, pk: int, fmt: str):
     incident, decision = _managed(request, pk)
+    # Anonymised, but a document that leaves the application: the facility's export right.
+    permit = authorize_export(request, facility=incident.facility)
     sections = declaration.build(incident)
     record_person_access(
         Actor.from_request(request),
@@ -393,12 +397,12 @@ def _declaration(request: HttpRequest, pk: int, fmt: str):
         decision,
         details={"incident": incident.pk, "format": fmt},
     )
-    return incident, sections
+    return incident, sections, permit
 
 
 @require_GET
 def ars_declaration(request: HttpRequest, pk: int) -> HttpResponse:
-    incident, sections = _declaration(request, pk, "html")
+    incident, sections, _permit = _declaration(request, pk, "html")
     return render(
         request,
         "incidents/ars_declaration.html",
@@ -408,9 +412,10 @@ def ars_declaration(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def ars_text(request: HttpRequest, pk: int) -> HttpResponse:
-    incident, sections = _declaration(request, pk, "texte")
+    incident, sections, permit = _declaration(request, pk, "texte")
     return attachment(
         declaration.as_text(incident, sections),
         "text/plain; charset=utf-8",
         f"declaration-ars-evenement-{incident.pk}.txt",
+        permit=permit,
     )

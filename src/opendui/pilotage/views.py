@@ -24,6 +24,12 @@ from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.downloads import attachment
+from opendui.core.exports import (
+    ExportPermit,
+    authorize_export,
+    exportable_facilities,
+    may_export,
+)
 from opendui.core.pagination import page_of
 from opendui.organisations.models import Facility
 from opendui.persons.services import record_person_access
@@ -141,6 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = _common(choice, totals, series) | {
         "rows": rows,
         "whole_organisation": whole,
+        "can_export": bool(exportable_facilities(request.user, facilities)),
         "below": sum(1 for _, results in rows if not all(r.met for r in results)),
     }
     return render(request, "pilotage/home.html", context)
@@ -159,6 +166,7 @@ def facility(request: HttpRequest, facility_pk: int) -> HttpResponse:
     context = _common(choice, results, series) | {
         "facility": place,
         "drilldowns": indicators.DRILLDOWNS,
+        "can_export": may_export(request.user, facility=place),
     }
     return render(request, "pilotage/facility.html", context)
 
@@ -197,17 +205,25 @@ def drilldown(request: HttpRequest, facility_pk: int, kind: str) -> HttpResponse
 # --- proof for the ARS -------------------------------------------------------------------------
 
 
-def _proof_facilities(request: HttpRequest, facility_pk: int | None) -> list[Facility]:
+def _proof_facilities(
+    request: HttpRequest, facility_pk: int | None
+) -> tuple[list[Facility], ExportPermit]:
+    """The facilities of the proof: the one asked, or all those whose indicators the user
+    sees and may export (`person.export`); 403 when there is none to export."""
     if facility_pk is None:
         authorize(request, VIEW)
-        return list(selectors.measurable_facilities(request.user))
+        measured = list(selectors.measurable_facilities(request.user))
+        facilities = exportable_facilities(request.user, measured)
+        if not facilities and measured:
+            return facilities, authorize_export(request, facility=measured[0])  # 403, audited
+        return facilities, authorize_export(request)
     place = get_object_or_404(Facility, pk=facility_pk)
     authorize(request, VIEW, facility=place)
-    return [place]
+    return [place], authorize_export(request, facility=place)
 
 
 def _proof(request: HttpRequest, facility_pk: int | None, kind: str) -> HttpResponse:
-    facilities = _proof_facilities(request, facility_pk)
+    facilities, permit = _proof_facilities(request, facility_pk)
     choice = _choice(request)
     try:
         months = min(12, max(PROOF_MONTHS, int(request.GET.get("nombre", PROOF_MONTHS))))
@@ -230,11 +246,13 @@ def _proof(request: HttpRequest, facility_pk: int | None, kind: str) -> HttpResp
     scope = facilities[0].finess_et if facility_pk else "etablissements"
     name = f"preuve-usage-{scope}-{choice.month}"
     if kind == "csv":
-        return attachment(exports.proof_csv(items), "text/csv; charset=utf-8", f"{name}.csv")
+        return attachment(
+            exports.proof_csv(items), "text/csv; charset=utf-8", f"{name}.csv", permit=permit
+        )
     user = request.user
     signatory = f"{user.first_name} {user.last_name}".strip() or user.email
     pdf = exports.proof_pdf(items, signatory, timezone.localdate())
-    return attachment(pdf, "application/pdf", f"{name}.pdf")
+    return attachment(pdf, "application/pdf", f"{name}.pdf", permit=permit)
 
 
 @require_GET

@@ -20,6 +20,7 @@ from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.downloads import attachment
+from opendui.core.exports import ExportPermit, authorize_export, may_export
 from opendui.organisations.models import Facility
 
 from . import activity_rules as rules
@@ -90,6 +91,7 @@ def report(request: HttpRequest, facility_pk: int) -> HttpResponse:
         context["error"] = str(error)
         return render(request, "pilotage/activity.html", context, status=400)
     context["selected"] = context["report"].year
+    context["can_export"] = may_export(request.user, facility=facility)
     return render(request, "pilotage/activity.html", context)
 
 
@@ -97,24 +99,29 @@ def _refused(error: rules.PeriodError) -> HttpResponse:
     return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
 
 
-def _attachment(content: bytes | str, content_type: str, report: ActivityReport, ext: str):
+def _attachment(
+    content: bytes | str, content_type: str, report: ActivityReport, ext: str, permit: ExportPermit
+) -> HttpResponse:
     name = f"rapport-activite-{report.facility.finess_et}-{report.year}.{ext}"
-    return attachment(content, content_type, name)
+    return attachment(content, content_type, name, permit=permit)
 
 
 @require_GET
 def report_csv(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = _facility(request, facility_pk)
+    permit = authorize_export(request, facility=facility)
     try:
         result = _report(request, facility, "csv")
     except rules.PeriodError as error:
         return _refused(error)
-    return _attachment(csv_text(result).encode("utf-8"), "text/csv; charset=utf-8", result, "csv")
+    content = csv_text(result).encode("utf-8")
+    return _attachment(content, "text/csv; charset=utf-8", result, "csv", permit)
 
 
 @require_GET
 def report_pdf(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = _facility(request, facility_pk)
+    permit = authorize_export(request, facility=facility)
     try:
         result = _report(request, facility, "pdf")
     except rules.PeriodError as error:
@@ -123,4 +130,4 @@ def report_pdf(request: HttpRequest, facility_pk: int) -> HttpResponse:
         "pilotage/activity_pdf.html",
         {"report": result, "facility": facility, "generated_on": timezone.localdate()},
     )
-    return _attachment(render_pdf(html), "application/pdf", result, "pdf")
+    return _attachment(render_pdf(html), "application/pdf", result, "pdf", permit)
