@@ -226,6 +226,11 @@ BREAK_GLASS_DURATION = env_int("BREAK_GLASS_DURATION", 4 * 3600)
 # many days without a decision; it then never takes effect.
 GRANT_APPROVAL_DAYS = env_int("GRANT_APPROVAL_DAYS", 7)
 
+# A facility's (or unit's) professionals keep seeing a record this many days after the
+# person's last stay there ended or their admission request was closed; afterwards the
+# record is archived for that facility (person.view_archived, stays/archiving.py).
+ACCESS_AFTER_DISCHARGE_DAYS = max(0, env_int("ACCESS_AFTER_DISCHARGE_DAYS", 30))
+
 # Transmissions: minutes during which the author may still edit a note in place; after
 # that a correction is a new version (notes.services).
 NOTE_GRACE_MINUTES = env_int("NOTE_GRACE_MINUTES", 15)

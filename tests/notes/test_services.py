@@ -71,10 +71,17 @@ def test_writing_needs_the_edit_permission_of_the_category(world, team, note_of)
 
 
 def test_no_stay_no_note(world, team, note_of):
-    world.anne.stays.update(end_date=dt.date(2024, 6, 1))
+    # Discharged yesterday: still in the team's scope (accounts.access), but no stay.
+    world.anne.stays.update(end_date=dt.date.today() - dt.timedelta(days=1))
     with pytest.raises(ValidationError) as error:
         note_of(team["educateur"], world.anne)
     assert "séjour" in str(error.value)
+
+
+def test_no_note_on_a_record_archived_for_the_facility(world, team, note_of):
+    world.anne.stays.update(end_date=dt.date(2024, 6, 1))
+    with pytest.raises(PermissionDenied):
+        note_of(team["educateur"], world.anne)
 
 
 def test_author_edits_in_place_within_the_grace_period(world, team, note_of, settings):

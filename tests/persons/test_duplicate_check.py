@@ -180,3 +180,16 @@ def test_the_referent_page_costs_the_same_queries_for_1_or_10_alerts(world, font
     # Session, user, grants, facilities of the switcher, alerts, their records; the audit
     # event (chain head, event, person index, head: 4 on SQLite, in a savepoint).
     assert len(one) <= 12
+
+
+def test_a_record_archived_where_the_secretary_may_open_archives_is_shown(world, secretary):
+    """The secretariat holds person.view_archived: a resident gone a year ago is shown."""
+    from opendui.stays.models import Stay
+
+    Stay.objects.filter(person=world.anne).update(
+        start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 1, 1)
+    )
+    data = _form(secretary, birth_name="MARTIN", birth_first_names="Anne", birth_date="1940-05-17")
+    response = secretary.post(URL, data)
+    assert world.anne in [p for p, _ in response.context["candidates"]]
+    assert not response.context["elsewhere"]

@@ -7,10 +7,13 @@ filter from `scope_for()`, so what a list shows and what a page allows agree.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.utils import timezone
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from .models import BreakGlassGrant
 
 _GRANTS_CACHE = "_opendui_grants"
+ARCHIVED = "person.view_archived"
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,37 @@ def forget_grants(user: Any) -> None:
     user.__dict__.pop(_GRANTS_CACHE, None)
 
 
+class Coverage(StrEnum):
+    """How a scope reaches a person: through a current placement, or only through an
+    archived one (person.view_archived)."""
+
+    CURRENT = "current"
+    ARCHIVED = "archived"
+
+
+# (facility_id, unit_id, end): a facility placement has no unit (end: Placement.ended_on),
+# a unit placement is a stay in that unit (end: the stay's end date). None: not ended.
+PlacementRow = tuple[int, int | None, "dt.date | None"]
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Where a permission holds: whole organisations, facilities, or units (with their facility)."""
+    """Where a permission holds: whole organisations, facilities, or units (with their facility).
+
+    In a facility or unit, a person is in scope while *current* there: a stay not ended
+    or a request open there, or one ended on or after `current_since` (stays/archiving.py);
+    afterwards the record is *archived* for that facility and opens only in
+    `archived_facility_ids` / `archived_unit_ids`, where the user also holds
+    `person.view_archived`. `current_since=None` keeps every placement current.
+    Organisation-wide assignments reach every person of the organisation.
+    """
 
     organisation_ids: frozenset[int] = frozenset()
     facility_ids: frozenset[int] = frozenset()
     units: frozenset[tuple[int, int]] = frozenset()  # (facility_id, unit_id)
+    archived_facility_ids: frozenset[int] = frozenset()
+    archived_unit_ids: frozenset[int] = frozenset()
+    current_since: dt.date | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -99,6 +127,11 @@ class Scope:
     def unit_ids(self) -> frozenset[int]:
         return frozenset(unit for _, unit in self.units)
 
+    @property
+    def reaches_archives(self) -> bool:
+        """Whether archived records open somewhere (the lists' "include archived" filter)."""
+        return bool(self.organisation_ids or self.archived_facility_ids or self.archived_unit_ids)
+
     def covers_facility(self, facility: Facility) -> bool:
         """Facility-level permissions: any assignment in the facility (unit included) counts."""
         return (
@@ -107,25 +140,69 @@ class Scope:
             or any(f == facility.pk for f, _ in self.units)
         )
 
-    def covers_placements(
-        self, organisation_id: int, placements: list[tuple[int, int | None]]
-    ) -> bool:
-        """Person-level permissions: the person belongs to a covered organisation or has a stay
-        in a covered facility or unit."""
-        if organisation_id in self.organisation_ids:
-            return True
-        unit_ids = self.unit_ids
-        return any(
-            facility_id in self.facility_ids or (unit_id is not None and unit_id in unit_ids)
-            for facility_id, unit_id in placements
-        )
+    def _current(self, end: dt.date | None) -> bool:
+        return end is None or self.current_since is None or end >= self.current_since
 
-    def persons_filter(self, facility: Facility | None = None) -> Q:
+    def coverage(self, organisation_id: int, placements: list[PlacementRow]) -> Coverage | None:
+        """Person-level permissions: CURRENT when the person belongs to a covered
+        organisation or is current in a covered facility or unit; ARCHIVED when only
+        archived placements where archives open reach them; None when out of scope."""
+        if organisation_id in self.organisation_ids:
+            return Coverage.CURRENT
+        unit_ids = self.unit_ids
+        archived = False
+        for facility_id, unit_id, end in placements:
+            if unit_id is None:
+                reached = facility_id in self.facility_ids
+                opens_archives = facility_id in self.archived_facility_ids
+            else:
+                reached = unit_id in unit_ids
+                opens_archives = unit_id in self.archived_unit_ids
+            if not reached:
+                continue
+            if self._current(end):
+                return Coverage.CURRENT
+            archived = archived or opens_archives
+        return Coverage.ARCHIVED if archived else None
+
+    def _placements_q(self, facility_ids: set[int], archived: bool) -> Q | None:
+        """Placement rows in `facility_ids`: current ones, and with `archived` the archived
+        ones where archives open. One condition on one table: the EXISTS stays a probe of
+        the (person, facility) index, or a scan of the (facility, person, ended_on) one."""
+        if not facility_ids:
+            return None
+        whole = facility_ids & self.archived_facility_ids if archived else set()
+        condition = Q(facility_id__in=sorted(whole)) if whole else Q(pk__in=[])
+        if rest := facility_ids - whole:
+            current = Q(facility_id__in=sorted(rest))
+            if self.current_since is not None:
+                current &= Q(ended_on__isnull=True) | Q(ended_on__gte=self.current_since)
+            condition |= current
+        return condition
+
+    def _stays_q(self, unit_ids: set[int], archived: bool) -> Q | None:
+        """Stays in `unit_ids`, current ones (and with `archived`, archived ones where
+        archives open)."""
+        if not unit_ids:
+            return None
+        whole = unit_ids & self.archived_unit_ids if archived else set()
+        condition = Q(unit_id__in=sorted(whole)) if whole else Q(pk__in=[])
+        if rest := unit_ids - whole:
+            current = Q(unit_id__in=sorted(rest))
+            if self.current_since is not None:
+                current &= Q(end_date__isnull=True) | Q(end_date__gte=self.current_since)
+            condition |= current
+        return condition
+
+    def persons_filter(self, facility: Facility | None = None, *, archived: bool = False) -> Q:
         """A Q over Person selecting the persons in scope (optionally within one facility).
 
         A person is placed in a facility by a stay there or by an admission request to it
         (the team studies the file before admitting), both read from stays.Placement; in
-        a unit by a stay only.
+        a unit by a stay only. Lists show current persons; with `archived`, also those
+        archived where the user may open archives (the record page's `check()` reaches
+        both). Organisation-wide assignments see every person of the organisation, and
+        within one facility every person placed there (current, or with `archived` any).
         """
         from opendui.stays.models import Placement, Stay
 
@@ -133,25 +210,69 @@ class Scope:
         placements = Placement.objects.filter(person=OuterRef("pk"))
 
         if facility is not None:
-            if (
-                facility.organisation_id in self.organisation_ids
-                or facility.pk in self.facility_ids
-            ):
-                return Q(Exists(placements.filter(facility=facility)))
-            units = [u for f, u in self.units if f == facility.pk]
-            return Q(Exists(stays.filter(unit_id__in=units))) if units else Q(pk__in=[])
+            if facility.organisation_id in self.organisation_ids:
+                whole = self if not archived else replace(
+                    self, archived_facility_ids=self.archived_facility_ids | {facility.pk}
+                )
+                condition = whole._placements_q({facility.pk}, archived)
+                return Q(Exists(placements.filter(condition)))
+            if facility.pk in self.facility_ids:
+                return Q(Exists(placements.filter(self._placements_q({facility.pk}, archived))))
+            units = {u for f, u in self.units if f == facility.pk}
+            if not units:
+                return Q(pk__in=[])
+            return Q(Exists(stays.filter(self._stays_q(units, archived))))
         condition = Q(pk__in=[])
         if self.organisation_ids:
             condition |= Q(organisation_id__in=self.organisation_ids)
         if self.facility_ids:
-            condition |= Q(Exists(placements.filter(facility_id__in=self.facility_ids)))
+            in_facilities = self._placements_q(set(self.facility_ids), archived)
+            condition |= Q(Exists(placements.filter(in_facilities)))
         if self.units:
-            condition |= Q(Exists(stays.filter(unit_id__in=self.unit_ids)))
+            condition |= Q(Exists(stays.filter(self._stays_q(set(self.unit_ids), archived))))
         return condition
 
 
 def scope_for(user: Any, code: str) -> Scope:
+    """The scope of `code` for `user`; for person permissions, with the facilities and
+    units where archived records open too (the user also holds person.view_archived there)
+    and the day from which placements are current."""
     permission = get_permission(code)
+    organisations, facilities, units = _reach(user, permission)
+    if permission.scope is ScopeKind.ORGANISATION:
+        # Organisation permissions only come from organisation-wide assignments.
+        return Scope(frozenset(organisations))
+    if permission.scope is not ScopeKind.PERSON:
+        return Scope(frozenset(organisations), frozenset(facilities), frozenset(units))
+    from opendui.stays.archiving import current_since
+
+    archive_orgs, archive_facilities, archive_units = _reach(user, get_permission(ARCHIVED))
+    organisation_of = {g.facility_id: g.organisation_id for g in grants_of(user) if g.facility_id}
+    return Scope(
+        frozenset(organisations),
+        frozenset(facilities),
+        frozenset(units),
+        archived_facility_ids=frozenset(
+            f
+            for f in facilities
+            if f in archive_facilities or organisation_of.get(f) in archive_orgs
+        ),
+        archived_unit_ids=frozenset(
+            u
+            for f, u in units
+            if (f, u) in archive_units
+            or f in archive_facilities
+            or organisation_of.get(f) in archive_orgs
+        ),
+        current_since=current_since(
+            settings.ACCESS_AFTER_DISCHARGE_DAYS, timezone.localdate()
+        ),
+    )
+
+
+def _reach(user: Any, permission: Permission) -> tuple[set, set, set]:
+    """Organisations, facilities and (facility, unit) pairs of the user's grants of
+    `permission`."""
     organisations, facilities, units = set(), set(), set()
     for grant in grants_of(user):
         if not grant.allows(permission):
@@ -162,10 +283,7 @@ def scope_for(user: Any, code: str) -> Scope:
             facilities.add(grant.facility_id)
         else:
             units.add((grant.facility_id, grant.unit_id))
-    if permission.scope is ScopeKind.ORGANISATION:
-        # Organisation permissions only come from organisation-wide assignments.
-        facilities, units = set(), set()
-    return Scope(frozenset(organisations), frozenset(facilities), frozenset(units))
+    return organisations, facilities, units
 
 
 @dataclass(frozen=True)
@@ -174,6 +292,8 @@ class Decision:
     break_glass: bool = False
     reason: str = ""
     grant: BreakGlassGrant | None = field(default=None, compare=False)
+    # Allowed through an archived placement only (person.view_archived): the page says so.
+    archived: bool = False
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -182,20 +302,26 @@ class Decision:
 DENIED = Decision(False)
 
 
-def person_placements(person: Person) -> list[tuple[int, int | None]]:
-    """(facility_id, unit_id) of each of the person's stays and (facility_id, None) of each
-    admission request (see Scope.persons_filter), in one query, cached on the instance."""
+def person_placements(person: Person) -> list[PlacementRow]:
+    """The person's placements as the scope reads them, in one query, cached on the
+    instance: (facility_id, None, end) per facility from stays.Placement (a stay or an
+    admission request there, see Scope.persons_filter), and (facility_id, unit_id, end)
+    per stay in a unit."""
     cached = person.__dict__.get("_opendui_placements")
     if cached is None:
-        from opendui.stays.models import AdmissionRequest, Stay
+        from opendui.stays.models import Placement, Stay
 
-        requests = (
-            AdmissionRequest.objects.filter(person=person)
+        facilities = (
+            Placement.objects.filter(person=person)
             .order_by()
-            .values_list("facility_id", Value(None, output_field=IntegerField()))
+            .values_list("facility_id", Value(None, output_field=IntegerField()), "ended_on")
         )
-        stays = Stay.objects.filter(person=person).order_by().values_list("facility_id", "unit_id")
-        cached = list(stays.union(requests).order_by())
+        units = (
+            Stay.objects.filter(person=person, unit__isnull=False)
+            .order_by()
+            .values_list("facility_id", "unit_id", "end_date")
+        )
+        cached = list(facilities.union(units, all=True).order_by())
         person.__dict__["_opendui_placements"] = cached
     return cached
 
@@ -239,8 +365,9 @@ def check(
             if facility is not None:
                 return Decision(scope.covers_facility(facility))
             return Decision(not scope.is_empty)
-        if scope.covers_placements(person.organisation_id, person_placements(person)):
-            return Decision(True)
+        coverage = scope.coverage(person.organisation_id, person_placements(person))
+        if coverage is not None:
+            return Decision(True, archived=coverage is Coverage.ARCHIVED)
         grant = current_break_glass(user, person)
         if grant is not None and any(g.allows(permission) for g in grants):
             return Decision(True, break_glass=True, reason=grant.reason, grant=grant)

@@ -19,13 +19,24 @@ _PERSON = ["person.view_identity", "incident.declare"]
 # the director (same, and the ARS proofs) and the DPO (audit extracts). Care and
 # educational teams read and write on screen; they ask the chief of service for a copy.
 _CARE_TEAM = [*_PERSON, "person.break_glass"]
+# person.view_archived (records of persons gone from the facility for more than
+# OPENDUI_ACCESS_AFTER_DISCHARGE_DAYS): the secretariat (certificates, a readmission, a
+# request from the person or an heir), the physician (medical follow-up, a death
+# certificate, a claim) and the director (complaints, litigation). The other teams lose
+# the record once the grace period ends; break-the-glass remains for an emergency.
 
 DEFAULT_ROLES: list[dict] = [
     {
         "code": "accueil",
         "name": "Accueil / secrétariat",
         "description": "Admissions, identité, dossier administratif.",
-        "permissions": [*_PERSON, "person.create", "person.edit_identity", "person.export"],
+        "permissions": [
+            *_PERSON,
+            "person.create",
+            "person.edit_identity",
+            "person.export",
+            "person.view_archived",
+        ],
         "data_access": _matrix(W, N, N, N, N),
     },
     {
@@ -53,7 +64,7 @@ DEFAULT_ROLES: list[dict] = [
         "code": "medecin",
         "name": "Médecin",
         "description": "Suivi médical (médecin coordonnateur ou traitant).",
-        "permissions": _CARE_TEAM,
+        "permissions": [*_CARE_TEAM, "person.view_archived"],
         "data_access": _matrix(R, R, W, W, R),
     },
     {
@@ -90,6 +101,7 @@ DEFAULT_ROLES: list[dict] = [
         "permissions": [
             *_PERSON,
             "person.export",
+            "person.view_archived",
             "facility.view_overview",
             "audit.view_person_access",
             "person.break_glass",

@@ -3,8 +3,10 @@
 Roles are data (accounts.Role) and grant permissions by code. A permission has
 a *scope kind* that says what it is checked against:
 
-- PERSON: a person's record, in scope when the person has a stay in a facility
-  (or unit) the user is assigned to, or belongs to the organisation of an
+- PERSON: a person's record, in scope when the person is current in a facility
+  (or unit) the user is assigned to (a stay or an open admission request there, or
+  one ended less than OPENDUI_ACCESS_AFTER_DISCHARGE_DAYS ago; older ones only with
+  `person.view_archived` there), or belongs to the organisation of an
   organisation-wide assignment;
 - FACILITY: a facility the user is assigned to (or its organisation);
 - ORGANISATION: an organisation-wide assignment.
@@ -108,6 +110,14 @@ _FUNCTIONAL = [
     Permission("person.create", _("Créer un dossier usager"), ScopeKind.FACILITY),
     Permission("person.edit_identity", _("Modifier l'identité"), ScopeKind.PERSON),
     Permission("person.export", _("Exporter ou imprimer un dossier"), ScopeKind.PERSON),
+    Permission(
+        "person.view_archived",
+        _(
+            "Ouvrir les dossiers archivés de l'établissement (personnes sorties, "
+            "demandes d'admission closes)"
+        ),
+        ScopeKind.FACILITY,
+    ),
     Permission(
         "person.break_glass",
         _("Accès exceptionnel (bris de glace) à un dossier hors périmètre"),

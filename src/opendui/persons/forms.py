@@ -14,6 +14,7 @@ class PersonSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+    archives = forms.BooleanField(label=_("Inclure les dossiers archivés"), required=False)
 
 
 class BreakGlassSearchForm(forms.Form):

@@ -50,6 +50,7 @@ class PersonRow:
     birth_date: dt.date | None
     local_id: str
     current_stays: tuple[str, ...]  # "Facility – Unit" of each stay in progress
+    archived: bool = False  # archived for the reader (listed with "include archived")
 
     @property
     def birth_date_text(self) -> str:
@@ -61,12 +62,19 @@ def stay_label(facility_name: str, unit_name: str | None) -> str:
 
 
 def person_rows_page(
-    user: Any, query: str, facility: Facility | None, page: str | None, size: int
+    user: Any,
+    query: str,
+    facility: Facility | None,
+    page: str | None,
+    size: int,
+    *,
+    archived: bool = False,
 ) -> Page:
-    """Page `page` of the persons `search_persons` finds, as PersonRow: two queries."""
+    """Page `page` of the persons `search_persons` finds, as PersonRow: two queries.
+    With `archived`, the records archived for the reader are listed too, and marked."""
     number = page_number(page)
     start = (number - 1) * size
-    found = search_rows(user, query, facility, start, start + size + 1)
+    found = search_rows(user, query, facility, start, start + size + 1, archived=archived)
     shown = found[:size]
     stays = current_stays_of([values[0] for values in shown])
     detail_url = reverse("persons:detail", args=[0])[:-2]  # "/personnes/0/" → "/personnes/"
@@ -80,6 +88,7 @@ def person_rows_page(
             birth_date=birth_date,
             local_id=local_id,
             current_stays=tuple(stays.get(pk, ())),
+            archived=not current,
         )
         for (
             pk,
@@ -90,24 +99,33 @@ def person_rows_page(
             used_name,
             used_first_name,
             birth_date,
-        ) in shown
+            current,
+        ) in ((*values, True)[: len(ROW_COLUMNS) + 1] for values in shown)
     ]
     return Page(rows, number, len(found) > size)
 
 
 def search_rows(
-    user: Any, query: str, facility: Facility | None, start: int, stop: int
+    user: Any,
+    query: str,
+    facility: Facility | None,
+    start: int,
+    stop: int,
+    *,
+    archived: bool = False,
 ) -> list[tuple]:
     """Rows start..stop of the search, in one query: the union of the search's branches
     (selectors.search_branches), each cut at `stop`, where the database allows a LIMIT
-    inside a UNION (PostgreSQL; not SQLite, the small embedded databases)."""
+    inside a UNION (PostgreSQL; not SQLite, the small embedded databases). With
+    `archived`, each row ends with `is_current` (selectors.visible_persons)."""
     if connection.features.supports_slicing_ordering_in_compound:
-        branches = search_branches(user, query, facility)
+        branches = search_branches(user, query, facility, archived=archived)
     else:
-        branches = [search_persons(user, query, facility)]
+        branches = [search_persons(user, query, facility, archived=archived)]
+    row_columns = (*ROW_COLUMNS, "is_current") if archived else ROW_COLUMNS
     if len(branches) == 1:
-        return list(branches[0].values_list(*ROW_COLUMNS)[start:stop])
-    columns = (*ROW_COLUMNS, NAME_ORDER[0])  # the union is ordered on selected columns only
+        return list(branches[0].values_list(*row_columns)[start:stop])
+    columns = (*row_columns, NAME_ORDER[0])  # the union is ordered on selected columns only
     cut = [branch.values_list(*columns)[:stop] for branch in branches]
     union = cut[0].union(*cut[1:]).order_by(NAME_ORDER[0], NAME_ORDER[1], "pk")
     return [values[:-1] for values in union[start:stop]]

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -35,9 +37,17 @@ _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def visible_persons(
-    user: Any, facility: Facility | None = None, permission: str = "person.view_identity"
+    user: Any,
+    facility: Facility | None = None,
+    permission: str = "person.view_identity",
+    *,
+    archived: bool = False,
 ) -> QuerySet[Person]:
     """Persons the user may see with `permission`, optionally within one facility.
+
+    Current persons only, unless `archived`: then also the records archived where the
+    user holds person.view_archived (accounts.access.Scope), each row annotated with
+    `is_current` (False: archived for the reader) so that lists can say so.
 
     Records merged into another (persons.merge) are left out: the kept record is the
     one to work on, and the merged one is reached only through the kept one's history.
@@ -47,7 +57,13 @@ def visible_persons(
         return Person.objects.none()
     if facility is not None and not scope.covers_facility(facility):
         return Person.objects.none()
-    return Person.objects.filter(scope.persons_filter(facility), merged_into__isnull=True)
+    persons = Person.objects.filter(
+        scope.persons_filter(facility, archived=archived), merged_into__isnull=True
+    )
+    if archived:
+        current = ExpressionWrapper(scope.persons_filter(facility), output_field=BooleanField())
+        persons = persons.annotate(is_current=current)
+    return persons
 
 
 def count_visible_persons(user: Any, facility: Facility | None = None) -> int:
@@ -161,7 +177,9 @@ def _date_of(token: str) -> dt.date | None:
         return None
 
 
-def search_persons(user: Any, query: str, facility: Facility | None = None) -> QuerySet[Person]:
+def search_persons(
+    user: Any, query: str, facility: Facility | None = None, *, archived: bool = False
+) -> QuerySet[Person]:
     """Persons in the reader's scope matching a search box (see `parse_query`).
 
     Names (birth or used, accent- and case-free) match by prefix, and inside the name
@@ -169,8 +187,9 @@ def search_persons(user: Any, query: str, facility: Facility | None = None) -> Q
     or a first name, and at least one in a name (that one is served by an index: the
     B-tree range for prefixes, pg_trgm's GIN index for infixes on PostgreSQL). When
     infixes are possible, persons whose name starts with a typed word come first.
+    `archived`: see `visible_persons`.
     """
-    persons = visible_persons(user, facility)
+    persons = visible_persons(user, facility, archived=archived)
     terms = parse_query(query)
     if terms.is_empty:
         return persons.order_by(*NAME_ORDER)
@@ -188,7 +207,9 @@ def search_persons(user: Any, query: str, facility: Facility | None = None) -> Q
     return persons.annotate(search_rank=rank).order_by("search_rank", *NAME_ORDER)
 
 
-def search_branches(user: Any, query: str, facility: Facility | None = None) -> list[QuerySet]:
+def search_branches(
+    user: Any, query: str, facility: Facility | None = None, *, archived: bool = False
+) -> list[QuerySet]:
     """`search_persons` as querysets whose union, in NAME_ORDER, is the same list.
 
     For a name prefix alone (one word shorter than INFIX_MIN_LENGTH) the birth-name,
@@ -208,8 +229,8 @@ def search_branches(user: Any, query: str, facility: Facility | None = None) -> 
         and not terms.ins
     )
     if not simple_prefix:
-        return [search_persons(user, query, facility)]
-    persons = visible_persons(user, facility)
+        return [search_persons(user, query, facility, archived=archived)]
+    persons = visible_persons(user, facility, archived=archived)
     prefix = terms.words[0]
     branches = [persons.filter(_starts_with(field, prefix)) for field in NAME_KEYS]
     if terms.local_id:

@@ -187,7 +187,10 @@ def check_duplicates(actor: Actor, facility: Facility, entered: Traits) -> Dupli
         require(actor.user, "person.create", facility=facility)
     candidates = duplicate_candidates(facility.organisation_id, entered)
     ids = [person.pk for person, _ in candidates]
-    visible = set(visible_persons(actor.user).filter(pk__in=ids).values_list("pk", flat=True))
+    # Archived records the reader may still open (person.view_archived) are shown too.
+    visible = set(
+        visible_persons(actor.user, archived=True).filter(pk__in=ids).values_list("pk", flat=True)
+    )
     outcome = DuplicateCheck(
         shown=[(p, score) for p, score in candidates if p.pk in visible],
         elsewhere=[p for p, _ in candidates if p.pk not in visible],

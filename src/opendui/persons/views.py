@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from opendui.accounts.access import check
+from opendui.accounts.access import ARCHIVED, check, has_anywhere
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 
@@ -34,14 +34,22 @@ def person_list(request: HttpRequest) -> HttpResponse:
     authorize(request, "person.view_identity", facility=request.current_facility)
     form = PersonSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
+    # Archived records are listed on request, to the roles that may open them.
+    can_include_archived = has_anywhere(request.user, ARCHIVED)
+    archived = can_include_archived and form.is_valid() and form.cleaned_data["archives"]
     page = person_rows_page(
-        request.user, query, request.current_facility, request.GET.get("page"), settings.PAGE_SIZE
+        request.user,
+        query,
+        request.current_facility,
+        request.GET.get("page"),
+        settings.PAGE_SIZE,
+        archived=archived,
     )
     record_person_access(
         Actor.from_request(request),
         "person.list",
         page.object_list,
-        details={"search": bool(query), "page": page.number},
+        details={"search": bool(query), "page": page.number, "archived": archived},
     )
     return render(
         request,
@@ -50,7 +58,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "persons": page.object_list,
-            "query_string": f"q={query}&" if query else "",
+            "query_string": urlencode({"q": query, **({"archives": "on"} if archived else {})})
+            + "&"
+            if query or archived
+            else "",
+            "can_include_archived": can_include_archived,
+            "include_archived": archived,
             "can_break_glass": check(request.user, "person.break_glass").allowed,
             "can_create": check(
                 request.user, "person.create", facility=request.current_facility
@@ -67,13 +80,10 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return merged_record_redirect(request, person)
     decision = authorize(request, "person.view_identity", person=person)
     record = person_record(request.user, person)
-    record_person_access(
-        Actor.from_request(request),
-        "person.view",
-        [person],
-        decision,
-        details={"sections": record.sections},
-    )
+    details = {"sections": record.sections}
+    if decision.archived:
+        details["archived"] = True
+    record_person_access(Actor.from_request(request), "person.view", [person], decision, details)
     return render(
         request,
         "persons/detail.html",
@@ -82,6 +92,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "record": record,
             "stays": record.stays.stays if record.stays else [],
             "decision": decision,
+            "archive_days": settings.ACCESS_AFTER_DISCHARGE_DAYS,
             "can_view_access_log": check(
                 request.user, "audit.view_person_access", person=person
             ).allowed,

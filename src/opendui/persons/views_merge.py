@@ -87,9 +87,9 @@ def merged_record_redirect(request: HttpRequest, person: Person) -> HttpResponse
 def _candidates(request: HttpRequest, source: Person, query: str) -> list[dict]:
     """Records the user may see that could be the one to keep: a search, or else the
     organisation's likely duplicates of the source (with their score)."""
-    targets = visible_persons(request.user).exclude(pk=source.pk)
+    targets = visible_persons(request.user, archived=True).exclude(pk=source.pk)
     if query:
-        found = search_persons(request.user, query).exclude(pk=source.pk)[:MAX_CANDIDATES]
+        found = search_persons(request.user, query, archived=True).exclude(pk=source.pk)[:MAX_CANDIDATES]
         return [{"person": p, "score": None} for p in found]
     scored = duplicate_candidates(
         source.organisation_id,
@@ -120,7 +120,7 @@ def merge_propose(request: HttpRequest, pk: int) -> HttpResponse:
             "Une fusion de ce dossier attend déjà la validation du référent en identitovigilance.",
         )
         return redirect("persons:identity", pk=source.pk)
-    targets = visible_persons(request.user).exclude(pk=source.pk)
+    targets = visible_persons(request.user, archived=True).exclude(pk=source.pk)
     data = request.POST if request.method == "POST" else None
     form = ProposeMergeForm(data, targets=targets, auto_id="merge_%s")
     actor = Actor.from_request(request)

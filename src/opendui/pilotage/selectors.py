@@ -34,7 +34,8 @@ def drilldown(
     """The persons of a drill-down list that the user may see, by name."""
     sql, params = person_ids_sql(facility, period, kind, agenda_only)
     return (
-        Person.objects.filter(scope_for(user, PERSONS).persons_filter(facility))
+        # A past month's persons may have left since: those the reader may still open too.
+        Person.objects.filter(scope_for(user, PERSONS).persons_filter(facility, archived=True))
         .filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
         .order_by("birth_name", "first_name", "pk")
     )

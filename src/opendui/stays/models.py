@@ -193,7 +193,8 @@ class Contract(VersionedModel):
 
 
 class Placement(models.Model):
-    """A facility where a person has, or had, a stay or an admission request.
+    """A facility where a person has, or had, a stay or an admission request, and the day
+    that placement ended (None while current).
 
     Derived data, kept by database triggers on the stays and admission requests
     (stays/placements.py), never written by the application. It exists for the reader's
@@ -206,13 +207,24 @@ class Placement(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.DO_NOTHING, related_name="+")
     facility = models.ForeignKey(Facility, on_delete=models.DO_NOTHING, related_name="+")
+    # The day the placement ended (None while a stay is not ended or a request is open),
+    # kept by the triggers of stays/placement_ends.py: the scope reads the current ones
+    # (ended_on IS NULL OR ended_on >= today - OPENDUI_ACCESS_AFTER_DISCHARGE_DAYS) and
+    # calls the others archived (stays/archiving.py).
+    ended_on = models.DateField(_("fin du rattachement"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rattachement à un établissement")
         constraints = [
             models.UniqueConstraint(fields=["person", "facility"], name="placement_person_facility")
         ]
-        indexes = [models.Index(fields=["facility", "person"], name="placement_facility_person")]
+        # With the end in the index, "the facility's current persons" is read from the
+        # index alone when PostgreSQL hashes them (docs/architecture.md, Permissions).
+        indexes = [
+            models.Index(
+                fields=["facility", "person", "ended_on"], name="placement_facility_person_end"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} → {self.facility_id}"

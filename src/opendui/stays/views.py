@@ -114,7 +114,8 @@ def request_pick(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"] if form.is_valid() else ""
     persons: list[Person] = []
     if query:
-        persons = list(search_persons(request.user, query)[:20])
+        # A readmission starts from a record archived for the facility: it is found too.
+        persons = list(search_persons(request.user, query, archived=True)[:20])
         record_person_access(
             Actor.from_request(request), "person.list", persons, details={"search": True}
         )
