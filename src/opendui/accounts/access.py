@@ -211,8 +211,12 @@ class Scope:
 
         if facility is not None:
             if facility.organisation_id in self.organisation_ids:
-                whole = self if not archived else replace(
-                    self, archived_facility_ids=self.archived_facility_ids | {facility.pk}
+                whole = (
+                    self
+                    if not archived
+                    else replace(
+                        self, archived_facility_ids=self.archived_facility_ids | {facility.pk}
+                    )
                 )
                 condition = whole._placements_q({facility.pk}, archived)
                 return Q(Exists(placements.filter(condition)))
@@ -264,9 +268,7 @@ def scope_for(user: Any, code: str) -> Scope:
             or f in archive_facilities
             or organisation_of.get(f) in archive_orgs
         ),
-        current_since=current_since(
-            settings.ACCESS_AFTER_DISCHARGE_DAYS, timezone.localdate()
-        ),
+        current_since=current_since(settings.ACCESS_AFTER_DISCHARGE_DAYS, timezone.localdate()),
     )
 
 

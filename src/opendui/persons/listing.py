@@ -22,7 +22,7 @@ from opendui.organisations.models import Facility
 from opendui.stays.models import Stay
 
 from .models import display_name, shown_birth_name
-from .selectors import NAME_ORDER, search_branches, search_persons
+from .selectors import NAME_ORDER, search_branches, search_persons, visible_persons
 
 # The columns a row shows (display name, birth name, birth date, local id) and the
 # audit needs (organisation).
@@ -71,12 +71,22 @@ def person_rows_page(
     archived: bool = False,
 ) -> Page:
     """Page `page` of the persons `search_persons` finds, as PersonRow: two queries.
-    With `archived`, the records archived for the reader are listed too, and marked."""
+    With `archived`, the records archived for the reader are listed too, and marked
+    (a third query)."""
     number = page_number(page)
     start = (number - 1) * size
     found = search_rows(user, query, facility, start, start + size + 1, archived=archived)
     shown = found[:size]
-    stays = current_stays_of([values[0] for values in shown])
+    ids = [values[0] for values in shown]
+    stays = current_stays_of(ids)
+    # Which of the page's persons are current for the reader (one more query, probing the
+    # scope's index for these ids only; as a column of the list query PostgreSQL hashed
+    # the whole facility's current persons for every page).
+    current = set(
+        visible_persons(user, facility).filter(pk__in=ids).values_list("pk", flat=True)
+        if archived and ids
+        else ids
+    )
     detail_url = reverse("persons:detail", args=[0])[:-2]  # "/personnes/0/" → "/personnes/"
     rows = [
         PersonRow(
@@ -88,7 +98,7 @@ def person_rows_page(
             birth_date=birth_date,
             local_id=local_id,
             current_stays=tuple(stays.get(pk, ())),
-            archived=not current,
+            archived=pk not in current,
         )
         for (
             pk,
@@ -99,8 +109,7 @@ def person_rows_page(
             used_name,
             used_first_name,
             birth_date,
-            current,
-        ) in ((*values, True)[: len(ROW_COLUMNS) + 1] for values in shown)
+        ) in shown
     ]
     return Page(rows, number, len(found) > size)
 
@@ -116,16 +125,15 @@ def search_rows(
 ) -> list[tuple]:
     """Rows start..stop of the search, in one query: the union of the search's branches
     (selectors.search_branches), each cut at `stop`, where the database allows a LIMIT
-    inside a UNION (PostgreSQL; not SQLite, the small embedded databases). With
-    `archived`, each row ends with `is_current` (selectors.visible_persons)."""
+    inside a UNION (PostgreSQL; not SQLite, the small embedded databases). `archived`:
+    see selectors.visible_persons."""
     if connection.features.supports_slicing_ordering_in_compound:
         branches = search_branches(user, query, facility, archived=archived)
     else:
         branches = [search_persons(user, query, facility, archived=archived)]
-    row_columns = (*ROW_COLUMNS, "is_current") if archived else ROW_COLUMNS
     if len(branches) == 1:
-        return list(branches[0].values_list(*row_columns)[start:stop])
-    columns = (*row_columns, NAME_ORDER[0])  # the union is ordered on selected columns only
+        return list(branches[0].values_list(*ROW_COLUMNS)[start:stop])
+    columns = (*ROW_COLUMNS, NAME_ORDER[0])  # the union is ordered on selected columns only
     cut = [branch.values_list(*columns)[:stop] for branch in branches]
     union = cut[0].union(*cut[1:]).order_by(NAME_ORDER[0], NAME_ORDER[1], "pk")
     return [values[:-1] for values in union[start:stop]]

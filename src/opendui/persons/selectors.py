@@ -9,11 +9,9 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -46,8 +44,7 @@ def visible_persons(
     """Persons the user may see with `permission`, optionally within one facility.
 
     Current persons only, unless `archived`: then also the records archived where the
-    user holds person.view_archived (accounts.access.Scope), each row annotated with
-    `is_current` (False: archived for the reader) so that lists can say so.
+    user holds person.view_archived (accounts.access.Scope).
 
     Records merged into another (persons.merge) are left out: the kept record is the
     one to work on, and the merged one is reached only through the kept one's history.
@@ -57,13 +54,9 @@ def visible_persons(
         return Person.objects.none()
     if facility is not None and not scope.covers_facility(facility):
         return Person.objects.none()
-    persons = Person.objects.filter(
+    return Person.objects.filter(
         scope.persons_filter(facility, archived=archived), merged_into__isnull=True
     )
-    if archived:
-        current = ExpressionWrapper(scope.persons_filter(facility), output_field=BooleanField())
-        persons = persons.annotate(is_current=current)
-    return persons
 
 
 def count_visible_persons(user: Any, facility: Facility | None = None) -> int:

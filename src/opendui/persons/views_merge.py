@@ -89,7 +89,9 @@ def _candidates(request: HttpRequest, source: Person, query: str) -> list[dict]:
     organisation's likely duplicates of the source (with their score)."""
     targets = visible_persons(request.user, archived=True).exclude(pk=source.pk)
     if query:
-        found = search_persons(request.user, query, archived=True).exclude(pk=source.pk)[:MAX_CANDIDATES]
+        found = search_persons(request.user, query, archived=True).exclude(pk=source.pk)[
+            :MAX_CANDIDATES
+        ]
         return [{"person": p, "score": None} for p in found]
     scored = duplicate_candidates(
         source.organisation_id,

@@ -81,7 +81,8 @@ class Stay(VersionedModel):
         verbose_name = _("séjour")
         indexes = [
             models.Index(fields=["facility", "person"], name="stay_facility_person"),
-            models.Index(fields=["unit", "person"], name="stay_unit_person"),
+            # With the end: a unit's current persons read from the index alone.
+            models.Index(fields=["unit", "person", "end_date"], name="stay_unit_person_end"),
             models.Index(fields=["person", "start_date"], name="stay_person_start"),
         ]
         constraints = [ends_after_start("stay_end_after_start")]

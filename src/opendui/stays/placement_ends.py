@@ -16,11 +16,14 @@ The end is computed from every stay and request of the pair, not from the row wr
 write, which is its closing: final statuses are never written again.
 
 On PostgreSQL the triggers run once per statement (transition tables, as the loaders write
-stays by the thousand) and first lock the rows of the persons concerned in id order (`FOR
-NO KEY UPDATE`, as the pair triggers do): two transactions ending the last two open stays
-of a pair would otherwise each still see the other's stay open and leave the pair current
-forever. The second waits, and its next statement sees what the first committed. SQLite has
-one writing transaction at a time and keeps row triggers.
+stays by the thousand) and first lock the rows of the persons concerned in id order with
+the same statement as the pair triggers (`FOR NO KEY UPDATE`, row locks, none in the shared
+lock table; same order, so the two kinds of trigger cannot deadlock each other): two
+transactions ending the last two open stays of a pair would otherwise each still see the
+other's stay open and leave the pair current forever. The second waits, and its next
+statement sees what the first committed. An UPDATE that changes none of the columns an end
+depends on (WATCHED) locks and writes nothing. SQLite has one writing transaction at a time
+and keeps row triggers.
 """
 
 # ruff: noqa: S608 - the SQL is built from this module's constants only

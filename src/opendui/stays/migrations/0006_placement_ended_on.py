@@ -1,6 +1,7 @@
 """The day each placement ended (stays.Placement.ended_on), kept by the triggers of
 stays/placement_ends.py: the scope archives a record for a facility once it ended more
-than OPENDUI_ACCESS_AFTER_DISCHARGE_DAYS ago (stays/archiving.py)."""
+than OPENDUI_ACCESS_AFTER_DISCHARGE_DAYS ago (stays/archiving.py). The end joins the
+placement and unit-stay indexes so that the scope's EXISTS still reads indexes only."""
 
 from django.db import migrations, models
 
@@ -33,6 +34,11 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["facility", "person", "ended_on"], name="placement_facility_person_end"
             ),
+        ),
+        migrations.RemoveIndex(model_name="stay", name="stay_unit_person"),
+        migrations.AddIndex(
+            model_name="stay",
+            index=models.Index(fields=["unit", "person", "end_date"], name="stay_unit_person_end"),
         ),
         migrations.RunPython(add_triggers, remove_triggers),
     ]
