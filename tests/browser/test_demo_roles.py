@@ -41,16 +41,45 @@ NAVIGATION = {
 
 
 def expected_person_ids(user: User) -> set[int]:
-    """The persons an account should see, from its assignments, with plain queries."""
+    """The persons an account should see in its lists, from its assignments, with plain
+    queries and the pure rule of stays.archiving: in a facility or unit, those current
+    there (a stay or an open request, or one ended within the grace period)."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from opendui.stays.archiving import is_current, placement_end, request_end
+    from opendui.stays.models import AdmissionRequest, Stay
+
+    today, grace = timezone.localdate(), settings.ACCESS_AFTER_DISCHARGE_DAYS
     ids: set[int] = set()
     for assignment in user.assignments.all():
         if assignment.facility_id is None:
-            persons = Person.objects.filter(organisation=assignment.organisation)
-        elif assignment.unit_id is not None:
-            persons = Person.objects.filter(stays__unit=assignment.unit)
+            ids |= set(
+                Person.objects.filter(organisation=assignment.organisation).values_list(
+                    "pk", flat=True
+                )
+            )
+            continue
+        ends: dict[int, list] = {}
+        if assignment.unit_id is not None:
+            stays = Stay.objects.filter(unit=assignment.unit)
         else:
-            persons = Person.objects.filter(stays__facility=assignment.facility)
-        ids |= set(persons.values_list("pk", flat=True))
+            stays = Stay.objects.filter(facility=assignment.facility)
+            for person_id, status, written in AdmissionRequest.objects.filter(
+                facility=assignment.facility
+            ).values_list("person_id", "status", "updated_at"):
+                ends.setdefault(person_id, []).append(
+                    request_end(status, written.astimezone(dt.UTC).date())
+                )
+        for person_id, end in stays.values_list("person_id", "end_date"):
+            ends.setdefault(person_id, []).append(end)
+        ids |= {
+            person_id
+            for person_id, values in ends.items()
+            if is_current(placement_end(values), grace, today)
+        }
     return ids
 
 
