@@ -35,22 +35,23 @@ FUNCTIONAL_COLUMNS = [
     "accounts.manage",
     "roles.manage",
     "grants.approve",
+    "admission.decide",
 ]
 CATEGORIES = ["administrative", "social", "care", "medical", "psychological"]
 
 # Y/N per functional permission | data level per category (- none, R read, W write).
 EXPECTED = """
-accueil           | Y Y Y Y Y N N N N N N N Y N N N N N N N N N | W - - - -
-educateur         | Y N N N N N N N N N N N Y N N N N N N N N N | R W - - -
-aide-soignant     | Y N N N N N N N N N N N Y N N N N N N N N N | R R W - -
-infirmier         | Y N N N N Y N N N N N N Y N N N N N N N N N | R R W R -
-medecin           | Y N N N Y Y N N N N N N Y N N N N N N N N N | R R W W R
-psychologue       | Y N N N N N N N N N N N Y N N N N N N N N N | R R - - W
-chef-de-service   | Y Y Y Y N N N N N Y Y Y Y Y N Y Y N N N N N | W W R - -
-directeur         | Y N N Y Y Y Y N N Y N N Y Y N Y Y N N N N Y | R R - - -
-identitovigilance | Y N Y N N N N N Y N N N N N N N N N N N N N | R - - - -
-admin             | N N N N N N N N N N N N N N Y N N Y Y Y Y N | - - - - -
-dpo               | N N N Y N N Y Y N N N N N N N N N N N N N N | - - - - -
+accueil           | Y Y Y Y Y N N N N N N N Y N N N N N N N N N N | W - - - -
+educateur         | Y N N N N N N N N N N N Y N N N N N N N N N N | R W - - -
+aide-soignant     | Y N N N N N N N N N N N Y N N N N N N N N N N | R R W - -
+infirmier         | Y N N N N Y N N N N N N Y N N N N N N N N N N | R R W R -
+medecin           | Y N N N Y Y N N N N N N Y N N N N N N N N N N | R R W W R
+psychologue       | Y N N N N N N N N N N N Y N N N N N N N N N N | R R - - W
+chef-de-service   | Y Y Y Y N N N N N Y Y Y Y Y N Y Y N N N N N Y | W W R - -
+directeur         | Y N N Y Y Y Y N N Y N N Y Y N Y Y N N N N Y Y | R R - - -
+identitovigilance | Y N Y N N N N N Y N N N N N N N N N N N N N N | R - - - -
+admin             | N N N N N N N N N N N N N N Y N N Y Y Y Y N N | - - - - -
+dpo               | N N N Y N N Y Y N N N N N N N N N N N N N N N | - - - - -
 """
 # identity.merge is in the directeur role, but it is an organisation permission: the
 # facility assignment of this table does not grant it (see test_merge_referent_*);

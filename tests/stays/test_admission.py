@@ -77,7 +77,7 @@ def test_change_status_refused_transition_saves_nothing(world, accueil, newcomer
     request = make_request(world, newcomer, status="recue")
     before = counts()
     with pytest.raises(ValidationError, match="Impossible de passer la demande"):
-        change_request_status(accueil, request, "acceptee")
+        change_request_status(accueil, request, "liste_attente")
     with pytest.raises(ValidationError, match="donné par l'admission"):
         change_request_status(accueil, request, "admise")
     assert counts() == before

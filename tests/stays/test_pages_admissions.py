@@ -161,7 +161,9 @@ def test_person_picker_searches_within_scope(world, login, secretary):
 def test_detail_shows_only_allowed_transitions(world, login, secretary, newcomer):
     request = make_request(world, newcomer, status="recue")
     response = login(secretary).get(f"/sejours/demande/{request.pk}/")
-    assert [value for value, _ in response.context["targets"]] == ["en_etude", "refusee", "annulee"]
+    # Refusing is a decision, not the secretariat's: no refusal offered (nor accepting).
+    assert [value for value, _ in response.context["targets"]] == ["en_etude", "annulee"]
+    assert response.context["can_refuse"] is False
     assert response.context["admit_form"] is None
     assert AuditEvent.objects.filter(action="admission.view", person_ids=[newcomer.pk]).exists()
 
@@ -185,7 +187,7 @@ def test_status_change_on_a_stale_page_is_a_conflict(world, login, secretary, ne
     request = make_request(world, newcomer, status="en_etude")
     AdmissionRequest.objects.filter(pk=request.pk).update(version=5)  # saved by someone else
     response = login(secretary).post(
-        f"/sejours/demande/{request.pk}/statut/", {"target": "acceptee", "expected_version": 1}
+        f"/sejours/demande/{request.pk}/statut/", {"target": "liste_attente", "expected_version": 1}
     )
     assert response.status_code == 409
     assert "modifié par quelqu'un d'autre" in text(response)
@@ -281,3 +283,32 @@ def test_home_panel_is_hidden_from_those_who_do_not_manage_stays(world, login):
     assert client.get("/").context["overdue"] is None
     url = f"/sejours/etablissement/{world.ehpad.pk}/contrats-en-retard/"
     assert client.get(url).status_code == 403
+
+
+def test_directors_follow_overdue_contracts(world, login, director, client):
+    """The directeur général (organisation-wide director) and a facility's director read
+    the overdue contracts: their role holds the facility overview, not stay management."""
+    url = f"/sejours/etablissement/{world.ehpad.pk}/contrats-en-retard/"
+    for user in (director, world.user("directeur", facility=world.ehpad)):
+        client.logout()
+        response = login(user).get(url)
+        assert response.status_code == 200
+        assert {row.stay.person_id for row in response.context["rows"]} == {
+            world.anne.pk,
+            world.bruno.pk,
+        }
+    # A director of another facility is refused, and the refusal audited.
+    client.logout()
+    response = login(world.user("directeur", facility=world.ime)).get(url)
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="access.denied").exists()
+
+
+def test_overdue_contracts_list_only_the_persons_the_reader_sees(world, login):
+    """A chef de service of one unit manages stays in the facility, and sees its persons."""
+    chief = world.user("chef-de-service", facility=world.ehpad, unit=world.glycines)
+    response = login(chief).get(f"/sejours/etablissement/{world.ehpad.pk}/contrats-en-retard/")
+    assert response.status_code == 200
+    assert [row.stay.person_id for row in response.context["rows"]] == [world.anne.pk]
+    event = AuditEvent.objects.filter(action="contract.overdue_list").latest("seq")
+    assert event.person_ids == [world.anne.pk]

@@ -83,6 +83,9 @@ DEFAULT_ROLES: list[dict] = [
             "person.create",
             "person.edit_identity",
             "person.export",
+            # The admission decision (accept, refuse, reopen a refusal): not the
+            # secretariat, which files and follows the requests.
+            "admission.decide",
             "facility.view_overview",
             "pp.validate",
             # Withdraws a note written in the wrong record when its author cannot, and
@@ -102,6 +105,7 @@ DEFAULT_ROLES: list[dict] = [
             *_PERSON,
             "person.export",
             "person.view_archived",
+            "admission.decide",
             "facility.view_overview",
             "audit.view_person_access",
             "person.break_glass",

@@ -109,6 +109,11 @@ _FUNCTIONAL = [
     ),
     Permission("person.create", _("Créer un dossier usager"), ScopeKind.FACILITY),
     Permission("person.edit_identity", _("Modifier l'identité"), ScopeKind.PERSON),
+    Permission(
+        "admission.decide",
+        _("Décider des demandes d'admission : accepter, refuser, réouvrir une demande refusée"),
+        ScopeKind.FACILITY,
+    ),
     Permission("person.export", _("Exporter ou imprimer un dossier"), ScopeKind.PERSON),
     Permission(
         "person.view_archived",

@@ -54,3 +54,30 @@ def refuse(
         else getattr(person or facility, "organisation_id", None),
     )
     raise PermissionDenied(code)
+
+
+def authorize_any(
+    request: HttpRequest,
+    codes: tuple[str, ...],
+    *,
+    person: Any = None,
+    facility: Any = None,
+    organisation: Any = None,
+) -> Decision:
+    """The first allowing decision among `codes` (a page open to several roles, e.g. the
+    admissions open to the secretariat and to those who decide); otherwise the refusal
+    of the first code is audited and PermissionDenied raised."""
+    for code in codes:
+        decision = check(
+            request.user, code, person=person, facility=facility, organisation=organisation
+        )
+        if decision:
+            return decision
+    refuse(
+        request,
+        codes[0],
+        person=person,
+        facility=facility,
+        organisation=organisation,
+        details={"any_of": list(codes)},
+    )

@@ -22,7 +22,8 @@ _SECTIONS = [
     (_("Accueil"), "core:home", None),
     (_("Personnes accompagnées"), "persons:list", "person.view_identity"),
     (_("Agenda"), "agenda:mine", "person.view_identity"),
-    (_("Admissions et séjours"), "stays:waiting_list", "person.create"),
+    # The secretariat files and follows requests; chefs de service and directors decide.
+    (_("Admissions et séjours"), "stays:waiting_list", ("person.create", "admission.decide")),
     (_("Projets personnalisés"), "accompaniment:home", "person.view_social"),
     (_("Transmissions"), "notes:liaison_home", "person.view_identity"),
     (_("Identitovigilance"), "persons:merge_list", "identity.merge"),

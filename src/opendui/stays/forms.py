@@ -19,7 +19,7 @@ from .models import (
     DischargeReason,
     StayMode,
 )
-from .rules import CONTRACT_KINDS, STATUS_LABELS, AdmissionStatus
+from .rules import CONTRACT_KINDS, REFUSAL_REASON_LABELS, STATUS_LABELS, AdmissionStatus
 
 OPEN_STATUSES = [
     AdmissionStatus.RECEIVED,
@@ -106,6 +106,93 @@ class AdmissionRequestForm(_ChoicesMixin, forms.Form):
     def __init__(self, *args, facilities=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._set_choices("facility", facilities, blank=len(facilities) != 1)
+
+
+INCOMPLETE = _("Ce formulaire est incomplet : rechargez la page avant de recommencer.")
+
+
+class _RequiredVersionForm(forms.Form):
+    """Carries the version of the request the user saw, required (concurrent edits).
+
+    A hidden field's own error would not be shown: a missing or bad version is said at
+    the top of the form instead.
+    """
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("expected_version") is None:
+            self.errors.pop("expected_version", None)
+            raise forms.ValidationError(INCOMPLETE, code="incomplete")
+        return cleaned
+
+
+class RefuseForm(_RequiredVersionForm):
+    """The confirmation of a refusal: a reason from the list and its explanation."""
+
+    reason = forms.ChoiceField(
+        label=_("Motif du refus"),
+        choices=_blank((r.value, label) for r, label in REFUSAL_REASON_LABELS.items()),
+    )
+    detail = forms.CharField(
+        label=_("Explication"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Ce qui motive le refus, tel qu'il pourra être expliqué à la personne ou à sa "
+            "famille (10 lettres ou chiffres au moins)."
+        ),
+    )
+
+
+class ReopenForm(_RequiredVersionForm):
+    reason = forms.CharField(
+        label=_("Motif de la réouverture"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : élément nouveau dans le dossier, erreur d'appréciation."),
+    )
+
+
+class RequestEditForm(_RequiredVersionForm):
+    """Correction of an open request's content (not its person, facility or status)."""
+
+    priority = forms.ChoiceField(label=_("Priorité"), choices=AdmissionPriority.choices)
+    reasons = forms.CharField(
+        label=_("Motifs de la demande"), max_length=5000, required=False, widget=_textarea()
+    )
+    mdph_decision_number = forms.CharField(
+        label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
+    )
+    mdph_decision_date = forms.DateField(
+        label=_("Date de la décision CDAPH"), required=False, widget=_date_input()
+    )
+    mdph_category = forms.CharField(
+        label=_("Catégorie d'orientation"),
+        max_length=100,
+        required=False,
+        help_text=_("Par exemple : 13.3 MAS."),
+    )
+    mdph_valid_until = forms.DateField(
+        label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
+    )
+
+    def __init__(self, data=None, *args, admission=None, **kwargs) -> None:
+        if admission is not None and data is None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "priority": admission.priority,
+                    "reasons": admission.reasons,
+                    "mdph_decision_number": admission.mdph_decision_number,
+                    "mdph_decision_date": admission.mdph_decision_date,
+                    "mdph_category": admission.mdph_category,
+                    "mdph_valid_until": admission.mdph_valid_until,
+                    "expected_version": admission.version,
+                },
+            )
+        super().__init__(data, *args, **kwargs)
 
 
 class StatusForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,7 +12,16 @@ from opendui.core.models import VersionedModel, ends_after_start
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
-from .rules import CONTRACT, CONTRACT_KINDS, STATUS_LABELS, AdmissionStatus
+from .rules import (
+    CONTRACT,
+    CONTRACT_KINDS,
+    REFUSAL_REASON_LABELS,
+    STATUS_LABELS,
+    AdmissionStatus,
+)
+
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in AdmissionStatus]
+REFUSAL_REASON_CHOICES = [(r.value, label) for r, label in REFUSAL_REASON_LABELS.items()]
 
 
 class StayMode(models.TextChoices):
@@ -128,10 +138,7 @@ class AdmissionRequest(VersionedModel):
     )
     received_on = models.DateField(_("reçue le"))
     status = models.CharField(
-        _("statut"),
-        max_length=20,
-        choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus],
-        default=AdmissionStatus.RECEIVED.value,
+        _("statut"), max_length=20, choices=STATUS_CHOICES, default=AdmissionStatus.RECEIVED.value
     )
     priority = models.CharField(
         _("priorité"), max_length=10, choices=AdmissionPriority, default=AdmissionPriority.NORMAL
@@ -153,6 +160,11 @@ class AdmissionRequest(VersionedModel):
         related_name="admission_request",
         verbose_name=_("séjour créé à l'admission"),
     )
+    # The refusal in force (emptied when the request is reopened; the history keeps it).
+    refusal_reason = models.CharField(
+        _("motif du refus"), max_length=30, choices=REFUSAL_REASON_CHOICES, blank=True
+    )
+    refusal_detail = models.TextField(_("explication du refus"), blank=True)
 
     class Meta:
         ordering = ["-received_on"]
@@ -169,6 +181,53 @@ class AdmissionRequest(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.facility} ({self.received_on:%d/%m/%Y})"
+
+
+class RequestChangeKind(models.TextChoices):
+    CREATED = "creation", _("demande enregistrée")
+    STATUS = "statut", _("changement de statut")
+    REFUSED = "refus", _("refus")
+    REOPENED = "reouverture", _("réouverture")
+    EDITED = "modification", _("modification")
+    ADMITTED = "admission", _("admission")
+
+
+class AdmissionRequestChange(models.Model):
+    """One step of a request's life, shown on its page: who did what, when, and why.
+
+    Written by the services beside the audited change (the audit trail is for the DPO;
+    this history is for the team deciding on the request). Rows are never edited.
+    `changes` holds, for an edit, {field: [before, after]} in their JSON form.
+    """
+
+    request = models.ForeignKey(AdmissionRequest, on_delete=models.PROTECT, related_name="history")
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=RequestChangeKind)
+    from_status = models.CharField(
+        _("statut avant"), max_length=20, choices=STATUS_CHOICES, blank=True
+    )
+    to_status = models.CharField(
+        _("statut après"), max_length=20, choices=STATUS_CHOICES, blank=True
+    )
+    reason = models.CharField(_("motif"), max_length=30, choices=REFUSAL_REASON_CHOICES, blank=True)
+    comment = models.TextField(_("explication"), blank=True)
+    changes = models.JSONField(_("modifications"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("étape d'une demande d'admission")
+        indexes = [models.Index(fields=["request", "at"], name="admreq_history")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.at:%d/%m/%Y %H:%M})"
 
 
 class Contract(VersionedModel):

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
+from opendui.accounts.access import scope_for
 from opendui.core.pagination import Page, page_of
 from opendui.organisations.models import Facility
+from opendui.persons.models import Person
 
 from .models import Contract, Stay
 from .rules import HANDOVER_DAYS, ContractFacts, add_months, overdue_items
@@ -68,6 +71,14 @@ class Thresholds:
         )
 
 
+#: Who follows a facility's overdue contracts: those who manage its stays (secretariat,
+#: chef de service) and its direction (facility directors and the directeur général,
+#: whose roles hold the facility overview but not the management of stays).
+FOLLOW_CONTRACTS = ("person.create", "facility.view_overview")
+#: The persons a reader sees in the list: those of their scope for the administrative
+#: data the contract belongs to (a unit-level reader sees their unit).
+READ = "person.view_administrative"
+
 _CONTRACT_FIELDS = ("kind", "handed_on", "signed_on", "objectives_amendment_on", "last_update_on")
 
 
@@ -88,18 +99,28 @@ def with_latest_contract(stays: QuerySet[Stay]) -> QuerySet[Stay]:
     )
 
 
-def overdue_stays(facility: Facility, today: dt.date) -> QuerySet[Stay]:
-    """Stays running on `today` in the facility with at least one overdue contract step.
+def _running(facility: Facility, today: dt.date, reader: Any = None) -> QuerySet[Stay]:
+    stays = Stay.objects.filter(facility=facility, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    if reader is not None:
+        scope = scope_for(reader, READ)
+        if not scope.covers_facility(facility):
+            return stays.none()
+        seen = Person.objects.filter(scope.persons_filter(facility), pk=OuterRef("person_id"))
+        stays = stays.filter(Exists(seen))
+    return stays
+
+
+def overdue_stays(facility: Facility, today: dt.date, reader: Any = None) -> QuerySet[Stay]:
+    """Stays running on `today` in the facility with at least one overdue contract step,
+    of the persons `reader` sees (`READ` scope) when a reader is given.
 
     Annotated with the latest contract's id and dates (`c_<field>`); oldest admissions first.
     """
     limits = Thresholds.on(today)
     return (
-        with_latest_contract(
-            Stay.objects.filter(facility=facility, start_date__lte=today).filter(
-                Q(end_date__isnull=True) | Q(end_date__gte=today)
-            )
-        )
+        with_latest_contract(_running(facility, today, reader))
         .annotate(c_reference=Greatest("c_signed_on", Coalesce("c_last_update_on", "c_signed_on")))
         .filter(
             Q(c_handed_on__isnull=True, start_date__lte=limits.handover)
@@ -137,21 +158,23 @@ def describe_contract(stay: Stay, today: dt.date) -> OverdueContract:
 
 
 def overdue_contracts(
-    facility: Facility, today: dt.date, *, limit: int | None = None
+    facility: Facility, today: dt.date, *, limit: int | None = None, reader: Any = None
 ) -> list[OverdueContract]:
     """The overdue stays (all, or the first `limit`), each with its items: one query."""
-    stays = overdue_stays(facility, today)
+    stays = overdue_stays(facility, today, reader)
     if limit is not None:
         stays = stays[:limit]
     return [describe_contract(stay, today) for stay in stays]
 
 
-def count_overdue_contracts(facility: Facility, today: dt.date) -> int:
-    return overdue_stays(facility, today).count()
+def count_overdue_contracts(facility: Facility, today: dt.date, reader: Any = None) -> int:
+    return overdue_stays(facility, today, reader).count()
 
 
-def overdue_page(facility: Facility, today: dt.date, page: str | None, size: int) -> Page:
+def overdue_page(
+    facility: Facility, today: dt.date, page: str | None, size: int, *, reader: Any = None
+) -> Page:
     """One page of overdue stays (one query, no count), rows described by the pure rule."""
-    result = page_of(overdue_stays(facility, today), page, size)
+    result = page_of(overdue_stays(facility, today, reader), page, size)
     result.object_list = [describe_contract(stay, today) for stay in result.object_list]
     return result

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,7 +36,8 @@ STATUS_LABELS: dict[AdmissionStatus, str] = {
 }
 
 S = AdmissionStatus
-#: Allowed transitions. Refusée, admise and annulée are final: a new request is filed instead.
+#: Allowed transitions. Refusée, admise and annulée are final for status changes: a new
+#: request is filed instead, except that a refusal may be reopened (REOPENED_TO).
 TRANSITIONS: dict[AdmissionStatus, frozenset[AdmissionStatus]] = {
     S.RECEIVED: frozenset({S.UNDER_REVIEW, S.REFUSED, S.CANCELLED}),
     S.UNDER_REVIEW: frozenset({S.ACCEPTED, S.WAITING_LIST, S.REFUSED, S.CANCELLED}),
@@ -58,6 +60,100 @@ def transition_problem(current: str, target: str) -> str | None:
         subject="la demande",
         unknown="Statut de demande d'admission inconnu : « {bad} ».",
         final_note=(" : aucun changement de statut n'est possible (déposez une nouvelle demande)"),
+    )
+
+
+#: The decision on a request: accepting or refusing it. It belongs to those who hold
+#: "admission.decide" (chef de service, direction), not to the secretariat that files
+#: and follows the requests. A refusal goes through `refusal_problems` (reason required).
+DECISIONS = frozenset({S.ACCEPTED, S.REFUSED})
+
+#: A refused request may be reopened, with a reason, by those who decide: it goes back
+#: to "en étude". Admise and annulée stay final (a new request is filed instead).
+REOPENED_TO = S.UNDER_REVIEW
+
+#: While a request is open its content (priority, reasons, MDPH orientation) may be
+#: corrected; once refused, admitted or cancelled it is kept as decided.
+EDITABLE = frozenset({S.RECEIVED, S.UNDER_REVIEW, S.WAITING_LIST, S.ACCEPTED})
+
+
+class RefusalReason(StrEnum):
+    """Why a request is refused. Plain French choices: no national code list exists."""
+
+    PROFILE = "profil"
+    CARE_NEEDS = "besoins"
+    ORIENTATION = "orientation"
+    CAPACITY = "capacite"
+    INCOMPLETE = "dossier_incomplet"
+    OTHER = "autre"
+
+
+REFUSAL_REASON_LABELS: dict[RefusalReason, str] = {
+    RefusalReason.PROFILE: "profil ne relevant pas de l'autorisation ou du projet d'établissement",
+    RefusalReason.CARE_NEEDS: "besoins d'accompagnement ou de soins que l'établissement ne peut assurer",
+    RefusalReason.ORIENTATION: "orientation MDPH absente, expirée ou ne correspondant pas",
+    RefusalReason.CAPACITY: "aucune place envisageable dans un délai raisonnable",
+    RefusalReason.INCOMPLETE: "dossier incomplet malgré les relances",
+    RefusalReason.OTHER: "autre motif",
+}
+
+#: A reason counts its letters and digits only, so that "..........", spaces or invisible
+#: characters do not pass for an explanation.
+MIN_REASON_CHARACTERS = 10
+
+
+def meaningful_characters(text: str) -> int:
+    """The number of letters and digits (Unicode categories L* and N*) in `text`."""
+    return sum(1 for c in text if unicodedata.category(c)[0] in "LN")
+
+
+def reason_problem(text: str, *, what: str) -> str | None:
+    """None when `text` explains something (MIN_REASON_CHARACTERS letters or digits)."""
+    if meaningful_characters(text) < MIN_REASON_CHARACTERS:
+        return (
+            f"Expliquez {what} en quelques mots "
+            f"(au moins {MIN_REASON_CHARACTERS} lettres ou chiffres)."
+        )
+    return None
+
+
+def refusal_problems(current: str, reason: str, detail: str) -> dict[str, str]:
+    """The refusal's problems by form field ({} when it may be refused)."""
+    problems: dict[str, str] = {}
+    problem = transition_problem(current, S.REFUSED)
+    if problem:
+        problems["__all__"] = problem
+    if reason not in RefusalReason._value2member_map_:
+        problems["reason"] = "Choisissez le motif du refus dans la liste."
+    problem = reason_problem(detail, what="le refus")
+    if problem:
+        problems["detail"] = problem
+    return problems
+
+
+def reopen_problems(current: str, reason: str) -> dict[str, str]:
+    """The reopening's problems by form field ({} when it may be reopened)."""
+    problems: dict[str, str] = {}
+    if current != S.REFUSED:
+        label = (
+            STATUS_LABELS.get(S(current), current) if current in S._value2member_map_ else current
+        )
+        problems["__all__"] = (
+            f"Seule une demande refusée peut être réouverte ; celle-ci est « {label} »."
+        )
+    problem = reason_problem(reason, what="la réouverture")
+    if problem:
+        problems["reason"] = problem
+    return problems
+
+
+def edit_problem(current: str) -> str | None:
+    """None when the request's content may be corrected in its current status."""
+    if current in EDITABLE:
+        return None
+    label = STATUS_LABELS.get(S(current), current) if current in S._value2member_map_ else current
+    return f"La demande est « {label} » : son contenu ne se modifie plus" + (
+        " (réouvrez-la d'abord)." if current == S.REFUSED else "."
     )
 
 

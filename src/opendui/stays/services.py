@@ -4,6 +4,12 @@ Permission: every write here needs "person.create" in the facility concerned (bo
 facilities for a transfer). Admissions, discharges and transfers are done by the
 accueil / secrétariat or the chef de service, whose roles hold "person.create";
 "person.edit_identity" is a person-level right about identity, not about stays.
+
+The decision on a request (accept, refuse, reopen a refusal) needs "admission.decide"
+in the facility instead (chef de service, direction): the secretariat files, studies
+and follows requests but does not decide. A refusal carries a reason from a list and
+an explanation; a reopening carries its reason. Each step of a request is recorded in
+its history (`AdmissionRequestChange`) beside the audited change.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opendui.accounts.access import require
+from opendui.audit.services import json_safe
 from opendui.core.actor import Actor
 from opendui.core.services import ConcurrentEditError, save_audited
 from opendui.organisations.models import Facility, Unit
@@ -27,16 +34,29 @@ from .models import (
     AbsenceKind,
     AdmissionPriority,
     AdmissionRequest,
+    AdmissionRequestChange,
     Contract,
     DischargeDestination,
     DischargeReason,
+    RequestChangeKind,
     Stay,
     StayMode,
 )
 from .overdue import OverdueContract, overdue_contracts  # noqa: F401  (public API, moved)
-from .rules import CONTRACT_KINDS, AdmissionStatus, transition_problem
+from .rules import (
+    CONTRACT_KINDS,
+    DECISIONS,
+    REOPENED_TO,
+    AdmissionStatus,
+    edit_problem,
+    refusal_problems,
+    reopen_problems,
+    transition_problem,
+)
 
 PERMISSION = "person.create"
+DECIDE = "admission.decide"
+INCOMPLETE_FORM = "Ce formulaire est incomplet : rechargez la page avant de recommencer."
 
 
 def _require(actor: Actor, facility: Facility) -> None:
@@ -45,6 +65,48 @@ def _require(actor: Actor, facility: Facility) -> None:
         PERMISSION,
         facility=facility,
         message=f"Vous n'avez pas le droit de gérer les admissions et séjours de « {facility} ».",
+    )
+
+
+def _require_decide(actor: Actor, facility: Facility) -> None:
+    require(
+        actor.user,
+        DECIDE,
+        facility=facility,
+        message=(
+            f"Vous n'avez pas le droit de décider des demandes d'admission de « {facility} » "
+            "(accepter, refuser, réouvrir) : c'est le rôle du chef de service ou de la direction."
+        ),
+    )
+
+
+def _require_version(expected_version: int | None) -> int:
+    """Edits of a request must say which version the user saw (concurrent edits)."""
+    if expected_version is None:
+        raise ValidationError(INCOMPLETE_FORM)
+    return expected_version
+
+
+def _history(
+    actor: Actor,
+    request: AdmissionRequest,
+    kind: str,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    reason: str = "",
+    comment: str = "",
+    changes: dict | None = None,
+) -> AdmissionRequestChange:
+    return AdmissionRequestChange.objects.create(
+        request=request,
+        by=actor.user,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        comment=comment,
+        changes=json_safe(changes or {}),
     )
 
 
@@ -71,24 +133,212 @@ def change_request_status(
     *,
     expected_version: int | None = None,
 ) -> AdmissionRequest:
-    """Move a request along the workflow. "Admise" goes through `admit` (it creates the stay)."""
-    _require(actor, request.facility)
+    """Move a request along the workflow. "Admise" goes through `admit` (it creates the
+    stay), "refusée" through `refuse_request` (it needs a reason); "acceptée" is a
+    decision ("admission.decide")."""
+    if target in DECISIONS:
+        _require_decide(actor, request.facility)
+    else:
+        _require(actor, request.facility)
     if target == AdmissionStatus.ADMITTED:
         raise ValidationError(
             "Le statut « admise » est donné par l'admission elle-même, qui crée le séjour."
         )
+    if target == AdmissionStatus.REFUSED:
+        raise ValidationError(
+            "Un refus se prononce avec son motif, par le bouton « Refuser la demande »."
+        )
     problem = transition_problem(request.status, target)
     if problem:
         raise ValidationError(problem)
+    before = request.status
     request.status = target
-    return _audit(
-        actor,
-        request,
-        "admission.status",
-        request.person_id,
-        request.facility,
-        expected_version=expected_version,
+    with transaction.atomic():
+        _audit(
+            actor,
+            request,
+            "admission.status",
+            request.person_id,
+            request.facility,
+            expected_version=expected_version,
+        )
+        _history(actor, request, RequestChangeKind.STATUS, from_status=before, to_status=target)
+    return request
+
+
+def _raise(problems: dict[str, str]) -> None:
+    if problems:
+        general = problems.pop("__all__", None)
+        if general and not problems:
+            raise ValidationError(general)
+        if general:
+            problems = {**problems, "__all__": general}
+        raise ValidationError(problems)
+
+
+def refuse_request(
+    actor: Actor,
+    request: AdmissionRequest,
+    reason: str,
+    detail: str,
+    *,
+    expected_version: int | None,
+) -> AdmissionRequest:
+    """Refuse a request with a reason from the list and an explanation (both required).
+
+    Needs "admission.decide". The refusal is kept on the request (shown on its page) and
+    in its history; a chef de service or director may reopen it (`reopen_request`).
+    """
+    _require_decide(actor, request.facility)
+    expected_version = _require_version(expected_version)
+    detail = (detail or "").strip()
+    _raise(refusal_problems(request.status, reason, detail))
+    before = request.status
+    request.status = AdmissionStatus.REFUSED
+    request.refusal_reason = reason
+    request.refusal_detail = detail
+    with transaction.atomic():
+        _audit(
+            actor,
+            request,
+            "admission.refuse",
+            request.person_id,
+            request.facility,
+            expected_version=expected_version,
+        )
+        _history(
+            actor,
+            request,
+            RequestChangeKind.REFUSED,
+            from_status=before,
+            to_status=AdmissionStatus.REFUSED,
+            reason=reason,
+            comment=detail,
+        )
+    return request
+
+
+def reopen_request(
+    actor: Actor, request: AdmissionRequest, reason: str, *, expected_version: int | None
+) -> AdmissionRequest:
+    """Reopen a refused request (back to "en étude"), with the reason for it.
+
+    Needs "admission.decide". The refusal leaves the request's current fields; its
+    history and the audit trail keep it.
+    """
+    _require_decide(actor, request.facility)
+    expected_version = _require_version(expected_version)
+    reason = (reason or "").strip()
+    _raise(reopen_problems(request.status, reason))
+    request.status = REOPENED_TO
+    request.refusal_reason = ""
+    request.refusal_detail = ""
+    with transaction.atomic():
+        _audit(
+            actor,
+            request,
+            "admission.reopen",
+            request.person_id,
+            request.facility,
+            expected_version=expected_version,
+        )
+        _history(
+            actor,
+            request,
+            RequestChangeKind.REOPENED,
+            from_status=AdmissionStatus.REFUSED,
+            to_status=REOPENED_TO,
+            comment=reason,
+        )
+    return request
+
+
+#: What an edit may change: the request's content, not its facility, person or status.
+EDITABLE_FIELDS = (
+    "priority",
+    "reasons",
+    "mdph_decision_number",
+    "mdph_decision_date",
+    "mdph_category",
+    "mdph_valid_until",
+)
+
+
+def _content_problems(
+    priority: str,
+    mdph_decision_date: dt.date | None,
+    mdph_valid_until: dt.date | None,
+    today: dt.date,
+    received_on: dt.date | None = None,
+) -> dict[str, str]:
+    """Checks shared by the creation and the edit of a request, by form field."""
+    errors: dict[str, str] = {}
+    if priority not in AdmissionPriority.values:
+        errors["priority"] = f"Priorité inconnue : « {priority} »."
+    _check_past(errors, "received_on", received_on, today)
+    _check_past(errors, "mdph_decision_date", mdph_decision_date, today)
+    if mdph_decision_date and mdph_valid_until and mdph_valid_until < mdph_decision_date:
+        errors["mdph_valid_until"] = (
+            f"L'orientation ne peut pas prendre fin ({_date(mdph_valid_until)}) avant la "
+            f"décision qui la prononce ({_date(mdph_decision_date)})."
+        )
+    return errors
+
+
+def update_request(
+    actor: Actor,
+    request: AdmissionRequest,
+    *,
+    expected_version: int | None,
+    today: dt.date | None = None,
+    **values,
+) -> AdmissionRequest:
+    """Correct an open request's priority, reasons and MDPH orientation decision.
+
+    Needs "person.create" (the secretariat keeps the file up to date). The version the
+    user saw is required; the values before and after go to the audit trail and to the
+    request's history. A form sent without any change saves nothing and says so.
+    """
+    _require(actor, request.facility)
+    expected_version = _require_version(expected_version)
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Champs non modifiables : {', '.join(sorted(unknown))}")
+    problem = edit_problem(request.status)
+    if problem:
+        raise ValidationError(problem)
+    merged = {name: values.get(name, getattr(request, name)) for name in EDITABLE_FIELDS}
+    merged["reasons"] = (merged["reasons"] or "").strip()
+    merged["mdph_decision_number"] = (merged["mdph_decision_number"] or "").strip()
+    merged["mdph_category"] = (merged["mdph_category"] or "").strip()
+    errors = _content_problems(
+        merged["priority"],
+        merged["mdph_decision_date"],
+        merged["mdph_valid_until"],
+        today or timezone.localdate(),
     )
+    if errors:
+        raise ValidationError(errors)
+    changes = {
+        name: [getattr(request, name), value]
+        for name, value in merged.items()
+        if getattr(request, name) != value
+    }
+    if not changes:
+        raise ValidationError("Aucune modification : rien n'a été enregistré.")
+    for name, value in merged.items():
+        setattr(request, name, value)
+    with transaction.atomic():
+        _audit(
+            actor,
+            request,
+            "admission.update",
+            request.person_id,
+            request.facility,
+            expected_version=expected_version,
+        )
+        _history(actor, request, RequestChangeKind.EDITED, changes=changes)
+    return request
 
 
 def _open_stay_in(person_id: int, facility: Facility, on: dt.date) -> Stay | None:
@@ -150,9 +400,17 @@ def admit(
             person=request.person, facility=facility, unit=unit, start_date=start_date, mode=mode
         )
         _audit(actor, stay, "stay.admit", request.person_id, facility)
+        before = request.status
         request.status = AdmissionStatus.ADMITTED
         request.stay = stay
         _audit(actor, request, "admission.status", request.person_id, facility)
+        _history(
+            actor,
+            request,
+            RequestChangeKind.ADMITTED,
+            from_status=before,
+            to_status=AdmissionStatus.ADMITTED,
+        )
     return stay
 
 
@@ -272,15 +530,9 @@ def create_admission_request(
         errors["facility"] = (
             f"« {facility} » n'appartient pas à l'organisme gestionnaire de la personne."
         )
-    if priority not in AdmissionPriority.values:
-        errors["priority"] = f"Priorité inconnue : « {priority} »."
-    _check_past(errors, "received_on", received_on, today)
-    _check_past(errors, "mdph_decision_date", mdph_decision_date, today)
-    if mdph_decision_date and mdph_valid_until and mdph_valid_until < mdph_decision_date:
-        errors["mdph_valid_until"] = (
-            f"L'orientation ne peut pas prendre fin ({_date(mdph_valid_until)}) avant la "
-            f"décision qui la prononce ({_date(mdph_decision_date)})."
-        )
+    errors.update(
+        _content_problems(priority, mdph_decision_date, mdph_valid_until, today, received_on)
+    )
     if errors:
         raise ValidationError(errors)
     request = AdmissionRequest(
@@ -294,7 +546,10 @@ def create_admission_request(
         mdph_category=mdph_category,
         mdph_valid_until=mdph_valid_until,
     )
-    return _audit(actor, request, "admission.create", person.pk, facility)
+    with transaction.atomic():
+        _audit(actor, request, "admission.create", person.pk, facility)
+        _history(actor, request, RequestChangeKind.CREATED, to_status=request.status)
+    return request
 
 
 def latest_contract(stay: Stay) -> Contract | None:

@@ -11,6 +11,9 @@ urlpatterns = [
     path("demande/nouvelle/<int:person_pk>/", views.request_create, name="request_create"),
     path("demande/<int:pk>/", views.request_detail, name="request_detail"),
     path("demande/<int:pk>/statut/", views.request_status, name="request_status"),
+    path("demande/<int:pk>/refus/", views.request_refuse, name="request_refuse"),
+    path("demande/<int:pk>/reouverture/", views.request_reopen, name="request_reopen"),
+    path("demande/<int:pk>/modifier/", views.request_edit, name="request_edit"),
     path("demande/<int:pk>/admission/", views.request_admit, name="request_admit"),
     # Contracts overdue in a facility
     path(

@@ -1,10 +1,14 @@
 """Admissions: the facility's waiting list, admission requests, overdue contracts.
 
-Every page needs "person.create" (the right to manage admissions and stays) in the
-facility concerned, checked by `authorize` (refusal: 403 and an audit row). Pages that
-show persons write an access event. Each action is one POST URL calling one service;
-a saved action redirects (POST/redirect/GET) with a message, a refused one saves
-nothing and shows the page again with the French reasons.
+The waiting list and a request's page need "person.create" (the secretariat, which
+files and follows the requests) or "admission.decide" (chef de service, direction,
+who accept, refuse or reopen) in the facility concerned; each action checks its own
+permission again, as does its service. The overdue contracts are followed by those who
+manage stays and by the direction ("facility.view_overview"). Refusals: 403 and an
+audit row. Pages that show persons write an access event. Each action is one POST URL
+calling one service; a saved action redirects (POST/redirect/GET) with a message, a
+refused one saves nothing and shows the page again with the French reasons. A refusal
+and a reopening are confirmed on their own page, with their reason.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from opendui.accounts.access import check
 from opendui.core.actor import Actor
-from opendui.core.authz import authorize
+from opendui.core.authz import authorize, authorize_any
 from opendui.core.forms import (
     conflict_status,
     creation_token,
@@ -39,14 +43,21 @@ from .forms import (
     AdmissionRequestForm,
     AdmitForm,
     PersonPickForm,
+    RefuseForm,
+    ReopenForm,
+    RequestEditForm,
     StatusForm,
     WaitingListFilterForm,
 )
+from .history import history_rows
 from .models import AdmissionPriority, AdmissionRequest
-from .overdue import overdue_page
-from .rules import STATUS_LABELS, TRANSITIONS, AdmissionStatus
+from .overdue import FOLLOW_CONTRACTS, overdue_page
+from .rules import DECISIONS, EDITABLE, STATUS_LABELS, TRANSITIONS, AdmissionStatus
 
 PERMISSION = services.PERMISSION
+DECIDE = services.DECIDE
+#: Who opens the waiting list and the requests: those who follow them, those who decide.
+ADMISSIONS = (PERMISSION, DECIDE)
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 REFUSED = "Vous n'avez pas le droit de gérer les admissions de cet établissement."
 
@@ -58,19 +69,23 @@ _PRIORITY_RANK = Case(
 )
 
 
+def _may(request: HttpRequest, codes: tuple[str, ...], facility: Facility) -> bool:
+    return any(check(request.user, code, facility=facility) for code in codes)
+
+
 def managed_facilities(request: HttpRequest) -> list[Facility]:
     """The facility chosen with the switcher, or all the user's facilities when none is
-    chosen (as on the home page), kept where the user may manage admissions."""
+    chosen (as on the home page), kept where the user may follow or decide admissions."""
     current = request.current_facility
     candidates = [current] if current is not None else request.user_facilities
-    return [f for f in candidates if check(request.user, PERMISSION, facility=f)]
+    return [f for f in candidates if _may(request, ADMISSIONS, f)]
 
 
 # --- waiting list ----------------------------------------------------------------------------
 
 
 def waiting_list(request: HttpRequest) -> HttpResponse:
-    authorize(request, PERMISSION, facility=request.current_facility)
+    authorize_any(request, ADMISSIONS, facility=request.current_facility)
     facilities = managed_facilities(request)
     form = WaitingListFilterForm(request.GET or None)
     statuses = form.statuses()
@@ -100,6 +115,8 @@ def waiting_list(request: HttpRequest) -> HttpResponse:
             "rows": page.object_list,
             "today": timezone.localdate(),
             "query_string": f"statut={statut}&" if form.is_valid() and statut else "",
+            "can_file": any(check(request.user, PERMISSION, facility=f) for f in facilities),
+            "overdue_facilities": [f for f in facilities if _may(request, FOLLOW_CONTRACTS, f)],
         },
     )
 
@@ -197,18 +214,26 @@ def _detail(
     status_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    units = [
-        (u.pk, u.name)
-        for u in Unit.objects.filter(facility=admission.facility, is_active=True).order_by("name")
-    ]
+    """The request's page: its content, history and the actions the user may take."""
+    can_file = bool(check(request.user, PERMISSION, facility=admission.facility))
+    can_decide = bool(check(request.user, DECIDE, facility=admission.facility))
     current = AdmissionStatus(admission.status)
+    # Plain status changes; a refusal has its own confirmation page, admission its form.
     targets = [
         (s.value, STATUS_LABELS[s])
         for s in AdmissionStatus
-        if s in TRANSITIONS[current] and s != AdmissionStatus.ADMITTED
+        if s in TRANSITIONS[current]
+        and s not in (AdmissionStatus.ADMITTED, AdmissionStatus.REFUSED)
+        and (can_decide if s in DECISIONS else can_file)
     ]
-    can_admit = AdmissionStatus.ADMITTED in TRANSITIONS[current]
+    can_admit = can_file and AdmissionStatus.ADMITTED in TRANSITIONS[current]
     if can_admit and admit_form is None:
+        units = [
+            (u.pk, u.name)
+            for u in Unit.objects.filter(facility=admission.facility, is_active=True).order_by(
+                "name"
+            )
+        ]
         admit_form = AdmitForm(
             initial={
                 "start_date": timezone.localdate(),
@@ -225,7 +250,12 @@ def _detail(
             "admission": admission,
             "status_label": STATUS_LABELS[current],
             "targets": targets,
+            "final": not TRANSITIONS[current],
             "admit_form": admit_form if can_admit else None,
+            "can_refuse": can_decide and AdmissionStatus.REFUSED in TRANSITIONS[current],
+            "can_reopen": can_decide and current == AdmissionStatus.REFUSED,
+            "can_edit": can_file and current in EDITABLE,
+            "history": history_rows(admission),
             "status_error": status_error,
             "today": timezone.localdate(),
         },
@@ -235,24 +265,27 @@ def _detail(
 
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     admission = _request(pk)
-    authorize(request, PERMISSION, facility=admission.facility)
+    authorize_any(request, ADMISSIONS, facility=admission.facility)
     return _detail(request, admission)
 
 
 @require_POST
 def request_status(request: HttpRequest, pk: int) -> HttpResponse:
     admission = _request(pk)
-    authorize(request, PERMISSION, facility=admission.facility)
+    authorize_any(request, ADMISSIONS, facility=admission.facility)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Statut demandé inconnu. Rien n'a été enregistré.")
         return redirect("stays:request_detail", pk=admission.pk)
+    target = form.cleaned_data["target"]
+    # The decision needs its own permission (the service checks it again).
+    authorize(request, DECIDE if target in DECISIONS else PERMISSION, facility=admission.facility)
     saved = save_or_refuse(
         form,
         lambda: services.change_request_status(
             Actor.from_request(request),
             admission,
-            form.cleaned_data["target"],
+            target,
             expected_version=form.cleaned_data["expected_version"],
         ),
     )
@@ -265,6 +298,105 @@ def request_status(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"La demande est maintenant au statut « {saved.get_status_display()} »."
     )
     return redirect("stays:request_detail", pk=admission.pk)
+
+
+def _action_page(
+    request: HttpRequest,
+    admission: AdmissionRequest,
+    template: str,
+    form,
+    save,
+    success: str,
+) -> HttpResponse:
+    """GET: the confirmation or edit page; POST: the service, then back to the request.
+
+    A refused submission saves nothing and shows the page again with the reasons (409
+    when someone changed the request meanwhile).
+    """
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and save_or_refuse(form, save) is not None:
+            messages.success(request, success)
+            return redirect("stays:request_detail", pk=admission.pk)
+        messages.error(request, NOTHING_SAVED)
+        status = conflict_status(form)
+        admission = _request(admission.pk)  # the stored state, not the refused change
+    record_person_access(Actor.from_request(request), "admission.form_view", [admission.person])
+    return render(
+        request,
+        template,
+        {
+            "admission": admission,
+            "status_label": STATUS_LABELS[AdmissionStatus(admission.status)],
+            "form": form,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refuse a request: a confirmation page with the reason (list + explanation)."""
+    admission = _request(pk)
+    authorize(request, DECIDE, facility=admission.facility)
+    form = RefuseForm(request.POST or None, initial={"expected_version": admission.version})
+    return _action_page(
+        request,
+        admission,
+        "stays/request_refuse.html",
+        form,
+        lambda: services.refuse_request(
+            Actor.from_request(request),
+            admission,
+            form.cleaned_data["reason"],
+            form.cleaned_data["detail"],
+            expected_version=form.cleaned_data["expected_version"],
+        ),
+        "La demande est refusée ; le motif est enregistré dans son historique.",
+    )
+
+
+def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reopen a refused request (back to "en étude"), with the reason for it."""
+    admission = _request(pk)
+    authorize(request, DECIDE, facility=admission.facility)
+    form = ReopenForm(request.POST or None, initial={"expected_version": admission.version})
+    return _action_page(
+        request,
+        admission,
+        "stays/request_reopen.html",
+        form,
+        lambda: services.reopen_request(
+            Actor.from_request(request),
+            admission,
+            form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["expected_version"],
+        ),
+        "La demande est réouverte : elle est de nouveau « en étude ».",
+    )
+
+
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an open request's priority, reasons and MDPH orientation decision."""
+    admission = _request(pk)
+    authorize(request, PERMISSION, facility=admission.facility)
+    form = RequestEditForm(request.POST or None, admission=admission)
+
+    def save() -> AdmissionRequest:
+        data = dict(form.cleaned_data)
+        version = data.pop("expected_version")
+        return services.update_request(
+            Actor.from_request(request), admission, expected_version=version, **data
+        )
+
+    return _action_page(
+        request,
+        admission,
+        "stays/request_edit.html",
+        form,
+        save,
+        "La demande est modifiée ; l'historique garde les valeurs précédentes.",
+    )
 
 
 @require_POST
@@ -300,10 +432,14 @@ def request_admit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def overdue_list(request: HttpRequest, facility_pk: int) -> HttpResponse:
+    """The facility's overdue contracts: for those who manage its stays and its direction
+    (the directeur général included), limited to the persons the reader sees."""
     facility = get_object_or_404(Facility, pk=facility_pk)
-    authorize(request, PERMISSION, facility=facility)
+    authorize_any(request, FOLLOW_CONTRACTS, facility=facility)
     today = timezone.localdate()
-    page = overdue_page(facility, today, request.GET.get("page"), settings.PAGE_SIZE)
+    page = overdue_page(
+        facility, today, request.GET.get("page"), settings.PAGE_SIZE, reader=request.user
+    )
     record_person_access(
         Actor.from_request(request),
         "contract.overdue_list",
