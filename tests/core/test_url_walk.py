@@ -82,6 +82,16 @@ def _admission_request_of_anne(w) -> int:
     ).pk
 
 
+def _related_of_anne(w) -> dict:
+    """A current contact of world.anne's entourage."""
+    from opendui.persons.models_entourage import RelatedPerson
+
+    related = RelatedPerson.objects.create(
+        person=w.anne, last_name="Martin", first_name="Julie", relation="enfant"
+    )
+    return {"pk": w.anne.pk, "related_pk": related.pk}
+
+
 def _note_of_anne(w) -> int:
     """A social-category transmission about world.anne, written in world.ehpad."""
     from django.utils import timezone
@@ -270,6 +280,8 @@ KWARGS: dict[str, Callable] = {
     "persons:entourage": lambda w: {"pk": w.anne.pk},
     "persons:entourage_related": lambda w: {"pk": w.anne.pk},
     "persons:entourage_measure": lambda w: {"pk": w.anne.pk},
+    "persons:entourage_related_edit": _related_of_anne,
+    "persons:entourage_related_end": _related_of_anne,
     "persons:entourage_consent": lambda w: {"pk": w.anne.pk},
     "persons:entourage_consent_withdraw": lambda w: {
         "pk": w.anne.pk,

@@ -1,7 +1,11 @@
 """Services for a person's entourage and legal protection measures.
 
-Every write checks `person.edit_administrative`, validates the row (French messages)
-and saves it with its audit event in one transaction.
+Every write checks `person.edit_administrative` (the entourage belongs to the
+administrative part of the record, as does the page that shows it), validates the row
+(French messages) and saves it with its audit event in one transaction. A related
+person's contact details and roles are corrected with the version the user saw (before
+and after in the audit trail); a relationship that ends gets its end date and reason
+and stays in the record's history: nothing is deleted.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ RELATED_PERSON_FIELDS = frozenset(
         "is_active",
     }
 )
+#: What an edit may change: the contact details and roles, not whether the row is
+#: active (a relationship is ended by `end_related_person`, with its date and reason).
+EDITABLE_RELATED_FIELDS = RELATED_PERSON_FIELDS - {"is_active"}
+INCOMPLETE_FORM = "Ce formulaire est incomplet : rechargez la page avant de recommencer."
+MIN_END_REASON_CHARACTERS = 5
 MEASURE_FIELDS = frozenset(
     {"measure", "start_date", "end_date", "judgment_reference", "court", "representative"}
 )
@@ -72,20 +81,92 @@ def add_related_person(actor: Actor, person: Person, **fields: Any) -> RelatedPe
         return save_person_row(actor, decision, related, "entourage.add")
 
 
+def _require_version(expected_version: int | None) -> int:
+    if expected_version is None:
+        raise ValidationError(INCOMPLETE_FORM)
+    return expected_version
+
+
+def _still_current(related: RelatedPerson) -> None:
+    if not related.is_active:
+        ended = f" le {related.end_date:%d/%m/%Y}" if related.end_date else ""
+        raise ValidationError(
+            f"La relation avec {related} a pris fin{ended} : elle reste dans l'historique "
+            "et ne se modifie plus. Ajoutez un nouveau contact si elle reprend."
+        )
+
+
 def update_related_person(
     actor: Actor,
     related: RelatedPerson,
     *,
-    expected_version: int | None = None,
+    expected_version: int | None,
     **fields: Any,
 ) -> RelatedPerson:
-    _unknown(fields, RELATED_PERSON_FIELDS)
+    """Correct a current related person's contact details and roles.
+
+    The version the user saw is required (concurrent edits); an ended relationship is
+    history and is not edited; an unchanged form saves nothing and says so.
+    """
+    _unknown(fields, EDITABLE_RELATED_FIELDS)
     decision = require_administrative_edit(actor, related.person)
+    expected_version = _require_version(expected_version)
+    _still_current(related)
+    if all(getattr(related, name) == value for name, value in fields.items()):
+        raise ValidationError("Aucune modification : rien n'a été enregistré.")
     for name, value in fields.items():
         setattr(related, name, value)
     with transaction.atomic():
         return save_person_row(
             actor, decision, related, "entourage.update", expected_version=expected_version
+        )
+
+
+def end_related_person(
+    actor: Actor,
+    related: RelatedPerson,
+    end_date: dt.date,
+    reason: str,
+    *,
+    expected_version: int | None,
+    today: dt.date | None = None,
+) -> RelatedPerson:
+    """End a relationship on `end_date` for `reason`: the contact leaves the current list
+    and stays in the history (never deleted).
+
+    Refused while the contact represents the person in a protection measure in force
+    (end or change the measure first, so that "who consents" never points to someone
+    who is gone), for a date in the future or before the contact was recorded.
+    """
+    decision = require_administrative_edit(actor, related.person)
+    expected_version = _require_version(expected_version)
+    _still_current(related)
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    if end_date > today:
+        errors["end_date"] = "La date de fin ne peut pas être dans le futur."
+    elif end_date < timezone.localtime(related.created_at).date():
+        errors["end_date"] = (
+            f"La date de fin précède l'enregistrement de ce contact "
+            f"({timezone.localtime(related.created_at):%d/%m/%Y})."
+        )
+    if sum(ch.isalnum() for ch in reason) < MIN_END_REASON_CHARACTERS:
+        errors["end_reason"] = "Indiquez le motif de la fin de la relation."
+    measure = current_measures(related.person, today).filter(representative=related).first()
+    if measure is not None:
+        errors["__all__"] = (
+            f"{related} représente la personne dans la mesure « {measure} » en cours : "
+            "terminez ou modifiez d'abord cette mesure."
+        )
+    if errors:
+        raise ValidationError(errors)
+    related.is_active = False
+    related.end_date = end_date
+    related.end_reason = reason
+    with transaction.atomic():
+        return save_person_row(
+            actor, decision, related, "entourage.end", expected_version=expected_version
         )
 
 

@@ -48,6 +48,48 @@ class RelatedPersonForm(forms.Form):
     is_legal_representative = forms.BooleanField(label=_("Représentant légal"), required=False)
 
 
+INCOMPLETE = _("Ce formulaire est incomplet : rechargez la page avant de recommencer.")
+
+
+class _RequiredVersionForm(forms.Form):
+    """The version of the row the user saw, required; a missing one is said at the top
+    (a hidden field's own error would not be shown)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("expected_version") is None:
+            self.errors.pop("expected_version", None)
+            raise forms.ValidationError(INCOMPLETE, code="incomplete")
+        return cleaned
+
+
+class RelatedPersonEditForm(_RequiredVersionForm, RelatedPersonForm):
+    """Correction of a current related person's contact details and roles."""
+
+    def __init__(self, data=None, *args, related=None, **kwargs) -> None:
+        if related is not None and data is None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    **{name: getattr(related, name) for name in RelatedPersonForm.base_fields},
+                    "expected_version": related.version,
+                },
+            )
+        super().__init__(data, *args, **kwargs)
+
+
+class EndRelationForm(_RequiredVersionForm):
+    end_date = forms.DateField(label=_("Fin de la relation le"), widget=_date_input())
+    end_reason = forms.CharField(
+        label=_("Motif"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Par exemple : décès, séparation, ne souhaite plus être contacté(e)."),
+    )
+
+
 class MeasureForm(_RepresentativeMixin):
     measure = forms.ChoiceField(label=_("Mesure"), choices=_blank(MeasureType))
     start_date = forms.DateField(label=_("Date de début"), widget=_date_input())

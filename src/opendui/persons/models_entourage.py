@@ -61,11 +61,22 @@ class RelatedPerson(VersionedModel):
     is_emergency_contact = models.BooleanField(_("personne à prévenir"), default=False)
     is_legal_representative = models.BooleanField(_("représentant légal"), default=False)
     is_active = models.BooleanField(_("actif"), default=True)
+    # The end of the relationship (the row is kept, shown in the history, never deleted).
+    end_date = models.DateField(_("fin de la relation le"), null=True, blank=True)
+    end_reason = models.TextField(_("motif de fin"), blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name = _("personne de l'entourage")
         verbose_name_plural = _("personnes de l'entourage")
+        constraints = [
+            # An ended relationship is no longer active (inactive rows from before the
+            # end date existed may have none).
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(is_active=False),
+                name="related_person_ended_is_inactive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name.upper()} {self.first_name}".strip()

@@ -45,6 +45,16 @@ urlpatterns = [
     # Entourage and consents
     path("<int:pk>/entourage/", views_entourage.entourage_page, name="entourage"),
     path("<int:pk>/entourage/proche/", views_entourage.related_add, name="entourage_related"),
+    path(
+        "<int:pk>/entourage/proche/<int:related_pk>/modifier/",
+        views_entourage.related_edit,
+        name="entourage_related_edit",
+    ),
+    path(
+        "<int:pk>/entourage/proche/<int:related_pk>/fin/",
+        views_entourage.related_end,
+        name="entourage_related_end",
+    ),
     path("<int:pk>/entourage/mesure/", views_entourage.measure_add, name="entourage_measure"),
     path(
         "<int:pk>/entourage/consentement/",

@@ -20,13 +20,32 @@ from django.views.decorators.http import require_POST
 from opendui.accounts.access import Decision, check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
-from opendui.core.forms import creation_token, handle_creation, issue_form_token
+from opendui.core.forms import (
+    conflict_status,
+    creation_token,
+    handle_creation,
+    issue_form_token,
+    save_or_refuse,
+)
 
 from .consents import record_consent, withdraw_consent
-from .entourage import add_legal_protection, add_related_person, who_consents
-from .forms_entourage import ConsentForm, MeasureForm, RelatedPersonForm, WithdrawConsentForm
+from .entourage import (
+    add_legal_protection,
+    add_related_person,
+    end_related_person,
+    update_related_person,
+    who_consents,
+)
+from .forms_entourage import (
+    ConsentForm,
+    EndRelationForm,
+    MeasureForm,
+    RelatedPersonEditForm,
+    RelatedPersonForm,
+    WithdrawConsentForm,
+)
 from .models import Person
-from .models_entourage import Consent
+from .models_entourage import Consent, RelatedPerson
 from .services import record_person_access
 
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
@@ -66,6 +85,12 @@ def _page(
     today = timezone.localdate()
     can_edit = check(request.user, "person.edit_administrative", person=person).allowed
     related = list(person.related_persons.all())
+    # Ended relationships are history: shown apart, most recently ended first.
+    ended = sorted(
+        (r for r in related if not r.is_active),
+        key=lambda r: (r.end_date is not None, r.end_date or today, r.pk),
+        reverse=True,
+    )
     measures = [
         {
             "measure": m,
@@ -81,7 +106,8 @@ def _page(
     context = {
         "person": person,
         "decision": decision,
-        "related_persons": [{"person": r, "roles": _roles(r)} for r in related],
+        "related_persons": [{"person": r, "roles": _roles(r)} for r in related if r.is_active],
+        "ended_related": [{"person": r, "roles": _roles(r)} for r in ended],
         "measures": measures,
         "consenter": consenter,
         "consenter_error": consenter_error,
@@ -205,3 +231,95 @@ def consent_withdraw(request: HttpRequest, pk: int, consent_pk: int) -> HttpResp
         return _back(person)
     messages.success(request, f"{consent} : retrait enregistré au {consent.withdrawn_on:%d/%m/%Y}.")
     return _back(person)
+
+
+def _related(person: Person, related_pk: int) -> RelatedPerson:
+    # The contact must be this person's: an id of another record's contact is a 404.
+    return get_object_or_404(RelatedPerson, pk=related_pk, person=person)
+
+
+def _related_action(
+    request: HttpRequest,
+    person: Person,
+    related: RelatedPerson,
+    form,
+    save,
+    *,
+    template: str,
+    success: str,
+) -> HttpResponse:
+    """GET: the form; POST: the service, then back to the entourage page. A refused
+    submission saves nothing and shows the form again (409 on a concurrent edit)."""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and save_or_refuse(form, save, refusals=(PermissionDenied,)):
+            messages.success(request, success)
+            return _back(person)
+        messages.error(request, NOTHING_SAVED)
+        status = conflict_status(form)
+        related = _related(person, related.pk)  # the stored values, not the refused ones
+    decision = check(request.user, "person.view_administrative", person=person)
+    record_person_access(
+        Actor.from_request(request),
+        "person.entourage_view",
+        [person],
+        decision,
+        details={"related": related.pk},
+    )
+    return render(
+        request,
+        template,
+        {"person": person, "related": related, "form": form, "decision": decision},
+        status=status,
+    )
+
+
+def related_edit(request: HttpRequest, pk: int, related_pk: int) -> HttpResponse:
+    """Correct a current contact's details and roles (the version seen is required)."""
+    person = _person(pk)
+    authorize(request, "person.edit_administrative", person=person)
+    related = _related(person, related_pk)
+    form = RelatedPersonEditForm(request.POST or None, related=related, auto_id="rel_%s")
+
+    def save() -> RelatedPerson:
+        data = dict(form.cleaned_data)
+        version = data.pop("expected_version")
+        return update_related_person(
+            Actor.from_request(request), related, expected_version=version, **data
+        )
+
+    return _related_action(
+        request,
+        person,
+        related,
+        form,
+        save,
+        template="persons/related_edit.html",
+        success=f"Les coordonnées de {related} sont modifiées.",
+    )
+
+
+def related_end(request: HttpRequest, pk: int, related_pk: int) -> HttpResponse:
+    """End a relationship with its date and reason: the contact moves to the history."""
+    person = _person(pk)
+    authorize(request, "person.edit_administrative", person=person)
+    related = _related(person, related_pk)
+    form = EndRelationForm(
+        request.POST or None,
+        initial={"end_date": timezone.localdate(), "expected_version": related.version},
+    )
+    return _related_action(
+        request,
+        person,
+        related,
+        form,
+        lambda: end_related_person(
+            Actor.from_request(request),
+            related,
+            form.cleaned_data["end_date"],
+            form.cleaned_data["end_reason"],
+            expected_version=form.cleaned_data["expected_version"],
+        ),
+        template="persons/related_end.html",
+        success=f"La relation avec {related} a pris fin ; elle reste dans l'historique.",
+    )
