@@ -260,10 +260,15 @@ def test_waiting_list_queries_do_not_grow(world, login, secretary, django_assert
 # --- overdue contracts -------------------------------------------------------------------------
 
 
+def home_panel(response, template: str):
+    """The context of the home page's card drawn by `template` (core.home), or None."""
+    return next((p.context for p in response.context["panels"] if p.template == template), None)
+
+
 def test_home_panel_and_full_list_of_overdue_contracts(world, login, secretary):
     client = login(secretary)
     home = client.get("/")
-    panel = home.context["overdue"]
+    panel = home_panel(home, "stays/_home_overdue.html")
     assert panel["count"] == 2  # anne and bruno: admitted 01/01/2024, no contract
     html = text(home)
     assert "Contrats de séjour en retard" in html
@@ -280,7 +285,7 @@ def test_home_panel_and_full_list_of_overdue_contracts(world, login, secretary):
 
 def test_home_panel_is_hidden_from_those_who_do_not_manage_stays(world, login):
     client = login(world.user("educateur", facility=world.ehpad))
-    assert client.get("/").context["overdue"] is None
+    assert home_panel(client.get("/"), "stays/_home_overdue.html") is None
     url = f"/sejours/etablissement/{world.ehpad.pk}/contrats-en-retard/"
     assert client.get(url).status_code == 403
 
@@ -312,3 +317,14 @@ def test_overdue_contracts_list_only_the_persons_the_reader_sees(world, login):
     assert [row.stay.person_id for row in response.context["rows"]] == [world.anne.pk]
     event = AuditEvent.objects.filter(action="contract.overdue_list").latest("seq")
     assert event.person_ids == [world.anne.pk]
+
+
+def test_directeur_general_home_links_each_facilitys_overdue_contracts(world, login, director):
+    """Without a chosen facility, the organisation-wide director gets one link per
+    facility (no person listed on the home page)."""
+    response = login(director).get("/")
+    panel = home_panel(response, "stays/_home_overdue.html")
+    assert panel["facilities"] == [world.ehpad, world.ime]
+    html = text(response)
+    for facility in (world.ehpad, world.ime):
+        assert f"/sejours/etablissement/{facility.pk}/contrats-en-retard/" in html

@@ -53,6 +53,8 @@ ACTION_LABELS: dict[str, Any] = {
     "incident.ars_export": _("Déclaration d'événement indésirable à l'ARS éditée (anonymisée)"),
     "note.person_view": _("Transmissions d'une personne consultées"),
     "note.liaison_view": _("Cahier de liaison consulté"),
+    "note.unread_home": _("Transmissions non lues affichées sur la page d'accueil"),
+    "home.residents": _("Liste « Mes résidents » affichée sur la page d'accueil"),
     # Security.
     "auth.login": _("Connexion"),
     "auth.failure": _("Échec de connexion"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from opendui.accounts.access import check, grants_of, has_anywhere
 
 from .authz import refuse
+from .home import panels_for
 from .middleware import CurrentFacilityMiddleware
 
 
@@ -32,7 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
         if check(request.user, "facility.view_overview", facility=f)
     ]
     context["overviews"] = facility_overviews(overseen) if overseen else []
-    context["overdue"] = _overdue_contracts_panel(request, facility)
+    # The cards of the domain apps (stays, notes, agenda, evaluations…), registered by them.
+    context["panels"] = panels_for(request)
     context["can_manage_organisation"] = has_anywhere(request.user, "organisation.manage")
     context["can_manage_accounts"] = has_anywhere(request.user, "accounts.manage")
     context["can_search_audit"] = has_anywhere(request.user, "audit.search")
@@ -51,31 +53,6 @@ def _grants_panel(request: HttpRequest) -> dict:
     if has_anywhere(request.user, "accounts.manage") or has_anywhere(request.user, "roles.manage"):
         panel["grants_requested"] = grants.pending_in_administered(request.user).count()
     return panel
-
-
-OVERDUE_ON_HOME = 10
-
-
-def _overdue_contracts_panel(request: HttpRequest, facility) -> dict | None:
-    """The first overdue contracts of the chosen facility, for those who manage its stays.
-
-    Two queries (the first rows, the count) and an access event for the persons shown.
-    """
-    if facility is None or not check(request.user, "person.create", facility=facility):
-        return None
-    from django.utils import timezone
-
-    from opendui.core.actor import Actor
-    from opendui.persons.services import record_person_access
-    from opendui.stays.overdue import count_overdue_contracts, overdue_contracts
-
-    today = timezone.localdate()
-    rows = overdue_contracts(facility, today, limit=OVERDUE_ON_HOME)
-    count = count_overdue_contracts(facility, today) if len(rows) == OVERDUE_ON_HOME else len(rows)
-    record_person_access(
-        Actor.from_request(request), "contract.overdue_list", [r.stay.person for r in rows]
-    )
-    return {"facility": facility, "rows": rows, "count": count}
 
 
 @require_POST

@@ -236,3 +236,22 @@ def aggir_due(admitted_on: dt.date | None, evaluated_on: dt.date | None) -> dt.d
     if admitted_on is not None:
         return admitted_on + dt.timedelta(days=AGGIR_ENTRY_DAYS)
     return None
+
+
+# --- where the GMP applies --------------------------------------------------------------------
+
+#: The couloir of the facilities for older persons (Facility.couloir, from the FINESS
+#: category: EHPAD 500, EHPA 501/502, résidence autonomie 202, accueil de jour 207 or
+#: temporaire 394 for older persons…).
+OLDER_PERSONS_COULOIR = "PA"
+
+
+def gmp_applies(couloir: str) -> bool:
+    """Whether a facility's GIR moyen pondéré means something: facilities for older persons.
+
+    The GMP sums the AGGIR dependency of older residents (CASF R314-171, annexe 3-6) for
+    the EHPAD tariff and the autonomy thresholds of the other PA facilities. Facilities
+    for disabled persons (IME, ESAT, MAS, FAM…), child protection and the other couloirs
+    evaluate needs with other grids (SERAFIN-PH): no GMP link nor figure for them.
+    """
+    return couloir == OLDER_PERSONS_COULOIR

@@ -22,7 +22,7 @@ from opendui.accounts.access import check
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
-from opendui.core.authz import authorize
+from opendui.core.authz import authorize, authorize_any
 from opendui.core.forms import (
     conflict_status,
     creation_token,
@@ -38,9 +38,17 @@ from opendui.persons.services import record_person_access
 from . import selectors, services, services_grids
 from .aggir import DISCRIMINANT_VARIABLES, ILLUSTRATIVE_VARIABLES
 from .forms import AggirForm, AnswersForm, StartEvaluationForm, StatusForm
+from .gmp import GMP_READERS
 from .models import AggirEvaluation, FilledEvaluation, Section
 from .needs import needs_from_evaluation
-from .rules import STATUS_LABELS, TRANSITIONS, Status, is_editable, variable_letters
+from .rules import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    Status,
+    gmp_applies,
+    is_editable,
+    variable_letters,
+)
 
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 VIEW_CARE, EDIT_CARE = "person.view_care", "person.edit_care"
@@ -292,10 +300,17 @@ def facility_gmp(request: HttpRequest, pk: int) -> HttpResponse:
     """The facility's GMP today (or ?date=AAAA-MM-JJ) and its GIR distribution.
 
     Aggregates only, no person named: the read is recorded as one access event on the
-    facility, without persons.
+    facility, without persons. A facility outside the older persons' couloir has no
+    GMP: the page says so and computes nothing.
     """
     facility = get_object_or_404(Facility.objects.select_related("organisation"), pk=pk)
-    authorize(request, "facility.view_overview", facility=facility)
+    authorize_any(request, GMP_READERS, facility=facility)
+    if not gmp_applies(facility.couloir):
+        return render(
+            request,
+            "evaluations/gmp.html",
+            {"facility": facility, "gmp": None, "not_applicable": True},
+        )
     on = _today()
     try:
         if request.GET.get("date"):

@@ -1,16 +1,22 @@
-"""Facility-level reads of stays."""
+"""Facility-level reads of stays, and the current residents of a professional's teams."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from opendui.accounts.access import scope_for
 from opendui.organisations.models import Facility, Unit
+from opendui.persons.models import Person
 
 from .models import Stay
+
+#: The order of person lists (served by the person_name_order index).
+NAME_ORDER = ("birth_name_key", "first_name", "id")
 
 
 @dataclass(frozen=True)
@@ -50,3 +56,41 @@ def facility_overviews(facilities: Sequence[Facility]) -> list[FacilityOverview]
 
 def facility_overview(facility: Facility) -> FacilityOverview:
     return facility_overviews([facility])[0]
+
+
+def current_residents(user: Any, facilities: Iterable[Facility]) -> QuerySet[Person]:
+    """The persons with a stay running today in `facilities`, among those the user sees.
+
+    "My residents": where the user is assigned to a unit only, the persons whose current
+    stay is in one of their units; where assigned to the facility (or the organisation),
+    all its current residents. The reader's scope itself is applied by
+    `persons.selectors.visible_persons` (the same `scope_for` filter as every list), so
+    this list never shows anyone the person list would hide. One query per page.
+    """
+    from opendui.persons.selectors import visible_persons
+
+    scope = scope_for(user, "person.view_identity")
+    running = Stay.objects.current().filter(person=OuterRef("pk"))
+    condition = Q(pk__in=[])
+    for facility in facilities:
+        if facility.organisation_id in scope.organisation_ids or facility.pk in scope.facility_ids:
+            condition |= Q(Exists(running.filter(facility=facility)))
+        else:
+            units = [unit for f, unit in scope.units if f == facility.pk]
+            if units:
+                condition |= Q(Exists(running.filter(facility=facility, unit_id__in=units)))
+    return visible_persons(user).filter(condition).order_by(*NAME_ORDER)
+
+
+def current_stays_of(person_ids: Iterable[int], facilities: Iterable[Facility]) -> dict[int, Stay]:
+    """Each person's stay running today in one of `facilities` (one query), for labels."""
+    stays = (
+        Stay.objects.current()
+        .filter(person_id__in=list(person_ids), facility__in=list(facilities))
+        .select_related("unit", "facility")
+        .order_by("person_id", "-start_date", "-pk")
+    )
+    found: dict[int, Stay] = {}
+    for stay in stays:
+        found.setdefault(stay.person_id, stay)
+    return found
