@@ -224,7 +224,9 @@ def _walkthrough(page, browser, live_server, opened: list) -> None:
     page.locator("#id_title").fill("Piscine du mercredi")
     page.locator("#id_start").fill(f"{day.isoformat()}T10:00")
     page.locator("#id_end").fill(f"{day.isoformat()}T11:30")
-    page.get_by_label("Personnes accompagnées").select_option(str(person.pk))
+    # The participants: a searchable list of checkboxes (a few letters of the name).
+    page.get_by_label("Rechercher une personne par son nom").fill(person.birth_name[:4].lower())
+    page.locator(f"input[name=persons][value='{person.pk}']").check()
     page.get_by_label("Prestation du projet personnalisé").select_option(str(pp_service.pk))
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/agenda/evenement/*/")

@@ -22,12 +22,20 @@ NAVIGATION = {
     "medecin": _DAILY | {_PP},
     "psychologue": _DAILY | {_PP},
     "chef-de-service": _DAILY | {"Admissions et séjours", _PP, "Pilotage"},
-    # Directors approve grants (their facilities; the whole organisation for "direction").
-    "directeur": _DAILY | {_PP, "Pilotage", "Demandes d'habilitation"},
+    # Directors approve grants (their facilities; the whole organisation for "direction")
+    # and decide on admissions (admission.decide): the waiting list is theirs too.
+    "directeur": _DAILY | {"Admissions et séjours", _PP, "Pilotage", "Demandes d'habilitation"},
     # The same role assigned to the whole organisation: its organisation permissions
     # (identity merges, the programme project) apply.
     "direction": _DAILY
-    | {_PP, "Pilotage", "Identitovigilance", "Projet ESMS Numérique", "Demandes d'habilitation"},
+    | {
+        "Admissions et séjours",
+        _PP,
+        "Pilotage",
+        "Identitovigilance",
+        "Projet ESMS Numérique",
+        "Demandes d'habilitation",
+    },
     "identitovigilance": {"Personnes accompagnées", "Agenda", "Transmissions", "Identitovigilance"},
     "admin": {
         "Administration",

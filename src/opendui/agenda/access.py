@@ -17,6 +17,11 @@ facility (one query per permission, whatever the number of participants):
   the educators and nurses who hold most meetings; administrators and the DPO, whose
   roles see no person, stay out.
 
+The category chosen for a new event (or a changed one) must be one the user may write
+in the facility (`writable_categories`): the form offers only those and the services
+refuse any other, participants or not. A professional who writes no category (a
+director) still organises team meetings, in the default category only.
+
 Break-the-glass grants do not reach the agenda: they open one record, not a facility's
 planning.
 """
@@ -29,10 +34,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from opendui.accounts.access import check
+from opendui.accounts.permissions import DataCategory
 from opendui.organisations.models import Facility
 from opendui.persons.selectors import visible_persons
 
 VIEW = "person.view_identity"
+DEFAULT_CATEGORY = DataCategory.SOCIAL.value
+#: The category offered first: the daily accompaniment before the administrative file.
+PREFERRED_ORDER = ("social", "care", "medical", "psychological", "administrative")
 
 
 def visible_ids(
@@ -93,3 +102,31 @@ def can_read_report(
     if not ids:
         return in_facility(user, facility)
     return visible_ids(user, facility, ids, f"person.view_{category}") == ids
+
+
+def writable_categories(user: Any, facility: Facility) -> list[str]:
+    """The data categories the user may write in the facility, most usual first."""
+    return [c for c in PREFERRED_ORDER if check(user, f"person.edit_{c}", facility=facility)]
+
+
+def category_problem(
+    user: Any, facility: Facility, category: str, person_ids: Iterable[int]
+) -> str | None:
+    """None when the user may give an event this category, else a French message."""
+    writable = writable_categories(user, facility)
+    if category in writable:
+        return None
+    if not writable and not set(person_ids) and category == DEFAULT_CATEGORY:
+        return None  # a team meeting organised by someone who writes no category
+    return (
+        "Vous ne pouvez pas choisir cette catégorie de compte rendu : choisissez une "
+        "catégorie de données que votre rôle vous permet de saisir."
+    )
+
+
+def require_category(
+    user: Any, facility: Facility, category: str, person_ids: Iterable[int]
+) -> None:
+    problem = category_problem(user, facility, category, person_ids)
+    if problem:
+        raise PermissionDenied(problem)

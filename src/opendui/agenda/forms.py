@@ -12,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from opendui.accompaniment.models import Service
 from opendui.accounts.models import User
 from opendui.core.forms import VersionedFormMixin
+from opendui.core.widgets import SearchableCheckboxes
 from opendui.nomenclatures.serafin import SERVICES, choices
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 from opendui.persons.selectors import visible_persons
 from opendui.stays.models import Stay
 
+from .access import DEFAULT_CATEGORY, writable_categories
 from .models import CATEGORY_CHOICES, Event, EventKind, EventStatus
 from .recurrence import Frequency
 from .selectors import professionals_of
@@ -50,8 +52,10 @@ class ProfessionalChoice(forms.ModelMultipleChoiceField):
 
 class EventForm(VersionedFormMixin, forms.Form):
     """Creation and edit form. Participants are the persons of the facility the user
-    sees with a current stay there (plus those already on the event); professionals are
-    the users assigned to the facility."""
+    sees with a current stay there (plus those already on the event), picked in a
+    searchable list of checkboxes; professionals are the users assigned to the facility.
+    The report's category is one the user may write in the facility (the event's own
+    category stays offered on an edit), the most usual one first."""
 
     kind = forms.ChoiceField(label=_("Nature"), choices=[("", "—"), *EventKind.choices])
     title = forms.CharField(label=_("Intitulé"), max_length=200)
@@ -67,8 +71,8 @@ class EventForm(VersionedFormMixin, forms.Form):
         label=_("Personnes accompagnées"),
         queryset=Person.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Ctrl ou Maj pour en choisir plusieurs. Aucune : réunion de professionnels."),
+        widget=SearchableCheckboxes(search_label=_("Rechercher une personne par son nom")),
+        help_text=_("Cochez les personnes concernées. Aucune : réunion de professionnels."),
     )
     professionals = ProfessionalChoice(
         label=_("Professionnels"),
@@ -111,13 +115,23 @@ class EventForm(VersionedFormMixin, forms.Form):
         persons = visible_persons(user, facility).filter(
             Q(Exists(current)) | Q(pk__in=existing_person_ids or [])
         )
-        self.fields["persons"].queryset = persons.order_by("birth_name_key", "first_name", "pk")
+        persons = persons.order_by("birth_name_key", "first_name", "pk")
+        field = self.fields["persons"]
+        field.queryset = persons  # what a submission is checked against
+        # The choices shown, read once: the page's access event names these persons.
+        self.offered_persons = list(persons)
+        field.choices = [(p.pk, field.label_from_instance(p)) for p in self.offered_persons]
         self.fields["professionals"].queryset = professionals_of(facility)
         self.fields["unit"].queryset = Unit.objects.filter(facility=facility, is_active=True)
         self.fields["pp_service"].queryset = running_services(persons)
         self.fields["pp_service"].label_from_instance = _service_label
-        if not self.is_bound and "category" not in self.initial:
-            self.initial["category"] = "social"
+        offered = writable_categories(user, facility) or [DEFAULT_CATEGORY]
+        if event is not None and event.category not in offered:
+            offered.append(event.category)
+        labels = dict(CATEGORY_CHOICES)
+        self.fields["category"].choices = [(c, labels[c]) for c in offered]
+        if not self.is_bound and self.initial.get("category") not in offered:
+            self.initial["category"] = offered[0]
 
 
 def running_services(persons) -> Any:

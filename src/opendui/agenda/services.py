@@ -27,7 +27,7 @@ from opendui.core.actor import Actor
 from opendui.nomenclatures.serafin import SERVICES, code_problem
 from opendui.organisations.models import Facility, Unit
 
-from .access import require_write
+from .access import require_category, require_write
 from .audit import locked, save_event, snapshot_of
 from .changes import record_event_changes
 from .models import ChangeKind, Event, EventKind, EventParticipant, EventProfessional, Series
@@ -194,6 +194,7 @@ def set_links(events: Sequence[Event], person_ids: set[int], user_ids: set[int])
 def create_event(actor: Actor, data: EventData, rule: Rule | None = None) -> list[Event]:
     """Create one event, or the occurrences of a series; returns the events created."""
     require_write(actor.user, data.facility, data.person_ids, data.category)
+    require_category(actor.user, data.facility, data.category, data.person_ids)
     validate(data)
     periods = [(data.start, data.end)]
     if rule is not None:
@@ -296,6 +297,7 @@ def update_event(
         require_write(actor.user, current.facility, concerned, current.category)
         if data.category != current.category:
             require_write(actor.user, current.facility, concerned, data.category)
+            require_category(actor.user, current.facility, data.category, concerned)
         data.facility = current.facility  # an event does not move to another facility
         validate(data)
         before = snapshot_of(current)

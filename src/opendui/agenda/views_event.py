@@ -82,6 +82,16 @@ def _warn_conflicts(request: HttpRequest, events: list[Event]) -> None:
         messages.warning(request, f"… et {total - shown} autre(s) conflit(s) d'agenda.")
 
 
+def _record_form_view(request: HttpRequest, form: EventForm, facility) -> None:
+    """The form lists the persons the user may pick: one access event naming them."""
+    record_person_access(
+        Actor.from_request(request),
+        "event.form_view",
+        form.offered_persons,
+        details={"facility": facility.pk},
+    )
+
+
 def _data(form: EventForm, facility) -> EventData:
     d = form.cleaned_data
     return EventData(
@@ -153,6 +163,7 @@ def event_create(request: HttpRequest, facility_pk: int) -> HttpResponse:
             return redirect("agenda:detail", pk=result[0].pk)
     if request.method == "POST":
         messages.error(request, NOTHING_SAVED)
+    _record_form_view(request, form, facility)
     return render(
         request,
         "agenda/event_form.html",
@@ -280,6 +291,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("agenda:detail", pk=event.pk)
             status = conflict_status(form)
         messages.error(request, NOTHING_SAVED)
+    _record_form_view(request, form, event.facility)
     return render(
         request,
         "agenda/event_form.html",

@@ -173,6 +173,7 @@ ACTION_LABELS: dict[str, Any] = {
     "event.person_agenda": _("Agenda d'une personne consulté"),
     "event.my_agenda": _("Agenda personnel du professionnel consulté"),
     "event.planning": _("Planning d'un établissement consulté"),
+    "event.form_view": _("Formulaire d'événement d'agenda ouvert (personnes proposées)"),
 }
 
 KIND_LABELS = {kind.value: kind.label for kind in EventKind}
