@@ -192,3 +192,43 @@ def test_care_home_page_queries_do_not_grow(world, login, carer):
     assert len(many) <= 24
     assert len(panel(response, RESIDENTS)["rows"]) == 10
     assert panel(response, UNREAD)["blocks"][0]["count"] == 31
+
+
+def test_unread_leaves_out_withdrawn_notes_and_includes_my_teams_notes(world, login, carer):
+    nurse = world.user("infirmier", facility=world.ehpad)
+    withdrawn = note(world, world.anne, nurse, hours_ago=3, target="Mauvais dossier")
+    Note.objects.filter(pk=withdrawn.pk).update(
+        status="retiree",
+        withdrawn_at=timezone.now(),
+        withdrawn_by=nurse,
+        withdrawal_reason="erreur_dossier",
+    )
+    team = Note.objects.create(
+        person=None,
+        facility=world.ehpad,
+        unit=world.glycines,
+        kind="transmission",
+        category="care",
+        target="Réunion de l'unité",
+        data="Changement de planning",
+        author=nurse,
+        written_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    other_team = Note.objects.create(
+        person=None,
+        facility=world.ehpad,
+        unit=world.lilas,
+        kind="transmission",
+        category="care",
+        target="Autre équipe",
+        data="Rien",
+        author=nurse,
+        written_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    response = login(carer).get("/")
+    (block,) = panel(response, UNREAD)["blocks"]
+    assert [line.note for line in block["lines"]] == [team]
+    html = text(response)
+    assert "Pour l'équipe" in html and "Mauvais dossier" not in html
+    assert other_team.target not in html
+    assert not AuditEvent.objects.filter(action="note.unread_home").exists()  # nobody named

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("persons", "0009_name_words_index"),
+        ("persons", "0010_identity_corrections"),
     ]
 
     operations = [
