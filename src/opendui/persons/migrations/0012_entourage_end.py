@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("persons", "0010_identity_corrections"),
+        ("persons", "0011_identity_alerts"),
     ]
 
     operations = [
