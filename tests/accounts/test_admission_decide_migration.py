@@ -9,6 +9,7 @@ from django.apps import apps as global_apps
 from opendui.accounts.models import Role
 
 migration = importlib.import_module("opendui.accounts.migrations.0013_admission_decide_permission")
+(upgrade,) = migration.Migration.operations  # accounts.role_upgrades
 
 
 def test_builtin_deciding_roles_get_the_permission_and_keep_their_edits(db):
@@ -22,7 +23,7 @@ def test_builtin_deciding_roles_get_the_permission_and_keep_their_edits(db):
         code="commission", name="Commission", permissions=[], data_access={}, is_builtin=False
     )
 
-    migration.add_permissions(global_apps, None)
+    upgrade.code(global_apps, None)
 
     holders = {r.code for r in Role.objects.all() if "admission.decide" in r.permissions}
     assert holders == {"chef-de-service", "directeur"}
@@ -31,5 +32,5 @@ def test_builtin_deciding_roles_get_the_permission_and_keep_their_edits(db):
     custom.refresh_from_db()
     assert custom.permissions == []
 
-    migration.remove_permissions(global_apps, None)
+    upgrade.reverse_code(global_apps, None)
     assert not any("admission.decide" in r.permissions for r in Role.objects.all())

@@ -229,7 +229,8 @@ def test_roles_migration_gives_the_chief_the_new_permissions(world):
     role.permissions = [p for p in role.permissions if not p.startswith("note.")]
     role.save()
     module = importlib.import_module("opendui.accounts.migrations.0007_note_withdrawal_permissions")
-    module.add_permissions(global_apps, None)
+    (upgrade,) = module.Migration.operations  # accounts.role_upgrades
+    upgrade.code(global_apps, None)
     role.refresh_from_db()
     assert {"note.withdraw", "note.view_withdrawn"} <= set(role.permissions)
     others = Role.objects.exclude(code="chef-de-service")

@@ -1,6 +1,6 @@
 """Give the built-in roles the permissions on withdrawn transmissions.
 
-Same procedure as 0004: each built-in role gets those of the new permissions its
+Same procedure as 0004 (accounts.role_upgrades): each built-in role gets those of the new permissions its
 default definition holds (the chef de service: withdraw another professional's note
 written in the wrong record, see withdrawn notes); other edits an administrator made
 are kept.
@@ -8,32 +8,9 @@ are kept.
 
 from django.db import migrations
 
-NEW = ("note.withdraw", "note.view_withdrawn")
-
-
-def add_permissions(apps, schema_editor):
-    from opendui.accounts.defaults import DEFAULT_ROLES
-
-    Role = apps.get_model("accounts", "Role")
-    defaults = {spec["code"]: set(spec["permissions"]) for spec in DEFAULT_ROLES}
-    for role in Role.objects.filter(is_builtin=True, code__in=defaults):
-        missing = [p for p in NEW if p in defaults[role.code] and p not in role.permissions]
-        if missing:
-            role.permissions = [*role.permissions, *missing]
-            role.version += 1
-            role.save(update_fields=["permissions", "version"])
-
-
-def remove_permissions(apps, schema_editor):
-    Role = apps.get_model("accounts", "Role")
-    for role in Role.objects.filter(is_builtin=True):
-        kept = [p for p in role.permissions if p not in NEW]
-        if kept != role.permissions:
-            role.permissions = kept
-            role.version += 1
-            role.save(update_fields=["permissions", "version"])
+from opendui.accounts.role_upgrades import give_default_permissions
 
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0006_login_throttles_and_recovery")]
-    operations = [migrations.RunPython(add_permissions, remove_permissions)]
+    operations = [give_default_permissions("note.withdraw", "note.view_withdrawn")]
