@@ -104,7 +104,7 @@ def test_secretary_walkthrough_from_new_record_to_signed_contract(
         person = Person.objects.get(birth_name="ADRTROIS")
 
         add_representative_and_consent(page, person)
-        admit_from_waiting_list(page, person)
+        admit_from_waiting_list(page, browser, live_server, world, person)
         record_signed_contract(page, person)
         assert_outsider_cannot_see(browser, live_server, world, person)
         assert_every_step_is_audited(person)
@@ -222,15 +222,18 @@ def add_representative_and_consent(page, person) -> None:
     assert person.consents.get().given_by == "representant"
 
 
-def admit_from_waiting_list(page, person) -> None:
+def admit_from_waiting_list(page, browser, live_server, world, person) -> None:
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Admissions et séjours"
     ).click()
     page.get_by_role("heading", name="Liste d'attente et demandes d'admission").wait_for()
     page.get_by_role("link", name="ADRTROIS").first.click()
-    for status in ("en étude", "acceptée"):
-        page.get_by_role("button", name=f"Passer à « {status} »").click()
-        page.get_by_role("heading", name="Changer le statut").wait_for()
+    page.get_by_role("button", name="Passer à « en étude »").click()
+    page.get_by_role("heading", name="Changer le statut").wait_for()
+    # The secretariat files and follows the request; accepting it is a decision.
+    assert page.get_by_role("button", name="Passer à « acceptée »").count() == 0
+    accept_as_head_of_service(browser, live_server, world, person)
+    page.reload()
     admit = page.locator("section[aria-labelledby=admit]")
     admit.get_by_label("Date d'admission").fill(timezone.localdate().isoformat())
     admit.get_by_label("Mode d'accueil").select_option(label="hébergement permanent")
@@ -238,6 +241,20 @@ def admit_from_waiting_list(page, person) -> None:
     page.wait_for_url(lambda url: "/sejours/personne/" in url or "/demandes/" in url)
     request = AdmissionRequest.objects.get(person=person)
     assert request.status == "admise" and request.stay is not None
+
+
+def accept_as_head_of_service(browser, live_server, world, person) -> None:
+    """The chef de service, in their own browser, accepts the request."""
+    world.user("chef-de-service", facility=world.ehpad, email="chef@test.example")
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    try:
+        chef = context.new_page()
+        login_with_keyboard(chef, "chef@test.example", PASSWORD)
+        chef.goto(f"/sejours/demande/{AdmissionRequest.objects.get(person=person).pk}/")
+        chef.get_by_role("button", name="Passer à « acceptée »").click()
+        chef.get_by_text("La demande est maintenant au statut « acceptée »").wait_for()
+    finally:
+        context.close()
 
 
 def record_signed_contract(page, person) -> None:
