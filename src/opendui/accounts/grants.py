@@ -79,9 +79,24 @@ def approval_delay() -> dt.timedelta:
     return dt.timedelta(days=settings.GRANT_APPROVAL_DAYS)
 
 
-def _dates() -> dict[str, dt.datetime]:
+def _file(actor: Actor, **fields: Any) -> GrantRequest:
+    """Record a new pending request by `actor`, dated and audited ("grant.request").
+
+    Its approval delay starts now; the audit event names the organisation and the
+    facility whose director approves (None: the organisation's).
+    """
     now = timezone.now()
-    return {"requested_at": now, "expires_at": now + approval_delay()}
+    request = GrantRequest(
+        requested_by=actor.user, requested_at=now, expires_at=now + approval_delay(), **fields
+    )
+    save_audited(
+        actor,
+        request,
+        "grant.request",
+        organisation_id=request.organisation_id,
+        facility_id=request.approval_facility_id,
+    )
+    return request
 
 
 def role_widening(role: Role) -> Widening:
@@ -139,7 +154,8 @@ def give_assignment(
         return None
     assignment.status = AssignmentStatus.PENDING
     save_audited(actor, assignment, "assignment.create", organisation_id=organisation_id)
-    request = GrantRequest(
+    request = _file(
+        actor,
         kind=GrantKind.ASSIGNMENT,
         organisation_id=organisation_id,
         approval_facility_id=(
@@ -150,15 +166,6 @@ def give_assignment(
         assignment=assignment,
         grantee_id=assignment.user_id,
         new_account=new_account,
-        requested_by=actor.user,
-        **_dates(),
-    )
-    save_audited(
-        actor,
-        request,
-        "grant.request",
-        organisation_id=organisation_id,
-        facility_id=request.approval_facility_id,
     )
     return request
 
@@ -232,16 +239,14 @@ def request_role_change(
     """Record a role's sensitive widening as a request for the directeur général."""
     if actor.user is None:
         raise PermissionDenied("grants: no requester")
-    request = GrantRequest(
+    request = _file(
+        actor,
         kind=GrantKind.ROLE_CHANGE,
         organisation_id=organisation_id,
         role=role,
         added_permissions=_ordered(widening.permissions),
         raised_levels=dict(widening.levels),
-        requested_by=actor.user,
-        **_dates(),
     )
-    save_audited(actor, request, "grant.request", organisation_id=organisation_id)
     return request
 
 
@@ -279,20 +284,12 @@ def request_reactivation(actor: Actor, user: User, organisation_id: int) -> Gran
         None if a.facility_id is None or w.organisation_level else a.facility_id
         for a, w in sensitive
     }
-    request = GrantRequest(
+    request = _file(
+        actor,
         kind=GrantKind.REACTIVATION,
         organisation_id=organisation_id,
         approval_facility_id=next(iter(facilities)) if len(facilities) == 1 else None,
         grantee=user,
-        requested_by=actor.user,
-        **_dates(),
-    )
-    save_audited(
-        actor,
-        request,
-        "grant.request",
-        organisation_id=organisation_id,
-        facility_id=request.approval_facility_id,
     )
     return request
 
@@ -430,22 +427,14 @@ def request_login_email_change(
             field="email",
         )
     facilities = {facility for _, facility in _account_scopes(user.pk)}
-    request = GrantRequest(
+    request = _file(
+        actor,
         kind=GrantKind.LOGIN_EMAIL,
         organisation_id=organisation_id,
         approval_facility_id=next(iter(facilities)) if len(facilities) == 1 else None,
         grantee=user,
         old_email=user.email,
         new_email=new_email,
-        requested_by=actor.user,
-        **_dates(),
-    )
-    save_audited(
-        actor,
-        request,
-        "grant.request",
-        organisation_id=organisation_id,
-        facility_id=request.approval_facility_id,
     )
     notify_owner(user, "login_email_requested", by=actor.user, request=request)
     return request
