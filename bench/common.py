@@ -148,13 +148,16 @@ def source_commit(root: Path = ROOT) -> str:
     return commit + ("+changes" if changed else "")
 
 
-def record_seed(connection: Any) -> dict[str, str]:
-    """Write the fingerprint, commit and time of the seed just made into the database."""
+def record_seed(connection: Any, root: Path | None = None, commit: str = "") -> dict[str, str]:
+    """Write the fingerprint, commit and time of the seed just made into the database.
+
+    `root` is the tree whose code seeded it (an exported older version for a baseline),
+    `commit` that code's commit when `root` is not a checkout of its own."""
     import datetime as dt
 
     row = {
-        "fingerprint": seed_fingerprint(),
-        "commit": source_commit(),
+        "fingerprint": seed_fingerprint(*_tree(root)),
+        "commit": commit or source_commit(*_tree(root)),
         "seeded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     with connection.cursor() as cursor:
@@ -185,13 +188,18 @@ def stored_seed(connection: Any) -> dict[str, str] | None:
     return dict(zip(("fingerprint", "commit", "seeded_at"), found, strict=True))
 
 
-def stale_seed(connection: Any) -> str | None:
+def _tree(root: Path | None) -> tuple[Path, ...]:
+    """The arguments naming `root`, none for this checkout (the functions' default)."""
+    return () if root is None else (root,)
+
+
+def stale_seed(connection: Any, root: Path | None = None) -> str | None:
     """Why this seeded database may not be reused (French-free: developer tool); None if
-    it was seeded with the current loaders, triggers and migrations."""
+    it was seeded with the loaders, triggers and migrations of the code under `root`."""
     stored = stored_seed(connection)
     if stored is None:
         return "it was seeded before seed fingerprints existed (bench/common.py)"
-    if stored["fingerprint"] != seed_fingerprint():
+    if stored["fingerprint"] != seed_fingerprint(*_tree(root)):
         return (
             f"it was seeded on {stored['seeded_at']} by {stored['commit']}, and the loaders, "
             "triggers or migrations changed since"

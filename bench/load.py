@@ -7,8 +7,9 @@
 
 What runs, all on loopback: gunicorn with 4 sync workers serving OpenDUI on a
 PostgreSQL database of `--persons` persons (seeded by `seed_demo(5, N, seed=1,
-activity=False)` when empty), `opendui worker` beside it (the audit sealer runs in
-it, as in production), and `wrk` (Debian package `wrk`; checked, installed with
+activity=False)` when empty; one seeded by other loaders, triggers or migrations is
+refused: bench/common.py `stale_seed`), `opendui worker` beside it (the audit
+sealer runs in it, as in production), and `wrk` (Debian package `wrk`; checked, installed with
 apt-get when running as root) requesting, with a logged-in session cookie of a
 director of the whole organisation, the person list (`/personnes/`) and one
 record page (`/personnes/<pk>/`) at each connection count.
@@ -53,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import write_section
+from common import record_seed, stale_seed, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
@@ -115,6 +116,7 @@ def _env(variant: Variant, audit: bool) -> dict[str, str]:
     env.update(
         {
             "PYTHONPATH": str(variant.src),
+            "BENCH_SOURCE_COMMIT": variant.commit,
             "DJANGO_SETTINGS_MODULE": "opendui.settings",
             "OPENDUI_DATABASE_URL": variant.database_url,
             "OPENDUI_AUDIT_ENABLED": "1" if audit else "0",
@@ -144,12 +146,17 @@ def prepare(persons: int) -> dict[str, Any]:
     from opendui.organisations.models import ManagingOrganisation
     from opendui.persons.models import Person
 
+    # The variant's tree (its src/ is on the path): its loaders seeded the database.
+    root = Path(os.environ["PYTHONPATH"]).resolve().parent
     if not ManagingOrganisation.objects.exists():
         from opendui.demo.seed import seed_demo
 
         seed_demo(5, persons, seed=1, activity=False)
+        record_seed(connection, root, os.environ.get("BENCH_SOURCE_COMMIT", ""))
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    elif stale := stale_seed(connection, root):
+        raise SystemExit(f"Refusing to reuse {connection.settings_dict['NAME']}: {stale}. Drop it.")
     user, created = User.objects.get_or_create(
         email=BENCH_EMAIL, defaults={"first_name": "Bench", "last_name": "Directeur"}
     )

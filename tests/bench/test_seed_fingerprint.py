@@ -59,3 +59,19 @@ def test_the_fingerprint_covers_the_real_loaders_and_triggers():
         "src/opendui/core/bulk.py",
         "src/opendui/agenda/demo_data.py",
     } <= covered
+
+
+def test_a_baseline_tree_is_fingerprinted_by_its_own_sources(db, sources, tmp_path_factory):
+    """bench/load.py seeds a baseline's database with an exported older `src/`: the
+    fingerprint and commit recorded are that tree's, and it is checked against it."""
+    baseline = tmp_path_factory.mktemp("baseline")
+    for path in sources.rglob("*.py"):
+        copy = baseline / path.relative_to(sources)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(path.read_text())
+    (baseline / "src/opendui/stays/placements.py").write_text("# the older trigger\n")
+
+    stored = common.record_seed(connection, baseline, "0ld0c0d")
+    assert stored["commit"] == "0ld0c0d"
+    assert common.stale_seed(connection, baseline) is None
+    assert "0ld0c0d" in common.stale_seed(connection)  # not the current tree's seed
