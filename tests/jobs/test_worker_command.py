@@ -37,7 +37,12 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops(settings, tmp_path)
     assert len(list((tmp_path / "anchors").iterdir())) == 1
     expiry = Job.objects.get(idempotency_key__startswith="periodic:grants.expire:")
     assert (expiry.status, expiry.result) == (JobStatus.SUCCEEDED, {"expirees": 0})
-    assert "5 tâche(s) exécutée(s), dont 4 planifiée(s) ajoutée(s)." in out.getvalue()
+    prune = Job.objects.get(idempotency_key__startswith="periodic:accounts.prune_throttles:")
+    assert (prune.status, prune.result) == (
+        JobStatus.SUCCEEDED,
+        {"failures": 0, "locks": 0, "reset_requests": 0},
+    )
+    assert "6 tâche(s) exécutée(s), dont 5 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)

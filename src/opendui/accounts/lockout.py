@@ -130,3 +130,14 @@ def is_locked(email: str, now: dt.datetime | None = None) -> bool:
     return LoginLock.objects.filter(
         account_hash=account_hash(email), until__gt=now or timezone.now()
     ).exists()
+
+
+def prune(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the rows no counter reads any more (the nightly schedule, jobs/schedule.py):
+    failures older than the longest window (LOGIN_LOCKOUT_MAX_SECONDS) and locks past
+    their end. Without it the tables grow with every guessing attempt, for ever."""
+    now = now or timezone.now()
+    oldest = now - dt.timedelta(seconds=settings.LOGIN_LOCKOUT_MAX_SECONDS)
+    failures, _ = LoginFailure.objects.filter(at__lt=oldest).delete()
+    locks, _ = LoginLock.objects.filter(until__lte=now).delete()
+    return {"failures": failures, "locks": locks}

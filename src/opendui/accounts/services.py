@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -189,17 +190,28 @@ def password_changed(actor: Actor, user: User, how: str) -> None:
     record(actor, EventKind.SECURITY, "auth.password_changed", obj=user, details={"how": how})
 
 
+#: The period over which the reset requests are counted (password_reset_allowed).
+RESET_REQUESTS_WINDOW = dt.timedelta(hours=1)
+
+
+def prune_reset_requests(now: dt.datetime | None = None) -> int:
+    """Delete the reset requests older than the window the throttles count (nightly)."""
+    from .models import PasswordResetRequest
+
+    oldest = (now or timezone.now()) - RESET_REQUESTS_WINDOW
+    deleted, _ = PasswordResetRequest.objects.filter(at__lt=oldest).delete()
+    return deleted
+
+
 def password_reset_allowed(request: HttpRequest, email: str) -> bool:
     """Record a reset request and say whether a mail may be sent: at most
     PASSWORD_RESET_MAX_PER_ADDRESS an hour from one address and PASSWORD_RESET_MAX_PER_EMAIL
     for one e-mail. The page answers the same either way (and whether the account exists)."""
-    import datetime as dt
-
     from .models import PasswordResetRequest
 
     address = client_address(request)
     key = lockout.account_hash(email)
-    since = timezone.now() - dt.timedelta(hours=1)
+    since = timezone.now() - RESET_REQUESTS_WINDOW
     with transaction.atomic():
         recent = PasswordResetRequest.objects.filter(at__gte=since)
         allowed = (

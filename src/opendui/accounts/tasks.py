@@ -95,3 +95,12 @@ def expire_grant_requests() -> dict[str, Any]:
     past their date (the nightly schedule, jobs/schedule.py). Their assignments are
     withdrawn; nothing they asked for ever took effect."""
     return {"expirees": expire_overdue()}
+
+
+@task()
+def prune_login_throttles() -> dict[str, Any]:
+    """Delete the login failures, locks and reset requests no throttle reads any more
+    (the nightly schedule, jobs/schedule.py)."""
+    from . import lockout, services
+
+    return {**lockout.prune(), "reset_requests": services.prune_reset_requests()}

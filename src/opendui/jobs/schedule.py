@@ -55,6 +55,10 @@ SCHEDULE: tuple[Daily, ...] = (
     Daily("pilotage.closed_months", "opendui.pilotage.tasks.keep_closed_months", dt.time(3, 0)),
     # Grant requests left without a decision past OPENDUI_GRANT_APPROVAL_DAYS become expired.
     Daily("grants.expire", "opendui.accounts.tasks.expire_grant_requests", dt.time(1, 0)),
+    # Login failures, locks and reset requests past the windows the throttles count.
+    Daily(
+        "accounts.prune_throttles", "opendui.accounts.tasks.prune_login_throttles", dt.time(1, 15)
+    ),
 )
 
 
