@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendui.accounts.models import User
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.nomenclatures import serafin
 from opendui.nomenclatures.serafin import ValueSet
@@ -23,8 +24,8 @@ from .models import (
 )
 
 
-def _date(**kwargs) -> forms.DateField:
-    return forms.DateField(
+def _date(**kwargs) -> bounded.DateField:
+    return bounded.DateField(
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}), **kwargs
     )
 
@@ -175,7 +176,7 @@ class ServiceEditForm(_EditMixin, ServiceForm):
 
 class AgreementForm(forms.Form):
     author_kind = forms.ChoiceField(label=_("Accord de"), choices=_blank(AGREEMENT_AUTHOR_CHOICES))
-    representative = forms.ModelChoiceField(
+    representative = bounded.ModelChoiceField(
         label=_("Représentant"),
         queryset=RelatedPerson.objects.none(),
         required=False,
@@ -215,9 +216,9 @@ class CreateForm(forms.Form):
 
 class StatusForm(forms.Form):
     target = forms.ChoiceField(choices=PROJECT_STATUS_CHOICES)
-    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    expected_version = bounded.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ItemStatusForm(forms.Form):
     target = forms.ChoiceField(choices=ITEM_STATUS_CHOICES)
-    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    expected_version = bounded.IntegerField(required=False, widget=forms.HiddenInput)

@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
+
 
 class LoginForm(forms.Form):
     email = forms.EmailField(
@@ -84,7 +86,7 @@ class AdminPasswordResetForm(forms.Form):
         ("temporary", _("Afficher un mot de passe temporaire, à lui remettre par un canal sûr")),
     ]
     mode = forms.ChoiceField(label=_("Méthode"), choices=MODES, widget=forms.RadioSelect)
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, temporary_allowed: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)

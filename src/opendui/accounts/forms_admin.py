@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.identifiers import normalise_identifier
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
@@ -50,7 +51,7 @@ def _identifier_field(label: str, help_text: str = "") -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=20, help_text=help_text)
 
 
-class UserForm(VersionedFormMixin, forms.ModelForm):
+class UserForm(VersionedFormMixin, bounded.BoundedModelForm):
     """Identity and national identifiers of a professional."""
 
     rpps = _identifier_field(
@@ -120,31 +121,31 @@ class AssignmentFieldsMixin(forms.Form):
     """Role and scope (whole organisation, facility or unit) of an assignment, with choices
     limited to the organisations the administrator manages."""
 
-    role = forms.ModelChoiceField(
+    role = bounded.ModelChoiceField(
         label=_("Rôle"), queryset=Role.objects.none(), empty_label=_("— Choisir un rôle —")
     )
-    organisation = forms.ModelChoiceField(
+    organisation = bounded.ModelChoiceField(
         label=_("Organisme gestionnaire"),
         queryset=ManagingOrganisation.objects.none(),
         required=False,
         help_text=_("Déduit de l'établissement quand un établissement est choisi."),
     )
-    facility = forms.ModelChoiceField(
+    facility = bounded.ModelChoiceField(
         label=_("Établissement"),
         queryset=Facility.objects.none(),
         required=False,
         empty_label=_("Tout l'organisme"),
         help_text=_("Vide : l'affectation vaut pour tous les établissements de l'organisme."),
     )
-    unit = forms.ModelChoiceField(
+    unit = bounded.ModelChoiceField(
         label=_("Unité"),
         queryset=Unit.objects.none(),
         required=False,
         empty_label=_("Tout l'établissement"),
         help_text=_("Facultatif ; l'unité doit appartenir à l'établissement choisi."),
     )
-    start_date = forms.DateField(label=_("Début"), widget=DATE_WIDGET)
-    end_date = forms.DateField(
+    start_date = bounded.DateField(label=_("Début"), widget=DATE_WIDGET)
+    end_date = bounded.DateField(
         label=_("Fin (dernier jour inclus)"),
         required=False,
         widget=DATE_WIDGET,
@@ -296,7 +297,7 @@ def _level_field(label: str) -> forms.ChoiceField:
     )
 
 
-class RoleForm(VersionedFormMixin, forms.ModelForm):
+class RoleForm(VersionedFormMixin, bounded.BoundedModelForm):
     """Name, second factor, functional permissions (check boxes) and the data-category matrix
     (one radio group per category). The code is typed at creation and fixed for built-in roles."""
 
@@ -382,7 +383,7 @@ class RoleForm(VersionedFormMixin, forms.ModelForm):
 
 
 class AssignmentEndForm(VersionedFormMixin, forms.Form):
-    end_date = forms.DateField(
+    end_date = bounded.DateField(
         label=_("Dernier jour de l'affectation"),
         widget=DATE_WIDGET,
         help_text=_(

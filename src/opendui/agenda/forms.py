@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendui.accompaniment.models import Service
 from opendui.accounts.models import User
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.widgets import SearchableCheckboxes
 from opendui.nomenclatures.serafin import SERVICES, choices
@@ -40,12 +41,12 @@ def _datetime_input() -> forms.DateTimeInput:
     return forms.DateTimeInput(format=DATETIME_FORMAT, attrs={"type": "datetime-local"})
 
 
-class PersonChoice(forms.ModelMultipleChoiceField):
+class PersonChoice(bounded.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.birth_date:%d/%m/%Y})"
 
 
-class ProfessionalChoice(forms.ModelMultipleChoiceField):
+class ProfessionalChoice(bounded.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name
 
@@ -59,14 +60,14 @@ class EventForm(VersionedFormMixin, forms.Form):
 
     kind = forms.ChoiceField(label=_("Nature"), choices=[("", "—"), *EventKind.choices])
     title = forms.CharField(label=_("Intitulé"), max_length=200)
-    start = forms.DateTimeField(
+    start = bounded.DateTimeField(
         label=_("Début"), input_formats=[DATETIME_FORMAT], widget=_datetime_input()
     )
-    end = forms.DateTimeField(
+    end = bounded.DateTimeField(
         label=_("Fin"), input_formats=[DATETIME_FORMAT], widget=_datetime_input()
     )
     place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
-    unit = forms.ModelChoiceField(label=_("Unité"), queryset=Unit.objects.none(), required=False)
+    unit = bounded.ModelChoiceField(label=_("Unité"), queryset=Unit.objects.none(), required=False)
     persons = PersonChoice(
         label=_("Personnes accompagnées"),
         queryset=Person.objects.none(),
@@ -80,7 +81,7 @@ class EventForm(VersionedFormMixin, forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    pp_service = forms.ModelChoiceField(
+    pp_service = bounded.ModelChoiceField(
         label=_("Prestation du projet personnalisé"),
         queryset=Service.objects.none(),
         required=False,
@@ -166,7 +167,7 @@ class RepeatForm(forms.Form):
         ],
         required=False,
     )
-    interval = forms.IntegerField(
+    interval = bounded.IntegerField(
         label=_("Toutes les … (jours, semaines ou mois)"),
         min_value=1,
         max_value=52,
@@ -180,12 +181,12 @@ class RepeatForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    until = forms.DateField(
+    until = bounded.DateField(
         label=_("Jusqu'au (inclus)"),
         required=False,
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    count = forms.IntegerField(
+    count = bounded.IntegerField(
         label=_("Ou nombre d'occurrences"), min_value=1, max_value=366, required=False
     )
 
@@ -203,14 +204,14 @@ class ScopeForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(choices=EventStatus.choices)
     reason = forms.CharField(required=False, max_length=2000)
     scope = forms.ChoiceField(choices=[("une", "une"), ("suivantes", "suivantes")], required=False)
 
 
 class ReportForm(forms.Form):
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
     report = forms.CharField(
         label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )

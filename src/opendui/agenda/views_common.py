@@ -12,6 +12,7 @@ from opendui.audit.models import EventKind as AuditKind
 from opendui.audit.services import record
 from opendui.core import pagination
 from opendui.core.actor import Actor
+from opendui.core.params import date_param
 
 from .models import Event
 from .services import local_tz
@@ -48,11 +49,9 @@ def record_list_access(request: HttpRequest, action: str, persons, details: dict
 
 
 def parse_day(value: str | None) -> dt.date:
-    """A YYYY-MM-DD query parameter; today when absent or invalid."""
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
+    """A YYYY-MM-DD query parameter; today when absent, invalid or out of the range that
+    the week's arithmetic can handle (core.params: navigation falls back to the default)."""
+    return date_param(value, default=timezone.localdate())
 
 
 def local_midnight(day: dt.date) -> dt.datetime:

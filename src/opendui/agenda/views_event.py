@@ -25,6 +25,7 @@ from opendui.core.forms import (
     handle_creation,
     save_or_refuse,
 )
+from opendui.core.params import PK_MAX, int_param
 from opendui.core.services import ConcurrentEditError
 from opendui.persons.services import record_person_access
 
@@ -127,9 +128,9 @@ def event_create(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = _facility(request, facility_pk)
     actor = Actor.from_request(request)
     initial: dict[str, Any] = {}
-    person_pk = request.GET.get("personne")
-    if person_pk and person_pk.isdigit():
-        initial["persons"] = [int(person_pk)]
+    person_pk = int_param(request.GET.get("personne"), default=0, minimum=1, maximum=PK_MAX)
+    if person_pk:
+        initial["persons"] = [person_pk]
     form = EventForm(
         request.POST or None,
         user=request.user,

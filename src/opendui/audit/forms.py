@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
+
 from .labels import action_choices
 from .models import EventKind
 
@@ -28,10 +30,10 @@ class AuditSearchForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    date_from = forms.DateField(
+    date_from = bounded.DateField(
         label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    date_to = forms.DateField(
+    date_to = bounded.DateField(
         label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     action = forms.ChoiceField(label=_("Action"), required=False)

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
+from . import fields as bounded
 from .services import ConcurrentEditError
 
 TOKENS_KEY = "form_tokens"
@@ -38,7 +39,7 @@ DUPLICATE = _(
 class VersionedFormMixin(forms.Form):
     """Carries the version of the row the user loaded, checked on save (core.services)."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

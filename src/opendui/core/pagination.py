@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from .params import page_param
+
 
 @dataclass
 class Page:
@@ -30,11 +32,10 @@ class Page:
 
 
 def page_number(page: str | None) -> int:
-    """The 1-based page number asked for in a query string; anything invalid means 1."""
-    try:
-        return max(1, int(page or 1))
-    except ValueError:
-        return 1
+    """The 1-based page number asked for in a query string (core.params.page_param):
+    anything invalid means 1, and it is bounded so that the OFFSET it makes neither
+    overflows Python's slicing nor PostgreSQL's bigint."""
+    return page_param(page)
 
 
 def page_of(queryset: QuerySet, page: str | None, size: int) -> Page:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.stays.models import Stay
 
@@ -25,7 +26,7 @@ def _stays_of(person) -> Any:
     return Stay.objects.filter(person=person).select_related("facility").order_by("-start_date")
 
 
-class StayChoiceField(forms.ModelChoiceField):
+class StayChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj: Stay) -> str:
         end = f" au {obj.end_date:%d/%m/%Y}" if obj.end_date else " (en cours)"
         return f"{obj.facility.name}, du {obj.start_date:%d/%m/%Y}{end}"
@@ -43,7 +44,7 @@ class AggirForm(VersionedFormMixin, forms.Form):
     contradictory and refused here.
     """
 
-    evaluated_on = forms.DateField(label=_("Date de l'évaluation"), widget=_date_input())
+    evaluated_on = bounded.DateField(label=_("Date de l'évaluation"), widget=_date_input())
     stay = StayChoiceField(label=_("Séjour"), queryset=Stay.objects.none())
     comment = forms.CharField(
         label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -140,11 +141,11 @@ class StatusForm(VersionedFormMixin, forms.Form):
 
 
 class StartEvaluationForm(forms.Form):
-    model = forms.ModelChoiceField(
+    model = bounded.ModelChoiceField(
         label=_("Modèle d'évaluation"), queryset=EvaluationModel.objects.none()
     )
     stay = StayChoiceField(label=_("Séjour"), queryset=Stay.objects.none())
-    evaluated_on = forms.DateField(label=_("Date de l'évaluation"), widget=_date_input())
+    evaluated_on = bounded.DateField(label=_("Date de l'évaluation"), widget=_date_input())
 
     def __init__(self, *args: Any, person=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -209,7 +210,7 @@ class AnswersForm(VersionedFormMixin, forms.Form):
                 **common,
             )
         if kind == AnswerType.DATE:
-            return forms.DateField(
+            return bounded.DateField(
                 widget=_date_input(), initial=answer.date if answer else None, **common
             )
         return forms.CharField(
@@ -254,7 +255,7 @@ def _need_choices() -> list[tuple[str, str]]:
 
 
 class QuestionForm(forms.Form):
-    section = forms.ModelChoiceField(label=_("Section"), queryset=Section.objects.none())
+    section = bounded.ModelChoiceField(label=_("Section"), queryset=Section.objects.none())
     text = forms.CharField(label=_("Intitulé"), max_length=300)
     help_text = forms.CharField(label=_("Aide"), required=False)
     answer_type = forms.ChoiceField(
@@ -265,8 +266,8 @@ class QuestionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    min_score = forms.IntegerField(label=_("Score minimal"), required=False)
-    max_score = forms.IntegerField(label=_("Score maximal"), required=False)
+    min_score = bounded.IntegerField(label=_("Score minimal"), required=False)
+    max_score = bounded.IntegerField(label=_("Score maximal"), required=False)
     need_code = forms.ChoiceField(
         label=_("Besoin SERAFIN-PH suggéré (J285)"), required=False, choices=_need_choices
     )

@@ -8,8 +8,6 @@ and shows the form again with the French messages; a concurrent edit answers 409
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +28,7 @@ from opendui.core.forms import (
     issue_form_token,
     save_or_refuse,
 )
+from opendui.core.params import date_param
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
@@ -311,12 +310,13 @@ def facility_gmp(request: HttpRequest, pk: int) -> HttpResponse:
             "evaluations/gmp.html",
             {"facility": facility, "gmp": None, "not_applicable": True},
         )
-    on = _today()
-    try:
-        if request.GET.get("date"):
-            on = dt.date.fromisoformat(request.GET["date"])
-    except ValueError:
-        messages.error(request, "Date invalide : le GMP est calculé à la date du jour.")
+    on = date_param(
+        request.GET.get("date"),
+        default=_today(),
+        on_invalid=lambda: messages.error(
+            request, "Date invalide : le GMP est calculé à la date du jour."
+        ),
+    )
     result = selectors.facility_gmp(facility, on)
     record(
         Actor.from_request(request),

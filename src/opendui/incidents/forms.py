@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendui.accounts.models import Assignment, User
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
@@ -40,7 +41,7 @@ def _text(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class PersonChoice(forms.ModelMultipleChoiceField):
+class PersonChoice(bounded.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Person) -> str:
         return f"{obj.display_name} (né(e) en {obj.birth_date:%Y})"
 
@@ -60,10 +61,10 @@ def involvable_persons(user, facility: Facility):
 
 
 class DeclarationForm(forms.Form):
-    occurred_at = forms.DateTimeField(
+    occurred_at = bounded.DateTimeField(
         label=_("Date et heure de survenue"), widget=_datetime_input()
     )
-    discovered_at = forms.DateTimeField(
+    discovered_at = bounded.DateTimeField(
         label=_("Date et heure de découverte"),
         required=False,
         widget=_datetime_input(),
@@ -103,7 +104,7 @@ class DeclarationForm(forms.Form):
             "Leur fonction ou leur qualité, sans nom (par exemple « une aide-soignante »)."
         ),
     )
-    exposed_count = forms.IntegerField(
+    exposed_count = bounded.IntegerField(
         label=_("Nombre de personnes victimes ou exposées"), min_value=0, required=False
     )
     families_informed = forms.BooleanField(label=_("Famille ou proches informés"), required=False)
@@ -129,7 +130,7 @@ class AnalysisForm(VersionedFormMixin):
         label=_("Causes et facteurs contributifs"), widget=_text(5), help_text=NO_NAMES
     )
     conclusions = forms.CharField(label=_("Enseignements"), required=False, widget=_text(3))
-    analysed_on = forms.DateField(label=_("Date de l'analyse"), widget=_date_input())
+    analysed_on = bounded.DateField(label=_("Date de l'analyse"), widget=_date_input())
 
 
 def facility_staff(facility: Facility):
@@ -148,7 +149,7 @@ def facility_staff(facility: Facility):
     )
 
 
-class StaffChoice(forms.ModelChoiceField):
+class StaffChoice(bounded.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return obj.full_name
 
@@ -156,7 +157,7 @@ class StaffChoice(forms.ModelChoiceField):
 class ActionForm(forms.Form):
     description = forms.CharField(label=_("Action corrective"), widget=_text(2))
     owner = StaffChoice(label=_("Responsable"), queryset=User.objects.none())
-    due_date = forms.DateField(label=_("Échéance"), widget=_date_input())
+    due_date = bounded.DateField(label=_("Échéance"), widget=_date_input())
 
     def __init__(self, *args, facility: Facility | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -166,11 +167,11 @@ class ActionForm(forms.Form):
 
 class ActionUpdateForm(VersionedFormMixin):
     status = forms.ChoiceField(label=_("État"), choices=ACTION_STATUS_CHOICES)
-    done_on = forms.DateField(label=_("Réalisée le"), required=False, widget=_date_input())
+    done_on = bounded.DateField(label=_("Réalisée le"), required=False, widget=_date_input())
 
 
 class ReportForm(VersionedFormMixin):
-    ars_reported_at = forms.DateTimeField(
+    ars_reported_at = bounded.DateTimeField(
         label=_("Signalé à l'ARS le"), required=False, widget=_datetime_input()
     )
     ars_report_mode = forms.ChoiceField(
@@ -178,14 +179,14 @@ class ReportForm(VersionedFormMixin):
         choices=[("", "—"), *REPORT_MODE_CHOICES],
         required=False,
     )
-    ars_confirmed_at = forms.DateTimeField(
+    ars_confirmed_at = bounded.DateTimeField(
         label=_("Confirmation écrite envoyée le"),
         required=False,
         widget=_datetime_input(),
         help_text=_("Après un signalement oral : sous 48 heures (CASF R331-8)."),
     )
     cvs_informed = forms.BooleanField(label=_("Conseil de la vie sociale informé"), required=False)
-    cvs_informed_on = forms.DateField(
+    cvs_informed_on = bounded.DateField(
         label=_("CVS informé le"), required=False, widget=_date_input()
     )
 

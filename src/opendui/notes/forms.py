@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendui.accounts.permissions import DATA_CATEGORY_LABELS
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 
 from .models import MTVED_FIELDS, WITHDRAWAL_REASON_CHOICES, MacroMoment, NoteKind
@@ -40,7 +41,7 @@ def _text(label: str, rows: int = 3, required: bool = False, help_text: str = ""
 
 
 class NoteForm(forms.Form):
-    written_at = forms.DateTimeField(
+    written_at = bounded.DateTimeField(
         label=_("Date et heure des faits"),
         widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
@@ -102,7 +103,7 @@ class NoteForm(forms.Form):
         if "written_at" in self.fields and not self.is_bound and "written_at" not in self.initial:
             self.initial["written_at"] = timezone.localtime().replace(second=0, microsecond=0)
         if goals is not None:
-            self.fields["goal"] = forms.ModelChoiceField(
+            self.fields["goal"] = bounded.ModelChoiceField(
                 label=_("Objectif du projet personnalisé"),
                 queryset=goals,
                 required=False,

@@ -32,6 +32,7 @@ from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import creation_token, handle_creation, save_or_refuse
 from opendui.core.pagination import Page, page_of
+from opendui.core.params import date_param
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
 from opendui.persons.services import record_person_access
@@ -461,13 +462,6 @@ def liaison_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _parse_day(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
 def _shift_links(facility: Facility, day: dt.date, shift: str, unit: str) -> dict[str, str]:
     """Previous/next shift and day, as URLs of the same page."""
     base = reverse("notes:liaison", kwargs={"facility_pk": facility.pk})
@@ -533,7 +527,7 @@ def liaison(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = get_object_or_404(Facility.objects.select_related("organisation"), pk=facility_pk)
     authorize(request, VIEW, facility=facility)
     current_day, _current_shift = shift_of(timezone.now())
-    day = _parse_day(request.GET.get("jour"), current_day)
+    day = date_param(request.GET.get("jour"), default=current_day)
     shift = request.GET.get("poste") or ""
     if shift not in {s.value for s in Shift}:
         shift = ""

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.identifiers import normalise_identifier
 
@@ -62,7 +63,7 @@ def _clean_postal_code(value: str | None) -> str:
     return value
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(bounded.BoundedModelForm):
     """Creating an organisme gestionnaire (entité juridique)."""
 
     class Meta:
@@ -102,12 +103,12 @@ class OrganisationEditForm(VersionedFormMixin, OrganisationForm):
     """Editing an organisme gestionnaire; refuses to overwrite someone else's save."""
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(bounded.ModelChoiceField):
     def label_from_instance(self, obj: FinessCategory) -> str:
         return f"{obj.code} – {obj.short_label} – {obj.label}"
 
 
-class FacilityForm(forms.ModelForm):
+class FacilityForm(bounded.BoundedModelForm):
     """Creating an ESSMS (FINESS géographique) in an organisation.
 
     The couloir may be left empty: it then follows the category (EHPAD → personnes
@@ -225,7 +226,7 @@ class FacilityEditForm(VersionedFormMixin, FacilityForm):
         }
 
 
-class UnitForm(forms.ModelForm):
+class UnitForm(bounded.BoundedModelForm):
     """Creating a unit; its facility is set by the view, never taken from the input."""
 
     class Meta:

@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
+
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(
@@ -19,7 +21,7 @@ class PersonSearchForm(forms.Form):
 
 class BreakGlassSearchForm(forms.Form):
     birth_name = forms.CharField(label=_("Nom de naissance (complet)"), max_length=100)
-    birth_date = forms.DateField(
+    birth_date = bounded.DateField(
         label=_("Date de naissance"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -36,7 +38,7 @@ class BreakGlassForm(forms.Form):
     runs the search again and opens only a record it finds."""
 
     birth_name = forms.CharField(widget=forms.HiddenInput, max_length=100)
-    birth_date = forms.DateField(widget=forms.HiddenInput)
+    birth_date = bounded.DateField(widget=forms.HiddenInput)
     token = forms.CharField(widget=forms.HiddenInput, max_length=200)
     reason = forms.CharField(
         label=_("Motif de l'accès exceptionnel"),

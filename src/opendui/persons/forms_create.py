@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.actor import Actor
 from opendui.organisations.models import Facility, Unit
 from opendui.stays.models import StayMode
@@ -24,7 +25,7 @@ EARLIEST_BIRTH_DATE = traits.EARLIEST_BIRTH_DATE
 
 
 class PersonCreateForm(forms.Form):
-    facility = forms.ModelChoiceField(
+    facility = bounded.ModelChoiceField(
         label=_("Établissement d'accueil"), queryset=Facility.objects.none(), empty_label=None
     )
     entry = forms.ChoiceField(
@@ -37,7 +38,7 @@ class PersonCreateForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
-    unit = forms.ModelChoiceField(
+    unit = bounded.ModelChoiceField(
         label=_("Unité"),
         queryset=Unit.objects.none(),
         required=False,
@@ -63,7 +64,7 @@ class PersonCreateForm(forms.Form):
         label=_("Nom utilisé"), max_length=100, required=False, help_text=NAME_HELP
     )
     used_first_name = forms.CharField(label=_("Prénom utilisé"), max_length=100, required=False)
-    birth_date = forms.DateField(
+    birth_date = bounded.DateField(
         label=_("Date de naissance"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Saisissez une date de naissance valide.")},

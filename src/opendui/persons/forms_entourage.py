@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
+
 from .models_entourage import (
     ConsentGiver,
     ConsentKind,
@@ -55,7 +57,7 @@ class _RequiredVersionForm(forms.Form):
     """The version of the row the user saw, required; a missing one is said at the top
     (a hidden field's own error would not be shown)."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -81,7 +83,7 @@ class RelatedPersonEditForm(_RequiredVersionForm, RelatedPersonForm):
 
 
 class EndRelationForm(_RequiredVersionForm):
-    end_date = forms.DateField(label=_("Fin de la relation le"), widget=_date_input())
+    end_date = bounded.DateField(label=_("Fin de la relation le"), widget=_date_input())
     end_reason = forms.CharField(
         label=_("Motif"),
         max_length=2000,
@@ -92,13 +94,13 @@ class EndRelationForm(_RequiredVersionForm):
 
 class MeasureForm(_RepresentativeMixin):
     measure = forms.ChoiceField(label=_("Mesure"), choices=_blank(MeasureType))
-    start_date = forms.DateField(label=_("Date de début"), widget=_date_input())
-    end_date = forms.DateField(label=_("Date de fin"), required=False, widget=_date_input())
+    start_date = bounded.DateField(label=_("Date de début"), widget=_date_input())
+    end_date = bounded.DateField(label=_("Date de fin"), required=False, widget=_date_input())
     judgment_reference = forms.CharField(
         label=_("Référence du jugement"), max_length=100, required=False
     )
     court = forms.CharField(label=_("Juridiction"), max_length=200, required=False)
-    representative = forms.ModelChoiceField(
+    representative = bounded.ModelChoiceField(
         label=_("Représentant ou mandataire"),
         queryset=RelatedPerson.objects.none(),
         required=False,
@@ -109,9 +111,9 @@ class MeasureForm(_RepresentativeMixin):
 class ConsentForm(_RepresentativeMixin):
     scope = forms.ChoiceField(label=_("Objet"), choices=_blank(ConsentScope))
     kind = forms.ChoiceField(label=_("Nature"), choices=_blank(ConsentKind))
-    given_on = forms.DateField(label=_("Date du recueil"), widget=_date_input())
+    given_on = bounded.DateField(label=_("Date du recueil"), widget=_date_input())
     given_by = forms.ChoiceField(label=_("Exprimé par"), choices=_blank(ConsentGiver))
-    representative = forms.ModelChoiceField(
+    representative = bounded.ModelChoiceField(
         label=_("Représentant"),
         queryset=RelatedPerson.objects.none(),
         required=False,
@@ -126,5 +128,5 @@ class ConsentForm(_RepresentativeMixin):
 
 
 class WithdrawConsentForm(forms.Form):
-    on = forms.DateField(label=_("Retiré le"), widget=_date_input())
+    on = bounded.DateField(label=_("Retiré le"), widget=_date_input())
     reason = forms.CharField(label=_("Motif du retrait"), widget=forms.Textarea(attrs={"rows": 2}))

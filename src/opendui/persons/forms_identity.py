@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 
 from . import rniv, traits
@@ -93,7 +94,7 @@ class InsiAcceptForm(RequiredVersionMixin):
     """Accept the identity INSi returned; the confirmation is asked when its traits
     differ from the stored ones (they will replace them)."""
 
-    query = forms.IntegerField(widget=forms.HiddenInput)
+    query = bounded.IntegerField(widget=forms.HiddenInput)
     confirm_differences = forms.BooleanField(
         label=_(
             "J'ai vérifié sur la pièce d'identité que les traits renvoyés par l'INSi sont "
@@ -119,7 +120,7 @@ class IdentityCorrectionForm(RequiredVersionMixin):
         help_text=_("Tous les prénoms, dans l'ordre de l'état civil, séparés par des espaces."),
     )
     sex = forms.ChoiceField(label=_("Sexe"), choices=Sex.choices)
-    birth_date = forms.DateField(
+    birth_date = bounded.DateField(
         label=_("Date de naissance"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Saisissez une date de naissance valide.")},

@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
+
 from .merge import MIN_REASON_LENGTH, SOURCE, TARGET, strict_traits_forced
 from .models import Person
 
@@ -27,7 +29,7 @@ class ProposeMergeForm(forms.Form):
     `targets` (visible, not merged, not the duplicate itself).
     """
 
-    target = forms.ModelChoiceField(
+    target = bounded.ModelChoiceField(
         label=_("Dossier à conserver"),
         queryset=Person.objects.none(),
         error_messages={

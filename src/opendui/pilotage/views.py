@@ -31,6 +31,7 @@ from opendui.core.exports import (
     may_export,
 )
 from opendui.core.pagination import page_of
+from opendui.core.params import int_param
 from opendui.organisations.models import Facility
 from opendui.persons.services import record_person_access
 
@@ -225,10 +226,13 @@ def _proof_facilities(
 def _proof(request: HttpRequest, facility_pk: int | None, kind: str) -> HttpResponse:
     facilities, permit = _proof_facilities(request, facility_pk)
     choice = _choice(request)
-    try:
-        months = min(12, max(PROOF_MONTHS, int(request.GET.get("nombre", PROOF_MONTHS))))
-    except ValueError:
-        months = PROOF_MONTHS
+    months = int_param(
+        request.GET.get("nombre"),
+        default=PROOF_MONTHS,
+        minimum=PROOF_MONTHS,
+        maximum=12,
+        clamp=True,
+    )
     items = exports.proofs(facilities, last_month(choice), months, choice.variants)
     record(
         Actor.from_request(request),

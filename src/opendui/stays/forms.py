@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
 
 from .models import (
@@ -82,7 +83,7 @@ class PersonPickForm(forms.Form):
 
 class AdmissionRequestForm(_ChoicesMixin, forms.Form):
     facility = forms.TypedChoiceField(label=_("Établissement demandé"), coerce=int)
-    received_on = forms.DateField(label=_("Demande reçue le"), widget=_date_input())
+    received_on = bounded.DateField(label=_("Demande reçue le"), widget=_date_input())
     priority = forms.ChoiceField(
         label=_("Priorité"), choices=AdmissionPriority.choices, initial=AdmissionPriority.NORMAL
     )
@@ -90,7 +91,7 @@ class AdmissionRequestForm(_ChoicesMixin, forms.Form):
     mdph_decision_number = forms.CharField(
         label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
     )
-    mdph_decision_date = forms.DateField(
+    mdph_decision_date = bounded.DateField(
         label=_("Date de la décision CDAPH"), required=False, widget=_date_input()
     )
     mdph_category = forms.CharField(
@@ -99,7 +100,7 @@ class AdmissionRequestForm(_ChoicesMixin, forms.Form):
         required=False,
         help_text=_("Par exemple : 13.3 MAS."),
     )
-    mdph_valid_until = forms.DateField(
+    mdph_valid_until = bounded.DateField(
         label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
     )
 
@@ -118,7 +119,7 @@ class _RequiredVersionForm(forms.Form):
     the top of the form instead.
     """
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -165,7 +166,7 @@ class RequestEditForm(_RequiredVersionForm):
     mdph_decision_number = forms.CharField(
         label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
     )
-    mdph_decision_date = forms.DateField(
+    mdph_decision_date = bounded.DateField(
         label=_("Date de la décision CDAPH"), required=False, widget=_date_input()
     )
     mdph_category = forms.CharField(
@@ -174,7 +175,7 @@ class RequestEditForm(_RequiredVersionForm):
         required=False,
         help_text=_("Par exemple : 13.3 MAS."),
     )
-    mdph_valid_until = forms.DateField(
+    mdph_valid_until = bounded.DateField(
         label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
     )
 
@@ -197,11 +198,11 @@ class RequestEditForm(_RequiredVersionForm):
 
 class StatusForm(forms.Form):
     target = forms.ChoiceField(choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus])
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AdmitForm(_ChoicesMixin, forms.Form):
-    start_date = forms.DateField(label=_("Date d'admission"), widget=_date_input())
+    start_date = bounded.DateField(label=_("Date d'admission"), widget=_date_input())
     mode = forms.ChoiceField(
         label=_("Mode d'accueil"),
         choices=_blank(StayMode.choices),
@@ -216,12 +217,12 @@ class AdmitForm(_ChoicesMixin, forms.Form):
 
 class ContractForm(VersionedFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=list(CONTRACT_KINDS.items()))
-    handed_on = forms.DateField(label=_("Remis le"), required=False, widget=_date_input())
-    signed_on = forms.DateField(label=_("Signé le"), required=False, widget=_date_input())
-    objectives_amendment_on = forms.DateField(
+    handed_on = bounded.DateField(label=_("Remis le"), required=False, widget=_date_input())
+    signed_on = bounded.DateField(label=_("Signé le"), required=False, widget=_date_input())
+    objectives_amendment_on = bounded.DateField(
         label=_("Avenant fixant les objectifs signé le"), required=False, widget=_date_input()
     )
-    last_update_on = forms.DateField(
+    last_update_on = bounded.DateField(
         label=_("Dernière mise à jour le"), required=False, widget=_date_input()
     )
 
@@ -244,8 +245,8 @@ class ContractForm(VersionedFormMixin, forms.Form):
 
 class AbsenceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type d'absence"), choices=_blank(AbsenceKind.choices))
-    start_date = forms.DateField(label=_("Début"), widget=_date_input())
-    end_date = forms.DateField(
+    start_date = bounded.DateField(label=_("Début"), widget=_date_input())
+    end_date = bounded.DateField(
         label=_("Fin"),
         required=False,
         widget=_date_input(),
@@ -255,7 +256,7 @@ class AbsenceForm(forms.Form):
 
 
 class DischargeForm(forms.Form):
-    end_date = forms.DateField(label=_("Date de sortie"), widget=_date_input())
+    end_date = bounded.DateField(label=_("Date de sortie"), widget=_date_input())
     reason = forms.ChoiceField(label=_("Motif de sortie"), choices=_blank(DischargeReason.choices))
     reason_detail = forms.CharField(
         label=_("Précisions sur le motif"), required=False, widget=_textarea()
@@ -270,7 +271,7 @@ class DischargeForm(forms.Form):
 
 class TransferForm(_ChoicesMixin, forms.Form):
     to_facility = forms.TypedChoiceField(label=_("Établissement d'arrivée"), coerce=int)
-    on = forms.DateField(label=_("Date du transfert"), widget=_date_input())
+    on = bounded.DateField(label=_("Date du transfert"), widget=_date_input())
     mode = forms.ChoiceField(
         label=_("Mode d'accueil à l'arrivée"),
         choices=_blank(StayMode.choices),
