@@ -26,6 +26,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import ModelFormMetaclass
 from django.utils.translation import gettext_lazy as _
 
 from .params import DATE_MAX, DATE_MIN, INT_MAX, INT_MIN, PK_MAX, parse_int
@@ -174,7 +175,17 @@ def bounded_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | No
     return db_field.formfield(**kwargs)
 
 
-class BoundedModelForm(forms.ModelForm):
-    """The base of the project's model forms: every field bounded (`bounded_formfield`)."""
+class _BoundedModelFormMetaclass(ModelFormMetaclass):
+    """Gives each model form's Meta `bounded_formfield` as its `formfield_callback`, unless
+    it names its own: Django reads the callback from the Meta only, and a subclass's Meta
+    replaces its parent's, so a class attribute on the base form would be lost."""
 
-    formfield_callback = bounded_formfield
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = staticmethod(bounded_formfield)
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class BoundedModelForm(forms.ModelForm, metaclass=_BoundedModelFormMetaclass):
+    """The base of the project's model forms: every field bounded (`bounded_formfield`)."""

@@ -6,6 +6,7 @@ from django import forms
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core.fields import bounded_formfield
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.identifiers import normalise_identifier, siret_problem
 from opendui.organisations.models import Couloir
@@ -42,6 +43,7 @@ GrappeForm.base_fields.update(
     fields_for_model(
         Grappe,
         fields=GRAPPE_FIELDS,
+        formfield_callback=bounded_formfield,
         widgets={"editor_contract_on": _date_input()},
         help_texts={
             "carrier_siret": _("14 chiffres ; par défaut, le SIRET du siège de l'organisme."),
@@ -86,6 +88,7 @@ MilestoneForm.base_fields.update(
     fields_for_model(
         Milestone,
         fields=["planned_on", "done_on", "note"],
+        formfield_callback=bounded_formfield,
         widgets={
             "planned_on": _date_input(),
             "done_on": _date_input(),
