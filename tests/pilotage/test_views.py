@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
@@ -263,3 +265,19 @@ def test_pilotage_pages_link_to_the_activity_reports(world, client, login):
     assert reverse("pilotage:activity_home") in home
     page = client.get(reverse("pilotage:facility", args=[world.ehpad.pk])).content.decode()
     assert reverse("pilotage:activity_report", args=[world.ehpad.pk]) in page
+
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/","IME")'
+
+
+@pytest.mark.django_db
+def test_csv_proof_neutralises_a_facility_name_written_as_a_formula(client, login, usage, director):
+    usage.ehpad.name = EVIL_NAME
+    usage.ehpad.save()
+    login(director)
+    response = client.get(reverse("pilotage:proof_csv", args=[usage.ehpad.pk]), {"mois": MONTH})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    names = {row[1] for row in rows[1:]}
+    assert names == {"'" + EVIL_NAME}
+    assert not any(c.startswith(("=", "+", "-", "@")) for row in rows for c in row if c)

@@ -28,21 +28,36 @@ def attachment(
     return response
 
 
+# A text cell starting with one of these is read by spreadsheets as a formula (or, for tab
+# and line breaks, shifts what follows into one): OWASP's "CSV injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
 def spreadsheet_cell(value: Any) -> Any:
-    """Empty for None, a decimal comma for decimals (French spreadsheets), else as is."""
+    """A value as a spreadsheet should read it: empty for None, a decimal comma for
+    decimals (French spreadsheets), numbers as numbers (a negative number is not text).
+
+    Any other value is text, and text under the users' control (a facility renamed
+    `=HYPERLINK("http://evil.example/";"IME")`) must not run as a formula when the file is
+    opened: a text starting with a formula character gets a leading single quote, which
+    spreadsheets show as text (OWASP's advice for CSV injection).
+    """
     if value is None:
         return ""
     if isinstance(value, Decimal):
         return str(value).replace(".", ",")
-    return value
+    if isinstance(value, int | float):  # bool included: written True/False, never a formula
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """CSV text for a spreadsheet: a byte-order mark (accents read right), `;` as separator,
-    CRLF line ends, cells through `spreadsheet_cell`."""
+    CRLF line ends, every cell (headers included) through `spreadsheet_cell`."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_cell(cell) for cell in header])
     writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
     return out.getvalue()

@@ -178,7 +178,13 @@ def build(incident: Incident, *, today: dt.date | None = None) -> list[Section]:
 
 
 def as_text(incident: Incident, sections: list[Section]) -> str:
-    """The same content as plain text (to paste into a message or the ARS portal)."""
+    """The same content as plain text (to paste into a message or the ARS portal).
+
+    No neutralisation of formula characters (core.downloads.spreadsheet_cell) here: the
+    file is read by people and pasted into the portal's text fields, not opened as a
+    spreadsheet, and a leading quote would alter what the ARS reads. No user-typed value
+    starts a line anyway: each follows "- label : " or an indent of four spaces.
+    """
     out = [
         "DÉCLARATION D'ÉVÉNEMENT À L'AGENCE RÉGIONALE DE SANTÉ",
         "(CASF L331-8-1 et R331-8 – arrêté du 28 décembre 2016) – sans données nominatives",
