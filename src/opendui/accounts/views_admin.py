@@ -29,6 +29,7 @@ from opendui.core.forms import (
     save_or_refuse,
 )
 from opendui.core.pagination import page_of
+from opendui.core.params import posted
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
 
@@ -125,7 +126,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     authorize(request, "accounts.manage")
     organisation_ids = services.managed_organisation_ids(request.user)
-    form = UserCreateForm(request.POST or None, organisation_ids=organisation_ids)
+    form = UserCreateForm(posted(request), organisation_ids=organisation_ids)
     outcome = handle_creation(
         request,
         form,
@@ -184,7 +185,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=True)
     protected = services.takeover_protected(target)
-    form = UserForm(request.POST or None, instance=target, protected=protected)
+    form = UserForm(posted(request), instance=target, protected=protected)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
@@ -301,7 +302,7 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     _authorize_account(request, target, account_level=True)
     temporary_allowed = not services.takeover_protected(target)
     form = AdminPasswordResetForm(
-        request.POST or None,
+        posted(request),
         initial={"expected_version": target.version},
         temporary_allowed=temporary_allowed,
     )
@@ -347,7 +348,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=False)
     organisation_ids = services.managed_organisation_ids(request.user)
-    form = AssignmentForm(request.POST or None, organisation_ids=organisation_ids)
+    form = AssignmentForm(posted(request), organisation_ids=organisation_ids)
     detail = reverse("accounts:user_detail", kwargs={"pk": pk})
     outcome = handle_creation(
         request,
@@ -382,7 +383,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     authorize(request, "accounts.manage", organisation=assignment.organisation)
-    form = AssignmentEndForm(request.POST or None, instance=assignment)
+    form = AssignmentEndForm(posted(request), instance=assignment)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
@@ -439,7 +440,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 
 def role_create(request: HttpRequest) -> HttpResponse:
     authorize(request, "roles.manage")
-    form = RoleForm(request.POST or None)
+    form = RoleForm(posted(request))
     outcome = handle_creation(
         request,
         form,
@@ -462,7 +463,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role, pk=pk)
     _authorize_role(request, role)
-    form = RoleForm(request.POST or None, instance=role)
+    form = RoleForm(posted(request), instance=role)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,

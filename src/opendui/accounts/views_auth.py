@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from opendui.core.actor import Actor, client_address
+from opendui.core.params import posted
 
 from . import services, totp
 from .forms import LoginForm, PasswordResetRequestForm, TotpForm, TotpReplaceForm
@@ -33,7 +34,7 @@ def _safe_next(request: HttpRequest, target: str | None) -> str:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("core:home")
-    form = LoginForm(request.POST or None)
+    form = LoginForm(posted(request))
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         refusal = services.login_refusal(request, email)
@@ -61,7 +62,7 @@ def totp_view(request: HttpRequest) -> HttpResponse:
     user = services.pending_user(request)
     if user is None or not user.has_totp:
         return redirect("accounts:login")
-    form = TotpForm(request.POST or None)
+    form = TotpForm(posted(request))
     if request.method == "POST" and form.is_valid():
         refusal = services.login_refusal(request, user.email)
         if refusal:
@@ -101,7 +102,7 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
         # with the one the account has.
         return redirect("accounts:totp")
     replacing = logged_in and user.has_totp
-    form = (TotpReplaceForm if replacing else TotpForm)(request.POST or None)
+    form = (TotpReplaceForm if replacing else TotpForm)(posted(request))
     context = _enrolment_context(request, user.email)
     if request.method == "POST" and form.is_valid():
         refusal = None if logged_in else services.login_refusal(request, user.email)

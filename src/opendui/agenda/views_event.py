@@ -25,7 +25,7 @@ from opendui.core.forms import (
     handle_creation,
     save_or_refuse,
 )
-from opendui.core.params import PK_MAX, int_param
+from opendui.core.params import PK_MAX, int_param, posted
 from opendui.core.services import ConcurrentEditError
 from opendui.persons.services import record_person_access
 
@@ -132,13 +132,13 @@ def event_create(request: HttpRequest, facility_pk: int) -> HttpResponse:
     if person_pk:
         initial["persons"] = [person_pk]
     form = EventForm(
-        request.POST or None,
+        posted(request),
         user=request.user,
         facility=facility,
         initial=initial,
         existing_person_ids=[],
     )
-    repeat = RepeatForm(request.POST or None, prefix="rep")
+    repeat = RepeatForm(posted(request), prefix="rep")
     if request.method == "POST" and not repeat.is_valid():
         form.is_valid()
         form.add_error(None, "La répétition est mal remplie : vérifiez-la.")
@@ -258,14 +258,14 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "category": event.category,
     }
     form = EventForm(
-        request.POST or None,
+        posted(request),
         user=request.user,
         facility=event.facility,
         event=event,
         initial=initial,
         existing_person_ids=sorted(ids),
     )
-    scope = ScopeForm(request.POST or None)
+    scope = ScopeForm(posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from django.http import HttpRequest, QueryDict
+
 # Dates: far enough from date.min/date.max that ± a few years of arithmetic never overflows,
 # wide enough for any birth date or planning horizon of a social-care record.
 DATE_MIN = dt.date(1800, 1, 1)
@@ -109,3 +111,13 @@ def date_param(
     if (value or "").strip() and on_invalid is not None:
         on_invalid()
     return default
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The data to bind a form to: the POST data of a POST, None for any other method.
+
+    Not `posted(request)`: an empty POST (every field left out, as a hand-made
+    request sends it) is falsy, so the form would be unbound on a POST, and a view that
+    then adds an error to it (`add_error` needs `cleaned_data`) answered HTTP 500.
+    """
+    return request.POST if request.method == "POST" else None

@@ -25,6 +25,7 @@ from opendui.core.forms import (
     issue_form_token,
     save_or_refuse,
 )
+from opendui.core.params import posted
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
 
@@ -45,7 +46,7 @@ def model_list(request: HttpRequest) -> HttpResponse:
     """GET: the models of the user's organisations; POST: create a draft model."""
     authorize(request, MANAGE)
     organisations = list(_organisations(request))
-    form = ModelForm(request.POST or None)
+    form = ModelForm(posted(request))
     if request.method == "POST":
         organisation = organisations[0]
         result = handle_creation(

@@ -31,6 +31,7 @@ from opendui.core.downloads import attachment
 from opendui.core.exports import authorize_export, may_export
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
 from opendui.core.pagination import page_of
+from opendui.core.params import posted
 from opendui.organisations.models import Facility
 from opendui.persons.services import record_person_access
 
@@ -80,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def declare(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = get_object_or_404(Facility, pk=facility_pk)
     authorize(request, services.DECLARE, facility=facility)
-    form = DeclarationForm(request.POST or None, user=request.user, facility=facility)
+    form = DeclarationForm(posted(request), user=request.user, facility=facility)
     actor = Actor.from_request(request)
     result = handle_creation(
         request,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
+from opendui.core.params import posted
 
 from . import services
 from .forms import (
@@ -85,7 +86,7 @@ def og_create(request: HttpRequest) -> HttpResponse:
     (see services.create_organisation)."""
     authorize(request, PERMISSION)
     home = reverse("organisations:admin_home")
-    form = OrganisationForm(request.POST or None)
+    form = OrganisationForm(posted(request))
     outcome = handle_creation(
         request,
         form,
@@ -117,7 +118,7 @@ def og_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = get_object_or_404(ManagingOrganisation, pk=pk)
     authorize(request, PERMISSION, organisation=organisation)
     home = reverse("organisations:admin_home")
-    form = OrganisationEditForm(request.POST or None, instance=organisation)
+    form = OrganisationEditForm(posted(request), instance=organisation)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
@@ -152,7 +153,7 @@ def facility_create(request: HttpRequest, og_pk: int) -> HttpResponse:
     organisation = get_object_or_404(ManagingOrganisation, pk=og_pk)
     authorize(request, PERMISSION, organisation=organisation)
     home = reverse("organisations:admin_home")
-    form = FacilityForm(request.POST or None, instance=Facility(organisation=organisation))
+    form = FacilityForm(posted(request), instance=Facility(organisation=organisation))
     outcome = handle_creation(
         request,
         form,
@@ -197,7 +198,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     facility = _facility_or_404(request, pk)
     detail = reverse("organisations:facility_detail", args=[facility.pk])
     breadcrumbs = [_home_crumb(), _facility_crumb(facility)]  # before the form edits `facility`
-    form = FacilityEditForm(request.POST or None, instance=facility)
+    form = FacilityEditForm(posted(request), instance=facility)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
@@ -229,7 +230,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_create(request: HttpRequest, facility_pk: int) -> HttpResponse:
     facility = _facility_or_404(request, facility_pk)
     detail = reverse("organisations:facility_detail", args=[facility.pk])
-    form = UnitForm(request.POST or None, instance=Unit(facility=facility))
+    form = UnitForm(posted(request), instance=Unit(facility=facility))
     outcome = handle_creation(
         request,
         form,
@@ -260,7 +261,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     facility = unit.facility
     authorize(request, PERMISSION, organisation=facility.organisation)
     detail = reverse("organisations:facility_detail", args=[facility.pk])
-    form = UnitEditForm(request.POST or None, instance=unit)
+    form = UnitEditForm(posted(request), instance=unit)
     if request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,

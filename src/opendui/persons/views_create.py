@@ -14,6 +14,7 @@ from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import creation_token, handle_creation
+from opendui.core.params import posted
 from opendui.organisations.models import Facility
 from opendui.organisations.selectors import facilities_of
 
@@ -37,7 +38,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(PERMISSION)
     default = request.current_facility if request.current_facility in allowed else allowed[0]
     form = PersonCreateForm(
-        request.POST or None,
+        posted(request),
         facilities=allowed,
         actor=Actor.from_request(request),
         initial={"facility": default.pk},

@@ -27,6 +27,7 @@ from opendui.core.forms import (
     issue_form_token,
     save_or_refuse,
 )
+from opendui.core.params import posted
 
 from .consents import record_consent, withdraw_consent
 from .entourage import (
@@ -279,7 +280,7 @@ def related_edit(request: HttpRequest, pk: int, related_pk: int) -> HttpResponse
     person = _person(pk)
     authorize(request, "person.edit_administrative", person=person)
     related = _related(person, related_pk)
-    form = RelatedPersonEditForm(request.POST or None, related=related, auto_id="rel_%s")
+    form = RelatedPersonEditForm(posted(request), related=related, auto_id="rel_%s")
 
     def save() -> RelatedPerson:
         data = dict(form.cleaned_data)
@@ -305,7 +306,7 @@ def related_end(request: HttpRequest, pk: int, related_pk: int) -> HttpResponse:
     authorize(request, "person.edit_administrative", person=person)
     related = _related(person, related_pk)
     form = EndRelationForm(
-        request.POST or None,
+        posted(request),
         initial={"end_date": timezone.localdate(), "expected_version": related.version},
     )
     return _related_action(

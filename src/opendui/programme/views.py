@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
+from opendui.core.params import posted
 
 from . import attestation, funding, milestones, selectors, services
 from .eligibility import DECLARATION_LABELS
@@ -60,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     authorize(request, services.MANAGE)
     organisations = list(selectors.managed_organisations(request.user))
-    form = GrappeForm(request.POST or None, organisations=organisations)
+    form = GrappeForm(posted(request), organisations=organisations)
 
     def save() -> Grappe:
         chosen = form.cleaned_data.get("organisation", organisations[0].pk)
@@ -87,7 +88,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     grappe = _grappe(request, pk)
     initial = {name: getattr(grappe, name) for name in services.GRAPPE_FIELDS}
-    form = GrappeForm(request.POST or None, initial={**initial, "expected_version": grappe.version})
+    form = GrappeForm(posted(request), initial={**initial, "expected_version": grappe.version})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("expected_version", None)
@@ -291,7 +292,7 @@ def milestone_edit(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResp
         raise Http404
     milestone.grappe = grappe
     form = MilestoneForm(
-        request.POST or None,
+        posted(request),
         initial={
             "planned_on": milestone.planned_on,
             "done_on": milestone.done_on,

@@ -33,6 +33,7 @@ from opendui.core.forms import (
     save_or_refuse,
 )
 from opendui.core.pagination import page_of
+from opendui.core.params import posted
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 from opendui.persons.selectors import search_persons
@@ -160,7 +161,7 @@ def request_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     if current is not None and current.pk in by_id:
         initial["facility"] = current.pk
     form = AdmissionRequestForm(
-        request.POST or None,
+        posted(request),
         initial=initial,
         facilities=[(f.pk, f.name) for f in facilities],
     )
@@ -339,7 +340,7 @@ def request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     """Refuse a request: a confirmation page with the reason (list + explanation)."""
     admission = _request(pk)
     authorize(request, DECIDE, facility=admission.facility)
-    form = RefuseForm(request.POST or None, initial={"expected_version": admission.version})
+    form = RefuseForm(posted(request), initial={"expected_version": admission.version})
     return _action_page(
         request,
         admission,
@@ -360,7 +361,7 @@ def request_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     """Reopen a refused request (back to "en étude"), with the reason for it."""
     admission = _request(pk)
     authorize(request, DECIDE, facility=admission.facility)
-    form = ReopenForm(request.POST or None, initial={"expected_version": admission.version})
+    form = ReopenForm(posted(request), initial={"expected_version": admission.version})
     return _action_page(
         request,
         admission,
@@ -380,7 +381,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct an open request's priority, reasons and MDPH orientation decision."""
     admission = _request(pk)
     authorize(request, PERMISSION, facility=admission.facility)
-    form = RequestEditForm(request.POST or None, admission=admission)
+    form = RequestEditForm(posted(request), admission=admission)
 
     def save() -> AdmissionRequest:
         data = dict(form.cleaned_data)
