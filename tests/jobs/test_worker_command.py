@@ -42,7 +42,9 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops(settings, tmp_path)
         JobStatus.SUCCEEDED,
         {"failures": 0, "locks": 0, "reset_requests": 0},
     )
-    assert "6 tâche(s) exécutée(s), dont 5 planifiée(s) ajoutée(s)." in out.getvalue()
+    tokens = Job.objects.get(idempotency_key__startswith="periodic:core.form_tokens:")
+    assert (tokens.status, tokens.result) == (JobStatus.SUCCEEDED, {"supprimes": 0})
+    assert "7 tâche(s) exécutée(s), dont 6 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)

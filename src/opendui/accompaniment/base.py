@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, save_audited
+from opendui.core.services import check_version, save_audited
 from opendui.persons.models import Person
 
 from .models import PersonalisedProject
@@ -47,8 +47,7 @@ def audit(actor: Actor, instance, action: str, project: PersonalisedProject, **k
 def lock(project: PersonalisedProject, expected_version: int | None = None) -> PersonalisedProject:
     """Lock the version row for the transaction; refuse a stale page (ConcurrentEditError)."""
     current = PersonalisedProject.objects.select_for_update().get(pk=project.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+    check_version(current.version, expected_version)
     return current
 
 

@@ -27,7 +27,7 @@ from opendui.accounts.models import User
 from opendui.audit.models import EventKind
 from opendui.audit.services import record, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import check_version
 from opendui.nomenclatures import serafin
 from opendui.nomenclatures.serafin import ValueSet
 
@@ -296,8 +296,7 @@ def update_item(actor: Actor, item: Section, *, expected_version: int | None, **
     with transaction.atomic():
         lock_draft(project)
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
+        check_version(current.version, expected_version)
         for name, value in values.items():
             setattr(current, name, value)
         audit(actor, current, action, project, expected_version=current.version)
@@ -323,8 +322,7 @@ def change_item_status(
         if current_project.status == ProjectStatus.DONE:
             raise ValidationError("Ce projet est terminé : ses éléments ne changent plus.")
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
+        check_version(current.version, expected_version)
         problem = item_transition_problem(current.status, target)
         if problem:
             raise ValidationError(problem)

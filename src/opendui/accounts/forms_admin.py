@@ -383,6 +383,7 @@ class RoleForm(VersionedFormMixin, bounded.BoundedModelForm):
 
 
 class AssignmentEndForm(VersionedFormMixin, forms.Form):
+    edits = True  # acts on a stored row: its version is required
     end_date = bounded.DateField(
         label=_("Dernier jour de l'affectation"),
         widget=DATE_WIDGET,
@@ -411,6 +412,8 @@ class AssignmentEndForm(VersionedFormMixin, forms.Form):
 class ActionForm(VersionedFormMixin, forms.Form):
     """The version the administrator saw, posted with one-click account actions."""
 
+    edits = True  # acts on a stored row: its version is required
+
 
 # --------------------------------------------------------------------------- grants
 
@@ -418,6 +421,7 @@ class ActionForm(VersionedFormMixin, forms.Form):
 class GrantDecisionForm(VersionedFormMixin, forms.Form):
     """Approve (after confirming) or refuse (with a reason) a grant request."""
 
+    edits = True  # acts on a stored row: its version is required
     decision = forms.ChoiceField(
         label=_("Décision"),
         choices=[("approve", _("Approuver")), ("refuse", _("Refuser"))],

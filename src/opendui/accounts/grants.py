@@ -50,7 +50,7 @@ from django.utils import timezone
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, save_audited
+from opendui.core.services import check_version, save_audited
 
 from . import grant_rules
 from .access import grants_of, scope_for
@@ -551,8 +551,7 @@ def _locked(pk: int) -> GrantRequest:
 
 
 def _still_open(request: GrantRequest, expected_version: int | None) -> None:
-    if expected_version is not None and request.version != expected_version:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+    check_version(request.version, expected_version)
     if request.status != GrantStatus.PENDING:
         raise AdminRefused(
             f"Cette demande est déjà {request.get_status_display()} : rien n'a été modifié."
@@ -682,8 +681,7 @@ def cancel(
         current = _locked(request.pk)
         if not may_cancel(actor.user, current):
             raise PermissionDenied("grants: cancel")
-        if expected_version is not None and current.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
+        check_version(current.version, expected_version)
         if current.status != GrantStatus.PENDING:
             raise AdminRefused(
                 f"Cette demande est déjà {current.get_status_display()} : rien n'a été modifié."

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from opendui.audit.services import snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, save_audited
+from opendui.core.services import check_version, save_audited
 
 from . import grants
 from .access import grants_of, scope_for
@@ -233,8 +233,7 @@ def update_user(
     try:
         with transaction.atomic():
             user = _locked(target.pk)
-            if expected_version is not None and user.version != expected_version:
-                raise ConcurrentEditError(ConcurrentEditError.message)
+            check_version(user.version, expected_version)
             stored = snapshot(user)
             current_email = user.email
             for name in ACCOUNT_FIELDS:
@@ -305,8 +304,7 @@ def reactivate_user(actor: Actor, target: User, expected_version: int | None) ->
     organisation_id = _require(account_reach(actor.user, target, account_level=True))
     with transaction.atomic():
         user = _locked(target.pk)
-        if expected_version is not None and user.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
+        check_version(user.version, expected_version)
         if user.is_active:
             raise AdminRefused("Ce compte est déjà actif.")
         request = grants.request_reactivation(actor, user, organisation_id)
@@ -549,8 +547,7 @@ def update_role(
     try:
         with transaction.atomic():
             current = Role.objects.select_for_update().get(pk=role.pk)
-            if expected_version is not None and current.version != expected_version:
-                raise ConcurrentEditError(ConcurrentEditError.message)
+            check_version(current.version, expected_version)
             stored = snapshot(current)
             before_permissions = list(current.permissions)
             before_access = dict(current.data_access)

@@ -15,7 +15,7 @@ from django.db.models import F
 from opendui.audit.models import EventKind
 from opendui.audit.services import diff, record, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import check_version
 
 from .models import Event
 
@@ -29,8 +29,7 @@ def _safe(values: dict[str, Any]) -> dict[str, Any]:
 def locked(event: Event, expected_version: int | None) -> Event:
     """The stored row, locked for the transaction; ConcurrentEditError on a stale version."""
     current = Event.objects.select_for_update().get(pk=event.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+    check_version(current.version, expected_version)
     return current
 
 

@@ -21,6 +21,30 @@ class ConcurrentEditError(Exception):
     )
 
 
+class MissingVersionError(ConcurrentEditError):
+    """An update of a versioned row came without the version the user loaded.
+
+    Without it the concurrency check could not be made: leaving the field out of
+    a POST would otherwise overwrite someone else's changes unseen. Nothing is
+    written; forms show it like a concurrent edit (409), with its own message.
+    """
+
+    message = "La version du formulaire manque : rechargez la page. Rien n'a été enregistré."
+
+
+def check_version(current: int, expected_version: int | None) -> None:
+    """Refuse an update unless `expected_version` is the stored version `current`.
+
+    Every update of a versioned row goes through here (save_audited and the
+    services that lock and compare themselves), so that a missing version is
+    refused the same way everywhere instead of skipping the check.
+    """
+    if expected_version is None:
+        raise MissingVersionError(MissingVersionError.message)
+    if current != expected_version:
+        raise ConcurrentEditError(ConcurrentEditError.message)
+
+
 def save_audited(
     actor: Actor,
     instance: Model,
@@ -31,8 +55,9 @@ def save_audited(
 ) -> Model:
     """Create or update `instance` and record its before/after values, in one transaction.
 
-    For updates of versioned rows, `expected_version` is the version the user
-    loaded: a different stored version means a concurrent edit, and nothing is saved.
+    For updates of versioned rows, `expected_version` is the version the user (or
+    the job) loaded: a different stored version means a concurrent edit, a missing
+    one a form that cannot be checked; in both cases nothing is saved (check_version).
     """
     with transaction.atomic():
         before = None
@@ -40,8 +65,7 @@ def save_audited(
             current = type(instance).objects.select_for_update().get(pk=instance.pk)
             before = snapshot(current)
             if hasattr(current, "version"):
-                if expected_version is not None and current.version != expected_version:
-                    raise ConcurrentEditError(ConcurrentEditError.message)
+                check_version(current.version, expected_version)
                 instance.version = F("version") + 1
         instance.save()
         if hasattr(instance, "version") and not isinstance(instance.version, int):

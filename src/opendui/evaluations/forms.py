@@ -137,6 +137,7 @@ class AggirForm(VersionedFormMixin, forms.Form):
 
 
 class StatusForm(VersionedFormMixin, forms.Form):
+    edits = True  # acts on a stored row: its version is required
     target = forms.CharField(widget=forms.HiddenInput)
 
 
@@ -159,6 +160,7 @@ class StartEvaluationForm(forms.Form):
 class AnswersForm(VersionedFormMixin, forms.Form):
     """One field per question (typed by its answer type) and one comment per question."""
 
+    edits = True  # acts on a stored row: its version is required
     comment = forms.CharField(
         label=_("Synthèse"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

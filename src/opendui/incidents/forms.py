@@ -122,10 +122,12 @@ class DeclarationForm(forms.Form):
 
 
 class StatusForm(VersionedFormMixin):
+    edits = True  # acts on a stored row: its version is required
     status = forms.ChoiceField(label=_("Nouveau statut"), choices=STATUS_CHOICES)
 
 
 class AnalysisForm(VersionedFormMixin):
+    edits = True  # acts on a stored row: its version is required
     causes = forms.CharField(
         label=_("Causes et facteurs contributifs"), widget=_text(5), help_text=NO_NAMES
     )
@@ -166,11 +168,13 @@ class ActionForm(forms.Form):
 
 
 class ActionUpdateForm(VersionedFormMixin):
+    edits = True  # acts on a stored row: its version is required
     status = forms.ChoiceField(label=_("État"), choices=ACTION_STATUS_CHOICES)
     done_on = bounded.DateField(label=_("Réalisée le"), required=False, widget=_date_input())
 
 
 class ReportForm(VersionedFormMixin):
+    edits = True  # acts on a stored row: its version is required
     ars_reported_at = bounded.DateTimeField(
         label=_("Signalé à l'ARS le"), required=False, widget=_datetime_input()
     )

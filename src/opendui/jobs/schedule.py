@@ -59,6 +59,8 @@ SCHEDULE: tuple[Daily, ...] = (
     Daily(
         "accounts.prune_throttles", "opendui.accounts.tasks.prune_login_throttles", dt.time(1, 15)
     ),
+    # Creation-form tokens shown and never sent (core.forms): rows older than a day.
+    Daily("core.form_tokens", "opendui.core.tasks.prune_old_form_tokens", dt.time(3, 30)),
 )
 
 

@@ -137,6 +137,7 @@ class EditNoteForm(VersionedFormMixin, NoteForm):
 class WithdrawForm(VersionedFormMixin):
     """Withdraw a note: a reason from the short list, a comment, the version loaded."""
 
+    edits = True  # acts on a stored row: its version is required
     reason = forms.ChoiceField(
         label=_("Motif du retrait"),
         choices=[("", "—"), *WITHDRAWAL_REASON_CHOICES],

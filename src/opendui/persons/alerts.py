@@ -20,7 +20,7 @@ from django.utils import timezone
 from opendui.accounts.access import require, scope_for
 from opendui.audit.services import json_safe
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, save_audited
+from opendui.core.services import check_version, save_audited
 from opendui.organisations.models import Facility
 
 from .duplicates import Traits
@@ -115,8 +115,7 @@ def close_identity_alert(
         raise ValidationError({"comment": "Indiquez la suite donnée au signalement."})
     if not alert.is_open:
         raise ValidationError("Ce signalement est déjà traité.")
-    if expected_version is not None and expected_version != alert.version:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+    check_version(alert.version, expected_version)
     alert.status = AlertStatus.CLOSED
     alert.closed_by = actor.user
     alert.closed_at = timezone.now()

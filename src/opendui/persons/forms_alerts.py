@@ -9,6 +9,7 @@ from opendui.core.forms import VersionedFormMixin
 
 
 class CloseAlertForm(VersionedFormMixin):
+    edits = True  # acts on a stored row: its version is required
     comment = forms.CharField(
         label=_("Suite donnée"),
         max_length=2000,

@@ -33,7 +33,7 @@ from django.utils import timezone
 from opendui.accounts.access import require
 from opendui.audit.services import json_safe, record_change, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import MissingVersionError, check_version
 from opendui.core.text import search_key
 
 from . import rniv, traits
@@ -136,8 +136,7 @@ def _locked(actor: Actor, person: Person, expected_version: int | None = None) -
     require(actor.user, "person.edit_identity", person=person)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        if expected_version is not None and locked.version != expected_version:
-            raise ConcurrentEditError(ConcurrentEditError.message)
+        check_version(locked.version, expected_version)
         if locked.merged_into_id is not None:
             raise IdentityRuleError(MERGED_READ_ONLY)
         yield locked
@@ -458,7 +457,7 @@ def correct_identity(
     identity drops it to provisoire and needs a `reason`.
     """
     if expected_version is None:
-        raise ConcurrentEditError(ConcurrentEditError.message)
+        raise MissingVersionError(MissingVersionError.message)
     try:
         identity = traits.validate_identity(values, today=today or timezone.localdate())
     except traits.TraitsInvalid as error:

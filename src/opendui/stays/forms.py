@@ -216,6 +216,7 @@ class AdmitForm(_ChoicesMixin, forms.Form):
 
 
 class ContractForm(VersionedFormMixin, forms.Form):
+    edits = True  # acts on a stored row: its version is required
     kind = forms.ChoiceField(label=_("Type"), choices=list(CONTRACT_KINDS.items()))
     handed_on = bounded.DateField(label=_("Remis le"), required=False, widget=_date_input())
     signed_on = bounded.DateField(label=_("Signé le"), required=False, widget=_date_input())
