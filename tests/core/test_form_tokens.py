@@ -23,8 +23,11 @@ from opendui.core.forms import (
     TOKENS_KEY,
     consume_form_token,
     handle_creation,
-    issue_form_token,
     prune_form_tokens,
+    store_issued_tokens,
+)
+from opendui.core.forms import (
+    issue_form_token as _issue_only,
 )
 from opendui.core.models import FormToken
 from opendui.incidents.models import Incident
@@ -42,6 +45,13 @@ def _request(user, session: SessionStore | None = None, data: dict | None = None
     request.session = session if session is not None else SessionStore()
     request._messages = default_storage(request)
     return request
+
+
+def issue_form_token(request) -> str:
+    """Issue, then store the row as FormTokenMiddleware does once the page is answered."""
+    token = _issue_only(request)
+    store_issued_tokens(request)
+    return token
 
 
 class _Form(forms.Form):

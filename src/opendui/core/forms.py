@@ -28,6 +28,7 @@ from .services import ConcurrentEditError, MissingVersionError
 TOKENS_KEY = "form_tokens"
 MAX_TOKENS = 50
 TOKEN_LIFETIME = dt.timedelta(days=1)
+PENDING_ATTR = "_form_tokens_to_store"  # tokens issued by the view, stored after it
 CONCURRENT_EDIT = "concurrent_edit"  # code of the form error a ConcurrentEditError becomes
 
 MISSING_VERSION = MissingVersionError.message
@@ -100,12 +101,37 @@ def _owner(request: HttpRequest) -> str:
 
 
 def issue_form_token(request: HttpRequest) -> str:
-    """A one-time token for a creation form, stored until used (or pruned)."""
+    """A one-time token for a creation form, stored until used (or pruned).
+
+    Its row is written once the view has answered, with the other tokens of the
+    page in one INSERT (`store_issued_tokens`, FormTokenMiddleware): a page
+    listing one form per row would otherwise cost a query per row.
+    """
     token = secrets.token_urlsafe(16)
-    FormToken.objects.create(token=token, owner=_owner(request))
+    request.__dict__.setdefault(PENDING_ATTR, []).append(token)
     tokens = request.session.get(TOKENS_KEY, [])[-MAX_TOKENS + 1 :]
     request.session[TOKENS_KEY] = [*tokens, token]
     return token
+
+
+def store_issued_tokens(request: HttpRequest) -> None:
+    """Write the rows of the tokens issued while answering `request` (one INSERT)."""
+    pending = request.__dict__.pop(PENDING_ATTR, None)
+    if pending:
+        owner = _owner(request)
+        FormToken.objects.bulk_create([FormToken(token=token, owner=owner) for token in pending])
+
+
+class FormTokenMiddleware:
+    """Stores the form tokens a view issued, once it has answered (store_issued_tokens)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        store_issued_tokens(request)
+        return response
 
 
 def consume_form_token(request: HttpRequest, token: str | None) -> bool:
@@ -118,6 +144,7 @@ def consume_form_token(request: HttpRequest, token: str | None) -> bool:
     """
     if not token:
         return False
+    store_issued_tokens(request)
     owner = _owner(request)
     with connection.cursor() as cursor:
         cursor.execute(
