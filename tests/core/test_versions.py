@@ -1,0 +1,172 @@
+"""Optimistic locking cannot be skipped: an edit without the version it was made on is refused."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+import opendui
+from opendui.core.actor import Actor
+from opendui.core.forms import VersionedFormMixin
+from opendui.core.services import (
+    ConcurrentEditError,
+    MissingVersionError,
+    check_version,
+    save_audited,
+)
+from opendui.organisations.models import Unit
+from tests.agenda.helpers import at, make
+from tests.organisations.helpers import UNIT_FIELDS, edit_data
+
+MISSING = "La version du formulaire manque : rechargez la page. Rien n&#x27;a été enregistré."
+
+
+# --- check_version ----------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=2**31))
+def test_the_stored_version_passes(version):
+    check_version(version, version)
+
+
+@given(st.integers(min_value=0, max_value=2**31), st.integers(min_value=0, max_value=2**31))
+def test_another_version_is_a_concurrent_edit(current, expected):
+    if current == expected:
+        check_version(current, expected)
+        return
+    with pytest.raises(ConcurrentEditError) as raised:
+        check_version(current, expected)
+    assert not isinstance(raised.value, MissingVersionError)
+
+
+@given(st.integers(min_value=0, max_value=2**31))
+def test_a_missing_version_is_refused(current):
+    with pytest.raises(MissingVersionError, match="La version du formulaire manque"):
+        check_version(current, None)
+
+
+def test_save_audited_refuses_an_update_without_version(world):
+    admin = world.user("admin")
+    unit = Unit.objects.get(pk=world.lilas.pk)
+    unit.name = "Sans version"
+    with pytest.raises(MissingVersionError):
+        save_audited(Actor(admin), unit, "unit.update")
+    world.lilas.refresh_from_db()
+    assert (world.lilas.name, world.lilas.version) == ("Les Lilas", 1)
+    save_audited(Actor(admin), unit, "unit.update", expected_version=1)
+    world.lilas.refresh_from_db()
+    assert (world.lilas.name, world.lilas.version) == ("Sans version", 2)
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+# Forms that create as well as edit: they require the version when their `instance`
+# is a stored row. Every other form of a versioned row declares `edits = True`.
+CREATE_OR_EDIT = {
+    "opendui.agenda.forms.EventForm",
+    "opendui.accompaniment.forms.ProjectForm",
+    "opendui.accompaniment.forms._EditMixin",
+    "opendui.notes.forms.EditNoteForm",
+    "opendui.organisations.forms.OrganisationEditForm",
+    "opendui.organisations.forms.FacilityEditForm",
+    "opendui.organisations.forms.UnitEditForm",
+    "opendui.accounts.forms_admin.UserForm",
+    "opendui.accounts.forms_admin.RoleForm",
+    "opendui.evaluations.forms.AggirForm",
+    "opendui.evaluations.forms.ModelForm",
+    "opendui.programme.forms.GrappeForm",
+    "opendui.programme.forms.MilestoneForm",
+    "opendui.persons.forms_identity.RequiredVersionMixin",  # requires it itself
+}
+
+
+def _versioned_forms() -> set[type]:
+    for module in pkgutil.walk_packages(opendui.__path__, "opendui."):
+        if module.name.rsplit(".", 1)[-1].startswith("forms"):
+            importlib.import_module(module.name)
+    found: set[type] = set()
+    todo = [VersionedFormMixin]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub.__module__.startswith("opendui.") and sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def test_every_versioned_form_says_when_it_edits():
+    """A new form of a versioned row must be classified here (edits = True, or a
+    creation/edit form requiring the version of its stored instance)."""
+    unclassified = [
+        f"{form.__module__}.{form.__qualname__}"
+        for form in _versioned_forms()
+        if not form.edits
+        and f"{form.__module__}.{form.__qualname__}" not in CREATE_OR_EDIT
+        and not any(
+            f"{base.__module__}.{base.__qualname__}" in CREATE_OR_EDIT or getattr(base, "edits", 0)
+            for base in form.__mro__[1:]
+            if base is not VersionedFormMixin and issubclass(base, VersionedFormMixin)
+        )
+    ]
+    assert unclassified == []
+
+
+@pytest.mark.parametrize(
+    "form",
+    sorted(
+        (f for f in _versioned_forms() if f.edits), key=lambda f: f"{f.__module__}.{f.__name__}"
+    ),
+    ids=lambda f: f"{f.__module__}.{f.__name__}",
+)
+def test_an_action_form_without_version_is_refused_at_the_top(form):
+    bound = form.__new__(form)
+    VersionedFormMixin.__init__(bound, data={})
+    assert not bound.is_valid()
+    assert "La version du formulaire manque" in " ".join(bound.non_field_errors())
+    assert "expected_version" not in bound.errors
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def test_agenda_event_edit_without_version_changes_nothing(world, client, login):
+    educator = world.user("educateur", facility=world.ehpad)
+    event = make(
+        educator, world.ehpad, at(2, 10), at(2, 11), persons=[world.anne], professionals=[educator]
+    )
+    login(educator)
+    values = {
+        "kind": "activite",
+        "title": "Autre titre",
+        "start": "2026-03-02T10:00",
+        "end": "2026-03-02T11:00",
+        "persons": [world.anne.pk],
+        "professionals": [educator.pk],
+        "category": "social",
+        "rep-frequency": "",
+        "rep-interval": "1",
+        "scope": "une",
+    }
+    response = client.post(reverse("agenda:edit", kwargs={"pk": event.pk}), values)
+    assert response.status_code in (200, 409)
+    assert MISSING in response.content.decode()
+    status = client.post(reverse("agenda:status", kwargs={"pk": event.pk}), {"status": "VALIDE"})
+    assert status.status_code in (200, 302, 409)
+    event.refresh_from_db()
+    assert (event.title, event.status, event.version) == ("Atelier mémoire", "PLANIFIE", 1)
+
+
+def test_unit_edit_without_version_changes_nothing(world, login):
+    client = login(world.user("admin"))
+    data = edit_data(world.lilas, UNIT_FIELDS, name="Les Lilas mauves")
+    del data["expected_version"]
+    response = client.post(reverse("organisations:unit_edit", args=[world.lilas.pk]), data)
+    assert response.status_code == 409
+    assert MISSING in response.content.decode()
+    world.lilas.refresh_from_db()
+    assert (world.lilas.name, world.lilas.version) == ("Les Lilas", 1)
