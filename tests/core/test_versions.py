@@ -50,17 +50,26 @@ def test_a_missing_version_is_refused(current):
         check_version(current, None)
 
 
-def test_save_audited_refuses_an_update_without_version(world):
+def test_save_audited_refuses_a_stale_version(world):
     admin = world.user("admin")
     unit = Unit.objects.get(pk=world.lilas.pk)
-    unit.name = "Sans version"
-    with pytest.raises(MissingVersionError):
-        save_audited(Actor(admin), unit, "unit.update")
+    unit.name = "Version périmée"
+    with pytest.raises(ConcurrentEditError):
+        save_audited(Actor(admin), unit, "unit.update", expected_version=7)
     world.lilas.refresh_from_db()
     assert (world.lilas.name, world.lilas.version) == ("Les Lilas", 1)
     save_audited(Actor(admin), unit, "unit.update", expected_version=1)
     world.lilas.refresh_from_db()
-    assert (world.lilas.name, world.lilas.version) == ("Sans version", 2)
+    assert (world.lilas.name, world.lilas.version) == ("Version périmée", 2)
+
+
+def test_agenda_services_refuse_an_update_without_version(world):
+    from opendui.agenda.audit import locked
+
+    educator = world.user("educateur", facility=world.ehpad)
+    event = make(educator, world.ehpad, at(2, 10), at(2, 11), persons=[world.anne])
+    with pytest.raises(MissingVersionError):
+        locked(event, None)
 
 
 # --- forms ------------------------------------------------------------------------------------

@@ -105,12 +105,18 @@ def test_manager_records_analysis_from_the_page(world, login):
     assert "Enregistrer l'analyse" in client.get(url).content.decode()
     response = client.post(
         url + "analyse/",
-        {"causes": "Sol mouillé", "analysed_on": timezone.localdate().isoformat()},
+        {
+            "causes": "Sol mouillé",
+            "analysed_on": timezone.localdate().isoformat(),
+            "expected_version": incident.version,
+        },
     )
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.status == "en_analyse"
-    response = client.post(url + "analyse/", {"causes": "", "analysed_on": "2000-01-01"})
+    response = client.post(
+        url + "analyse/", {"causes": "", "analysed_on": "2000-01-01", "expected_version": 2}
+    )
     assert response.status_code == 200
     assert "Rien n&#x27;a été enregistré" in response.content.decode()
 

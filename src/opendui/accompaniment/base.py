@@ -47,7 +47,7 @@ def audit(actor: Actor, instance, action: str, project: PersonalisedProject, **k
 def lock(project: PersonalisedProject, expected_version: int | None = None) -> PersonalisedProject:
     """Lock the version row for the transaction; refuse a stale page (ConcurrentEditError)."""
     current = PersonalisedProject.objects.select_for_update().get(pk=project.pk)
-    check_version(current.version, expected_version)
+    check_version(current.version, expected_version, required=False)
     return current
 
 

@@ -296,7 +296,7 @@ def update_item(actor: Actor, item: Section, *, expected_version: int | None, **
     with transaction.atomic():
         lock_draft(project)
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        check_version(current.version, expected_version)
+        check_version(current.version, expected_version, required=False)
         for name, value in values.items():
             setattr(current, name, value)
         audit(actor, current, action, project, expected_version=current.version)
@@ -322,7 +322,7 @@ def change_item_status(
         if current_project.status == ProjectStatus.DONE:
             raise ValidationError("Ce projet est terminé : ses éléments ne changent plus.")
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        check_version(current.version, expected_version)
+        check_version(current.version, expected_version, required=False)
         problem = item_transition_problem(current.status, target)
         if problem:
             raise ValidationError(problem)

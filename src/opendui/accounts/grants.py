@@ -551,7 +551,7 @@ def _locked(pk: int) -> GrantRequest:
 
 
 def _still_open(request: GrantRequest, expected_version: int | None) -> None:
-    check_version(request.version, expected_version)
+    check_version(request.version, expected_version, required=False)
     if request.status != GrantStatus.PENDING:
         raise AdminRefused(
             f"Cette demande est déjà {request.get_status_display()} : rien n'a été modifié."
@@ -681,7 +681,7 @@ def cancel(
         current = _locked(request.pk)
         if not may_cancel(actor.user, current):
             raise PermissionDenied("grants: cancel")
-        check_version(current.version, expected_version)
+        check_version(current.version, expected_version, required=False)
         if current.status != GrantStatus.PENDING:
             raise AdminRefused(
                 f"Cette demande est déjà {current.get_status_display()} : rien n'a été modifié."

@@ -136,7 +136,7 @@ def _locked(actor: Actor, person: Person, expected_version: int | None = None) -
     require(actor.user, "person.edit_identity", person=person)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        check_version(locked.version, expected_version)
+        check_version(locked.version, expected_version, required=False)
         if locked.merged_into_id is not None:
             raise IdentityRuleError(MERGED_READ_ONLY)
         yield locked
