@@ -15,6 +15,7 @@ from opendui.accompaniment import services
 from opendui.accompaniment.models import PersonalisedProject
 from opendui.accompaniment.rules import ProjectStatus
 from opendui.core.actor import Actor
+from opendui.core.services import CURRENT
 from opendui.persons.models_entourage import LegalProtection, RelatedPerson
 
 
@@ -65,19 +66,22 @@ def test_a_minors_pp_is_not_validated_with_the_minors_agreement_only(
     _sign(ime_edu, chloe_draft)
     _sign(ime_boss, chloe_draft, "structure")
     with pytest.raises(ValidationError) as error:
-        services.validate(ime_boss, chloe_draft)
+        services.validate(ime_boss, chloe_draft, expected_version=CURRENT)
     assert str(mother) in str(error.value) and str(father) in str(error.value)
     chloe_draft.refresh_from_db()
     assert chloe_draft.status == ProjectStatus.DRAFT and not chloe_draft.frozen
 
     _sign(ime_edu, chloe_draft, "representant", mother)
     with pytest.raises(ValidationError) as error:  # both holders of parental authority
-        services.validate(ime_boss, chloe_draft)
+        services.validate(ime_boss, chloe_draft, expected_version=CURRENT)
     assert str(father) in str(error.value) and str(mother) not in str(error.value)
 
     _sign(ime_edu, chloe_draft, "representant", father)
     chloe_draft.refresh_from_db()
-    assert services.validate(ime_boss, chloe_draft).status == ProjectStatus.ACTIVE
+    assert (
+        services.validate(ime_boss, chloe_draft, expected_version=CURRENT).status
+        == ProjectStatus.ACTIVE
+    )
 
 
 def test_a_minor_without_any_legal_representative_recorded_is_not_validated(
@@ -86,7 +90,7 @@ def test_a_minor_without_any_legal_representative_recorded_is_not_validated(
     _sign(ime_edu, chloe_draft)
     _sign(ime_boss, chloe_draft, "structure")
     with pytest.raises(ValidationError, match="aucun représentant légal n'est enregistré"):
-        services.validate(ime_boss, chloe_draft)
+        services.validate(ime_boss, chloe_draft, expected_version=CURRENT)
     assert PersonalisedProject.objects.get().status == ProjectStatus.DRAFT
 
 
@@ -101,11 +105,11 @@ def test_an_adult_under_tutelle_needs_the_tutor_named_by_the_measure(draft, edu,
     _sign(edu, draft)
     _sign(boss, draft, "structure")
     with pytest.raises(ValidationError, match="tutelle"):
-        services.validate(boss, draft)
+        services.validate(boss, draft, expected_version=CURRENT)
     # The tutor is not flagged "représentant légal" in the entourage: the measure names him.
     _sign(edu, draft, "representant", tutor)
     draft.refresh_from_db()
-    assert services.validate(boss, draft).status == ProjectStatus.ACTIVE
+    assert services.validate(boss, draft, expected_version=CURRENT).status == ProjectStatus.ACTIVE
 
 
 def test_an_ended_measure_no_longer_needs_the_tutor(draft, edu, boss, world):
@@ -119,7 +123,7 @@ def test_an_ended_measure_no_longer_needs_the_tutor(draft, edu, boss, world):
     )
     _sign(edu, draft)
     _sign(boss, draft, "structure")
-    assert services.validate(boss, draft).status == ProjectStatus.ACTIVE
+    assert services.validate(boss, draft, expected_version=CURRENT).status == ProjectStatus.ACTIVE
 
 
 def test_under_curatelle_the_person_agrees_themself(draft, edu, boss, world):
@@ -128,7 +132,7 @@ def test_under_curatelle_the_person_agrees_themself(draft, edu, boss, world):
     )
     _sign(edu, draft)
     _sign(boss, draft, "structure")
-    assert services.validate(boss, draft).status == ProjectStatus.ACTIVE
+    assert services.validate(boss, draft, expected_version=CURRENT).status == ProjectStatus.ACTIVE
 
 
 def test_a_relative_who_is_not_a_representative_cannot_sign_as_one(draft, edu, world):

@@ -25,9 +25,14 @@ def _validated_evaluation(world, educator, chef):
         evaluation,
         {by_code["1.1.2"].pk: (3, "Malvoyance"), by_code["1.2.1.3"].pk: (2, "")},
         comment="Synthèse",
+        expected_version=evaluation.version,
     )
-    grids.change_evaluation_status(Actor(educator), evaluation, "APPROUVE")
-    grids.change_evaluation_status(Actor(chef), evaluation, "VALIDE")
+    grids.change_evaluation_status(
+        Actor(educator), evaluation, "APPROUVE", expected_version=evaluation.version
+    )
+    grids.change_evaluation_status(
+        Actor(chef), evaluation, "VALIDE", expected_version=evaluation.version
+    )
     return evaluation
 
 

@@ -24,7 +24,7 @@ from opendui.accompaniment.needs import NeedSuggestion
 from opendui.accompaniment.rules import ItemStatus, ProjectStatus
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import CURRENT, ConcurrentEditError
 from opendui.stays.rules import add_months
 
 from .conftest import agree
@@ -63,7 +63,7 @@ def test_add_needs_is_all_or_nothing(draft, edu):
 def test_encours_refused_without_structure_agreement(draft, edu, boss):
     services.add_agreement(edu, draft, author_kind="personne", signed_on=timezone.localdate())
     with pytest.raises(ValidationError, match="structure"):
-        services.validate(boss, draft)
+        services.validate(boss, draft, expected_version=CURRENT)
     draft.refresh_from_db()
     assert draft.status == ProjectStatus.DRAFT and not draft.frozen
 
@@ -71,7 +71,7 @@ def test_encours_refused_without_structure_agreement(draft, edu, boss):
 def test_encours_refused_without_person_agreement(draft, boss):
     services.add_agreement(boss, draft, author_kind="structure", signed_on=timezone.localdate())
     with pytest.raises(ValidationError, match="personne"):
-        services.validate(boss, draft)
+        services.validate(boss, draft, expected_version=CURRENT)
 
 
 def test_expired_agreement_does_not_count(draft, edu, boss):
@@ -90,7 +90,7 @@ def test_expired_agreement_does_not_count(draft, edu, boss):
     )
     services.add_agreement(boss, draft, author_kind="structure", signed_on=today)
     with pytest.raises(ValidationError, match="personne"):
-        services.validate(boss, draft)
+        services.validate(boss, draft, expected_version=CURRENT)
 
 
 def test_validation_with_representative_agreement(draft, boss, edu, guardian):
@@ -102,7 +102,7 @@ def test_validation_with_representative_agreement(draft, boss, edu, guardian):
         signed_on=timezone.localdate(),
     )
     services.add_agreement(boss, draft, author_kind="structure", signed_on=timezone.localdate())
-    assert services.validate(boss, draft).status == ProjectStatus.ACTIVE
+    assert services.validate(boss, draft, expected_version=CURRENT).status == ProjectStatus.ACTIVE
 
 
 def test_representative_must_be_a_legal_representative_of_the_person(draft, edu, guardian):
@@ -131,7 +131,7 @@ def test_structure_agreement_and_validation_need_pp_validate(draft, edu):
     with pytest.raises(PermissionDenied):
         services.add_agreement(edu, draft, author_kind="structure", signed_on=timezone.localdate())
     with pytest.raises(PermissionDenied):
-        services.validate(edu, draft)
+        services.validate(edu, draft, expected_version=CURRENT)
     assert not Agreement.objects.exists()
 
 
@@ -167,12 +167,14 @@ def test_goal_status_follows_the_item_rules_on_a_running_version(running, edu):
 
 def test_invalid_pp_transition_is_refused_and_nothing_saved(running, boss):
     with pytest.raises(ValidationError):
-        services.change_status(boss, running, ProjectStatus.DRAFT)
-    paused = services.change_status(boss, running, ProjectStatus.PAUSED)
+        services.change_status(boss, running, ProjectStatus.DRAFT, expected_version=running.version)
+    paused = services.change_status(
+        boss, running, ProjectStatus.PAUSED, expected_version=running.version
+    )
     assert paused.status == ProjectStatus.PAUSED
-    done = services.change_status(boss, paused, ProjectStatus.DONE)
+    done = services.change_status(boss, paused, ProjectStatus.DONE, expected_version=paused.version)
     with pytest.raises(ValidationError):
-        services.change_status(boss, done, ProjectStatus.ACTIVE)
+        services.change_status(boss, done, ProjectStatus.ACTIVE, expected_version=done.version)
     assert PersonalisedProject.objects.get().status == ProjectStatus.DONE
 
 
@@ -189,7 +191,7 @@ def test_new_version_copies_content_and_keeps_the_frozen_one(running, edu, boss)
         services.new_version(edu, running)
     sections.add_expectation(edu, v2, origin="proche", text="Qu'elle sorte plus.")
     agree(v2, edu, boss)
-    services.validate(boss, v2)
+    services.validate(boss, v2, expected_version=CURRENT)
     running.refresh_from_db()
     assert running.status == ProjectStatus.DONE
     assert running.expectations.count() == 1  # the frozen version did not change
@@ -265,7 +267,7 @@ def test_second_project_for_a_stay_is_refused(draft, edu, stay):
 def test_removing_a_draft_row_is_audited(draft, edu):
     item = sections.add_expectation(edu, draft, origin="personne", text="Sortir")
     item.project = draft
-    sections.remove_row(edu, item)
+    sections.remove_row(edu, item, expected_version=item.version)
     assert not Expectation.objects.exists()
     event = AuditEvent.objects.get(action="pp.section_remove")
     assert event.details["removed"]["text"] == "Sortir"

@@ -51,7 +51,9 @@ def approve_pending(world, approver=None):
 
     approver = approver or world.user("directeur")
     for request in GrantRequest.objects.filter(status="pending").order_by("pk"):
-        grants.approve(Actor(user=User.objects.get(pk=approver.pk)), request)
+        grants.approve(
+            Actor(user=User.objects.get(pk=approver.pk)), request, expected_version=request.version
+        )
     return approver
 
 

@@ -12,6 +12,7 @@ from opendui.accounts.access import check
 from opendui.accounts.models import AssignmentStatus, GrantRequest, GrantStatus, Role, User
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
+from opendui.core.services import CURRENT
 
 
 @pytest.fixture
@@ -225,7 +226,7 @@ def test_role_list_shows_a_pending_widening(world, admin, login):
         Actor(user=User.objects.get(pk=admin.pk)),
         role,
         {"data_access": {**role.data_access, "medical": "read"}},
-        None,
+        CURRENT,
     )
     request = GrantRequest.objects.get()
     client = login(admin)

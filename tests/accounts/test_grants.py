@@ -22,6 +22,7 @@ from opendui.accounts.models import (
 )
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
+from opendui.core.services import CURRENT
 
 from .test_admin_support import STRONG_PASSWORD, form_token, role_data
 
@@ -173,7 +174,12 @@ def test_every_step_is_audited(world, admin, ehpad_director):
     nurse = world.user("educateur", facility=world.ime)
     assignment = assign(admin, nurse, "infirmier", facility=world.ehpad)
     request = assignment.grant_request
-    grants.approve(as_actor(ehpad_director), request, reason="Remplacement de l'été")
+    grants.approve(
+        as_actor(ehpad_director),
+        request,
+        reason="Remplacement de l'été",
+        expected_version=request.version,
+    )
     events = list(
         AuditEvent.objects.filter(
             action__in=["assignment.create", "grant.request", "assignment.approve", "grant.approve"]
@@ -208,7 +214,7 @@ def test_the_requester_cannot_approve(world, admin, general_director):
     target = world.user("educateur", facility=world.ime)
     request = assign(admin, target, "medecin", facility=world.ehpad).grant_request
     with pytest.raises(PermissionDenied, match="Vous avez fait cette demande"):
-        grants.approve(as_actor(admin), request)
+        grants.approve(as_actor(admin), request, expected_version=request.version)
     request.refresh_from_db()
     assert request.status == GrantStatus.PENDING
     assert not check(fresh(target), "person.view_medical", person=world.anne)
@@ -219,10 +225,10 @@ def test_the_requester_cannot_approve(world, admin, general_director):
 def test_the_grantee_cannot_approve(world, admin, ehpad_director, general_director):
     request = assign(admin, ehpad_director, "medecin", facility=world.ehpad).grant_request
     with pytest.raises(PermissionDenied, match="vos propres accès"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert not check(fresh(ehpad_director), "person.view_medical", person=world.anne)
     assert grants.awaiting(fresh(ehpad_director)).count() == 0
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert check(fresh(ehpad_director), "person.view_medical", person=world.anne)
 
 
@@ -231,7 +237,7 @@ def test_a_director_decides_only_in_their_facility(world, admin, ehpad_director)
     request = assign(admin, educator, "educateur", facility=world.ime).grant_request
     assert request.approval_facility == world.ime
     with pytest.raises(PermissionDenied, match="autorité"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert list(grants.awaiting(fresh(ehpad_director))) == []
 
 
@@ -242,7 +248,7 @@ def test_a_unit_director_approves_nothing(world, admin):
         admin, target, "aide-soignant", facility=world.ehpad, unit=world.glycines
     ).grant_request
     with pytest.raises(PermissionDenied):
-        grants.approve(as_actor(unit_director), request)
+        grants.approve(as_actor(unit_director), request, expected_version=request.version)
 
 
 @pytest.mark.parametrize("scope", ["organisation", "facility"])
@@ -254,9 +260,9 @@ def test_the_dpo_role_needs_the_directeur_general(
     request = assign(admin, target, "dpo", **extra).grant_request
     assert request.approval_facility is None  # audit access: organisation level
     with pytest.raises(PermissionDenied, match="autorité"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert not check(fresh(target), "audit.view_person_access", person=world.anne)
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert check(fresh(target), "audit.view_person_access", person=world.anne)
 
 
@@ -265,7 +271,7 @@ def test_granting_the_admin_role_is_widening_the_grants(world, admin, general_di
     request = assign(admin, helper, "admin", organisation=world.og).grant_request
     assert request is not None and request.approval_facility is None
     assert not check(fresh(helper), "accounts.manage", organisation=world.og)
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert check(fresh(helper), "accounts.manage", organisation=world.og)
 
 
@@ -284,15 +290,22 @@ def test_refusal_needs_a_reason_and_withdraws_the_assignment(world, admin, ehpad
     assignment = assign(admin, target, "medecin", facility=world.ehpad)
     request = assignment.grant_request
     with pytest.raises(services_admin.AdminRefused, match="motif"):
-        grants.refuse(as_actor(ehpad_director), request, reason="  ")
-    grants.refuse(as_actor(ehpad_director), request, reason="Pas de poste de médecin")
+        grants.refuse(
+            as_actor(ehpad_director), request, reason="  ", expected_version=request.version
+        )
+    grants.refuse(
+        as_actor(ehpad_director),
+        request,
+        reason="Pas de poste de médecin",
+        expected_version=request.version,
+    )
     assignment.refresh_from_db()
     request.refresh_from_db()
     assert assignment.status == AssignmentStatus.WITHDRAWN
     assert (request.status, request.reason) == (GrantStatus.REFUSED, "Pas de poste de médecin")
     assert not check(fresh(target), "person.view_medical", person=world.anne)
     with pytest.raises(services_admin.AdminRefused, match="déjà refusée"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert AuditEvent.objects.filter(action="grant.refuse", user_id=ehpad_director.pk).exists()
 
 
@@ -306,7 +319,7 @@ def test_an_expired_request_grants_nothing(world, admin, ehpad_director):
     request.refresh_from_db()
     assert request.shown_status == "expirée"
     with pytest.raises(services_admin.AdminRefused, match="expiré"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert grants.awaiting(fresh(ehpad_director)).count() == 0
     assert grants.expire_overdue() == 1
     assert grants.expire_overdue() == 0
@@ -335,12 +348,18 @@ def test_the_nightly_job_expires_requests(world, admin, settings):
 def test_the_requester_may_cancel(world, admin):
     target = world.user("educateur", facility=world.ime)
     assignment = assign(admin, target, "medecin", facility=world.ehpad)
-    grants.cancel(as_actor(admin), assignment.grant_request)
+    grants.cancel(
+        as_actor(admin), assignment.grant_request, expected_version=assignment.grant_request.version
+    )
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.WITHDRAWN
     assert assignment.grant_request.status == GrantStatus.CANCELLED
     with pytest.raises(PermissionDenied):
-        grants.cancel(as_actor(target), assignment.grant_request)
+        grants.cancel(
+            as_actor(target),
+            assignment.grant_request,
+            expected_version=assignment.grant_request.version,
+        )
 
 
 # --------------------------------------------------------------------------- roles
@@ -368,8 +387,8 @@ def test_widening_a_builtin_role_waits_for_the_directeur_general(
     assert request.approval_facility is None
     # A facility director holds the role? No, but has no authority over roles.
     with pytest.raises(PermissionDenied, match="autorité"):
-        grants.approve(as_actor(ehpad_director), request)
-    grants.approve(as_actor(general_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     role.refresh_from_db()
     assert role.level_for("medical") == "read" and "person.export" in role.permissions
     assert check(fresh(educator), "person.view_medical", person=world.chloe)
@@ -388,15 +407,15 @@ def test_a_holder_of_the_role_cannot_approve_its_widening(world, admin, general_
     """The directeur général holds the director role: widening it widens their own access."""
     role = Role.objects.get(code="directeur")
     services_admin.update_role(
-        as_actor(admin), role, {"data_access": {**role.data_access, "medical": "read"}}, None
+        as_actor(admin), role, {"data_access": {**role.data_access, "medical": "read"}}, CURRENT
     )
     request = GrantRequest.objects.get(kind=GrantKind.ROLE_CHANGE)
     with pytest.raises(PermissionDenied, match="vos propres accès"):
-        grants.approve(as_actor(general_director), request)
+        grants.approve(as_actor(general_director), request, expected_version=request.version)
     # Another organisation-wide approver who does not hold the role may.
     Role.objects.create(code="president", name="Président", permissions=["grants.approve"])
     president = world.user("president")
-    grants.approve(as_actor(president), request)
+    grants.approve(as_actor(president), request, expected_version=request.version)
     assert check(fresh(general_director), "person.view_medical", person=world.anne)
 
 
@@ -404,22 +423,22 @@ def test_the_admin_widening_their_own_role_waits_and_cannot_approve(world, admin
     world.assign(admin, "directeur")  # an approver too
     role = Role.objects.get(code="admin")
     services_admin.update_role(
-        as_actor(admin), role, {"data_access": {**role.data_access, "medical": "write"}}, None
+        as_actor(admin), role, {"data_access": {**role.data_access, "medical": "write"}}, CURRENT
     )
     assert not check(fresh(admin), "person.edit_medical", person=world.anne)
     request = GrantRequest.objects.get()
     with pytest.raises(PermissionDenied):
-        grants.approve(as_actor(admin), request)
+        grants.approve(as_actor(admin), request, expected_version=request.version)
 
 
 def test_one_open_widening_per_role(world, admin):
     role = Role.objects.get(code="educateur")
     services_admin.update_role(
-        as_actor(admin), role, {"data_access": {**role.data_access, "care": "read"}}, None
+        as_actor(admin), role, {"data_access": {**role.data_access, "care": "read"}}, CURRENT
     )
     with pytest.raises(services_admin.AdminRefused, match="attend déjà"):
         services_admin.update_role(
-            as_actor(admin), role, {"data_access": {**role.data_access, "care": "write"}}, None
+            as_actor(admin), role, {"data_access": {**role.data_access, "care": "write"}}, CURRENT
         )
     assert GrantRequest.objects.count() == 1
 
@@ -430,13 +449,13 @@ def test_one_open_widening_per_role(world, admin):
 def test_reopening_an_account_with_sensitive_assignments_waits(world, admin, ehpad_director):
     nurse = world.user("infirmier", facility=world.ehpad)
     User.objects.filter(pk=nurse.pk).update(is_active=False)
-    user = services_admin.reactivate_user(as_actor(admin), fresh(nurse), None)
+    user = services_admin.reactivate_user(as_actor(admin), fresh(nurse), CURRENT)
     assert not fresh(nurse).is_active
     request = user.pending_request
     assert (request.kind, request.approval_facility) == (GrantKind.REACTIVATION, world.ehpad)
     with pytest.raises(services_admin.AdminRefused, match="attend déjà"):
-        services_admin.reactivate_user(as_actor(admin), fresh(nurse), None)
-    grants.approve(as_actor(ehpad_director), request)
+        services_admin.reactivate_user(as_actor(admin), fresh(nurse), CURRENT)
+    grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     assert fresh(nurse).is_active
     assert check(fresh(nurse), "person.view_medical", person=world.anne)
 
@@ -445,6 +464,6 @@ def test_reopening_an_account_without_sensitive_assignment_is_immediate(world, a
     Role.objects.create(code="tableaux", name="Tableaux de bord", permissions=["pilotage.view"])
     user = world.user("tableaux", facility=world.ehpad)
     User.objects.filter(pk=user.pk).update(is_active=False)
-    services_admin.reactivate_user(as_actor(admin), fresh(user), None)
+    services_admin.reactivate_user(as_actor(admin), fresh(user), CURRENT)
     assert fresh(user).is_active
     assert not GrantRequest.objects.exists()

@@ -25,6 +25,7 @@ from opendui.accounts import grants, services_admin
 from opendui.accounts.models import GrantRequest, User
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
+from opendui.core.services import CURRENT
 from opendui.jobs.models import Job
 from opendui.jobs.worker import run_pending
 from tests.conftest import PASSWORD
@@ -116,7 +117,7 @@ def general_director(world):
 def test_an_administrator_cannot_obtain_a_temporary_password_for_a_doctor(world, admin, doctor):
     with pytest.raises(services_admin.AdminRefused, match="lien à usage unique"):
         services_admin.reset_password(
-            as_actor(admin), fresh(doctor), None, "temporary", "http://testserver"
+            as_actor(admin), fresh(doctor), CURRENT, "temporary", "http://testserver"
         )
     doctor.refresh_from_db()
     assert doctor.check_password(PASSWORD) and not doctor.must_change_password
@@ -162,7 +163,7 @@ def test_no_temporary_password_for_any_role_that_opens_data_audit_or_grants(
     target = world.user(role_code, facility=world.ehpad)
     with pytest.raises(services_admin.AdminRefused):
         services_admin.reset_password(
-            as_actor(admin), fresh(target), None, "temporary", "http://testserver"
+            as_actor(admin), fresh(target), CURRENT, "temporary", "http://testserver"
         )
     assert fresh(target).check_password(PASSWORD)
 
@@ -178,7 +179,7 @@ def test_a_pending_sensitive_assignment_is_enough(world, admin):
     assert GrantRequest.objects.get().status == "pending"
     with pytest.raises(services_admin.AdminRefused):
         services_admin.reset_password(
-            as_actor(admin), fresh(target), None, "temporary", "http://testserver"
+            as_actor(admin), fresh(target), CURRENT, "temporary", "http://testserver"
         )
 
 
@@ -187,15 +188,17 @@ def test_ending_the_doctors_assignment_does_not_open_the_account(world, admin, d
     holds nothing, then ask for the doctor's role again."""
     assignment = doctor.assignments.get()
     services_admin.end_assignment(
-        as_actor(admin), assignment, timezone.localdate() - dt.timedelta(days=1), None
+        as_actor(admin), assignment, timezone.localdate() - dt.timedelta(days=1), CURRENT
     )
     assert not grants.is_sensitive_account(fresh(doctor))
     assert grants.is_protected_account(fresh(doctor))
     with pytest.raises(services_admin.AdminRefused):
         services_admin.reset_password(
-            as_actor(admin), fresh(doctor), None, "temporary", "http://testserver"
+            as_actor(admin), fresh(doctor), CURRENT, "temporary", "http://testserver"
         )
-    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "moi@admin.example"}, None)
+    services_admin.update_user(
+        as_actor(admin), fresh(doctor), {"email": "moi@admin.example"}, CURRENT
+    )
     assert fresh(doctor).email == "docteur@test.example"
     request = GrantRequest.objects.get(kind="login_email")
     assert request.approval_facility == world.ehpad  # the director who knew the doctor
@@ -285,7 +288,9 @@ def test_a_new_login_email_for_a_doctor_waits_and_the_old_one_keeps_working(
 
 
 def test_password_links_go_to_the_current_address_only(world, admin, admin_client, doctor):
-    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "moi@admin.example"}, None)
+    services_admin.update_user(
+        as_actor(admin), fresh(doctor), {"email": "moi@admin.example"}, CURRENT
+    )
     run_pending()
     mail.outbox.clear()
     # Self-service reset asked for the pending address: nothing is sent.
@@ -302,7 +307,7 @@ def test_the_directors_approval_makes_the_new_login_email_effective(
     world, admin, doctor, ehpad_director, login
 ):
     services_admin.update_user(
-        as_actor(admin), fresh(doctor), {"email": "nouvelle@test.example"}, None
+        as_actor(admin), fresh(doctor), {"email": "nouvelle@test.example"}, CURRENT
     )
     request = GrantRequest.objects.get()
     client = login(ehpad_director)
@@ -332,13 +337,13 @@ def test_the_directors_approval_makes_the_new_login_email_effective(
 
 def test_the_requester_cannot_approve_the_change(world, admin, doctor, general_director):
     world.assign(admin, "directeur")  # the administrator is also an approver
-    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "x@test.example"}, None)
+    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "x@test.example"}, CURRENT)
     request = GrantRequest.objects.get()
     with pytest.raises(PermissionDenied, match="Vous avez fait cette demande"):
-        grants.approve(as_actor(admin), request)
+        grants.approve(as_actor(admin), request, expected_version=request.version)
     assert fresh(doctor).email == "docteur@test.example"
     assert grants.awaiting(fresh(admin)).count() == 0
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert fresh(doctor).email == "x@test.example"
 
 
@@ -347,17 +352,17 @@ def test_the_account_itself_cannot_approve_its_new_login_email(
 ):
     """A director's own login e-mail: another approver decides."""
     services_admin.update_user(
-        as_actor(admin), fresh(ehpad_director), {"email": "dir@ailleurs.example"}, None
+        as_actor(admin), fresh(ehpad_director), {"email": "dir@ailleurs.example"}, CURRENT
     )
     request = GrantRequest.objects.get()
     with pytest.raises(PermissionDenied, match="votre propre compte"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     client = login(ehpad_director)
     response = decide(client, request)
     assert response.status_code == 403
     assert AuditEvent.objects.filter(action="access.denied", user_id=ehpad_director.pk).exists()
     assert fresh(ehpad_director).email != "dir@ailleurs.example"
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert fresh(ehpad_director).email == "dir@ailleurs.example"
 
 
@@ -366,17 +371,17 @@ def test_an_administrators_login_email_needs_the_directeur_general(
 ):
     other_admin = world.user("admin")
     services_admin.update_user(
-        as_actor(admin), fresh(other_admin), {"email": "complice@admin.example"}, None
+        as_actor(admin), fresh(other_admin), {"email": "complice@admin.example"}, CURRENT
     )
     request = GrantRequest.objects.get()
     assert request.approval_facility is None
     with pytest.raises(PermissionDenied, match="autorité"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     with pytest.raises(services_admin.AdminRefused):
         services_admin.reset_password(
-            as_actor(admin), fresh(other_admin), None, "temporary", "http://testserver"
+            as_actor(admin), fresh(other_admin), CURRENT, "temporary", "http://testserver"
         )
-    grants.approve(as_actor(general_director), request)
+    grants.approve(as_actor(general_director), request, expected_version=request.version)
     assert fresh(other_admin).email == "complice@admin.example"
 
 
@@ -384,11 +389,16 @@ def test_refused_cancelled_or_expired_changes_leave_the_login_email(
     world, admin, doctor, ehpad_director
 ):
     actor = as_actor(admin)
-    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, None)
-    grants.refuse(as_actor(ehpad_director), GrantRequest.objects.get(), reason="Inconnue")
-    services_admin.update_user(actor, fresh(doctor), {"email": "b@test.example"}, None)
-    grants.cancel(actor, GrantRequest.objects.get(status="pending"))
-    services_admin.update_user(actor, fresh(doctor), {"email": "c@test.example"}, None)
+    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, CURRENT)
+    grants.refuse(
+        as_actor(ehpad_director),
+        GrantRequest.objects.get(),
+        reason="Inconnue",
+        expected_version=CURRENT,
+    )
+    services_admin.update_user(actor, fresh(doctor), {"email": "b@test.example"}, CURRENT)
+    grants.cancel(actor, GrantRequest.objects.get(status="pending"), expected_version=CURRENT)
+    services_admin.update_user(actor, fresh(doctor), {"email": "c@test.example"}, CURRENT)
     GrantRequest.objects.filter(status="pending").update(
         expires_at=timezone.now() - dt.timedelta(minutes=1)
     )
@@ -400,23 +410,23 @@ def test_refused_cancelled_or_expired_changes_leave_the_login_email(
 
 def test_one_pending_change_per_account_and_per_address(world, admin, doctor):
     actor = as_actor(admin)
-    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, None)
+    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, CURRENT)
     with pytest.raises(services_admin.AdminRefused, match="attend déjà"):
-        services_admin.update_user(actor, fresh(doctor), {"email": "b@test.example"}, None)
+        services_admin.update_user(actor, fresh(doctor), {"email": "b@test.example"}, CURRENT)
     nurse = world.user("infirmier", facility=world.ehpad)
     with pytest.raises(services_admin.AdminRefused, match="déjà demandée"):
-        services_admin.update_user(actor, fresh(nurse), {"email": "A@test.example"}, None)
+        services_admin.update_user(actor, fresh(nurse), {"email": "A@test.example"}, CURRENT)
     assert GrantRequest.objects.count() == 1
 
 
 def test_an_approval_is_refused_when_the_address_was_taken_meanwhile(
     world, admin, doctor, ehpad_director
 ):
-    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "a@test.example"}, None)
+    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "a@test.example"}, CURRENT)
     request = GrantRequest.objects.get()
     User.objects.create_user("a@test.example", PASSWORD, first_name="Autre", last_name="Compte")
     with pytest.raises(services_admin.AdminRefused, match="autre compte"):
-        grants.approve(as_actor(ehpad_director), request)
+        grants.approve(as_actor(ehpad_director), request, expected_version=request.version)
     request.refresh_from_db()
     assert request.status == "pending"
     assert fresh(doctor).email == "docteur@test.example"
@@ -424,7 +434,7 @@ def test_an_approval_is_refused_when_the_address_was_taken_meanwhile(
 
 def test_an_account_without_access_to_data_changes_its_login_email_at_once(world, admin):
     target = dashboards_user(world)
-    services_admin.update_user(as_actor(admin), fresh(target), {"email": "n@test.example"}, None)
+    services_admin.update_user(as_actor(admin), fresh(target), {"email": "n@test.example"}, CURRENT)
     assert fresh(target).email == "n@test.example"
     assert not GrantRequest.objects.exists()
 
@@ -460,12 +470,16 @@ def test_a_totp_reset_gives_the_administrator_nothing_without_the_password(
 
 def test_the_owner_is_told_of_an_unlock_and_a_reactivation(world, admin, ehpad_director):
     nurse = world.user("infirmier", facility=world.ehpad, email="infirmiere@test.example")
-    services_admin.unlock_user(as_actor(admin), fresh(nurse), None)
-    services_admin.deactivate_user(as_actor(admin), fresh(nurse), None)
-    reopened = services_admin.reactivate_user(as_actor(admin), fresh(nurse), None)
+    services_admin.unlock_user(as_actor(admin), fresh(nurse), CURRENT)
+    services_admin.deactivate_user(as_actor(admin), fresh(nurse), CURRENT)
+    reopened = services_admin.reactivate_user(as_actor(admin), fresh(nurse), CURRENT)
     run_pending()
     assert len(mail.outbox) == 1  # reopening waits for the director: no notice yet
-    grants.approve(as_actor(ehpad_director), reopened.pending_request)
+    grants.approve(
+        as_actor(ehpad_director),
+        reopened.pending_request,
+        expected_version=reopened.pending_request.version,
+    )
     run_pending()
     assert [m.to for m in mail.outbox] == [["infirmiere@test.example"]] * 2
     assert "déverrouillé" in mail.outbox[0].subject
@@ -482,14 +496,14 @@ def test_the_user_page_shows_the_pending_change_with_bounded_queries(
 ):
     actor = as_actor(admin)
     for n in range(3):  # earlier requests and assignments do not add queries
-        services_admin.update_user(actor, fresh(doctor), {"email": f"{n}@test.example"}, None)
-        grants.cancel(actor, GrantRequest.objects.get(status="pending"))
+        services_admin.update_user(actor, fresh(doctor), {"email": f"{n}@test.example"}, CURRENT)
+        grants.cancel(actor, GrantRequest.objects.get(status="pending"), expected_version=CURRENT)
         world.assign(doctor, "medecin", facility=world.ime)
-    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, None)
+    services_admin.update_user(actor, fresh(doctor), {"email": "a@test.example"}, CURRENT)
     with django_assert_max_num_queries(11):
         body = admin_client.get(f"/professionnels/{doctor.pk}/").content.decode()
     assert "changement en attente d'approbation" in body and "a@test.example" in body
-    grants.cancel(actor, GrantRequest.objects.get(status="pending"))
+    grants.cancel(actor, GrantRequest.objects.get(status="pending"), expected_version=CURRENT)
     body = admin_client.get(f"/professionnels/{doctor.pk}/").content.decode()
     assert "Dernier changement d'adresse demandé" in body and "annulée" in body
     edit = admin_client.get(edit_url(doctor)).content.decode()
@@ -501,7 +515,7 @@ def test_the_grant_detail_of_a_login_email_change_has_bounded_queries(
 ):
     for _ in range(5):
         world.assign(doctor, "medecin", facility=world.ehpad, unit=world.glycines)
-    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "a@test.example"}, None)
+    services_admin.update_user(as_actor(admin), fresh(doctor), {"email": "a@test.example"}, CURRENT)
     request = GrantRequest.objects.get()
     client = login(ehpad_director)
     with django_assert_max_num_queries(12):
@@ -522,9 +536,9 @@ def test_notices_reach_a_real_smtp_server_on_loopback(world, admin, doctor, sett
     try:
         settings.MAILERS = mailers_setting(f"smtp://127.0.0.1:{controller.port}", "/nonexistent")
         services_admin.update_user(
-            as_actor(admin), fresh(doctor), {"email": "a@test.example"}, None
+            as_actor(admin), fresh(doctor), {"email": "a@test.example"}, CURRENT
         )
-        services_admin.reset_totp(as_actor(admin), fresh(doctor), None)
+        services_admin.reset_totp(as_actor(admin), fresh(doctor), CURRENT)
         assert run_pending() == 2
     finally:
         controller.stop()
@@ -537,7 +551,7 @@ def test_notices_are_files_without_a_mail_server(world, admin, doctor, settings,
     from opendui.core.email_url import mailers_setting
 
     settings.MAILERS = mailers_setting("", str(tmp_path))
-    services_admin.unlock_user(as_actor(admin), fresh(doctor), None)
+    services_admin.unlock_user(as_actor(admin), fresh(doctor), CURRENT)
     assert run_pending() == 1
     (written,) = list(tmp_path.iterdir())
     raw = written.read_text()

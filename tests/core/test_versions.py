@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -14,7 +17,9 @@ import opendui
 from opendui.core.actor import Actor
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.services import (
+    CURRENT,
     ConcurrentEditError,
+    Current,
     MissingVersionError,
     check_version,
     save_audited,
@@ -48,6 +53,48 @@ def test_another_version_is_a_concurrent_edit(current, expected):
 def test_a_missing_version_is_refused(current):
     with pytest.raises(MissingVersionError, match="La version du formulaire manque"):
         check_version(current, None)
+
+
+@given(st.integers(min_value=0, max_value=2**31))
+def test_current_skips_the_comparison_only(current):
+    check_version(current, CURRENT)
+    assert repr(CURRENT) == "CURRENT" and Current() == CURRENT
+
+
+def test_check_version_has_no_way_to_skip_a_missing_version():
+    """The former `required=False` let a service skip the check when the version was
+    left out; internal callers now say CURRENT explicitly."""
+    assert list(inspect.signature(check_version).parameters) == ["current", "expected_version"]
+    source = Path(opendui.__file__).parent
+    offenders = [
+        f"{path.relative_to(source)}:{number}"
+        for path in source.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"check_version\(.*required\s*=", line)
+    ]
+    assert offenders == []
+
+
+def test_save_audited_refuses_an_update_without_version(world):
+    admin = world.user("admin")
+    unit = Unit.objects.get(pk=world.lilas.pk)
+    unit.name = "Sans version"
+    with pytest.raises(MissingVersionError):
+        save_audited(Actor(admin), unit, "unit.update")
+    with pytest.raises(MissingVersionError):
+        save_audited(Actor(admin), unit, "unit.update", expected_version=None)
+    world.lilas.refresh_from_db()
+    assert (world.lilas.name, world.lilas.version) == ("Les Lilas", 1)
+    save_audited(Actor(admin), unit, "unit.update", expected_version=CURRENT)
+    world.lilas.refresh_from_db()
+    assert (world.lilas.name, world.lilas.version) == ("Sans version", 2)
+
+
+def test_save_audited_creates_without_version(world):
+    admin = world.user("admin")
+    unit = Unit(facility=world.ehpad, name="Unité créée sans version")
+    save_audited(Actor(admin), unit, "unit.create")
+    assert Unit.objects.get(pk=unit.pk).version == unit.version
 
 
 def test_save_audited_refuses_a_stale_version(world):
@@ -179,3 +226,121 @@ def test_unit_edit_without_version_changes_nothing(world, login):
     assert MISSING in response.content.decode()
     world.lilas.refresh_from_db()
     assert (world.lilas.name, world.lilas.version) == ("Les Lilas", 1)
+
+
+# --- pages whose forms carry the version since the strict check ------------------------------
+#
+# Each form below edits a versioned row: posted without its version it is refused
+# (nothing changes, no 500), with a stale one it is a concurrent edit.
+
+CONFLICT = "Cet élément a été modifié par quelqu&#x27;un d&#x27;autre"
+
+
+def _newcomer(world):
+    import datetime as dt
+
+    from opendui.persons.models import Person, Sex
+
+    return Person.objects.create(
+        organisation=world.og,
+        local_id="N000009",
+        birth_name="NOUVEAU",
+        first_name="Paul",
+        birth_date=dt.date(1938, 2, 1),
+        sex=Sex.MALE,
+    )
+
+
+@pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
+def test_admission_without_or_with_a_stale_version_changes_nothing(world, login, version, shown):
+    from opendui.stays.models import AdmissionRequest, Stay
+    from tests.stays.conftest import make_request
+
+    person = _newcomer(world)
+    request = make_request(world, person, status="acceptee")
+    client = login(world.user("accueil", facility=world.ehpad))
+    page = client.get(f"/sejours/demande/{request.pk}/")
+    assert page.context["admit_form"]["expected_version"].value() == request.version
+    data = {"start_date": "2025-02-01", "mode": "hebergement_permanent"}
+    if version is not None:
+        data["expected_version"] = version
+    response = client.post(f"/sejours/demande/{request.pk}/admission/", data)
+    assert response.status_code == 409
+    assert shown in response.content.decode()
+    assert not Stay.objects.filter(person=person).exists()
+    assert AdmissionRequest.objects.get(pk=request.pk).status == "acceptee"
+
+
+@pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
+@pytest.mark.parametrize("action", ["sortie", "transfert"])
+def test_discharge_or_transfer_without_or_with_a_stale_version_changes_nothing(
+    world, login, action, version, shown
+):
+    from django.utils import timezone
+
+    from opendui.stays.models import Stay
+
+    stay = world.anne.stays.get()
+    client = login(world.user("accueil"))
+    forms = client.get(f"/sejours/personne/{world.anne.pk}/").context["rows"][0]["forms"]
+    for name in ("discharge", "transfer"):
+        assert forms[name]["expected_version"].value() == stay.version
+    on = timezone.localdate().isoformat()
+    data = (
+        {"end_date": on, "reason": "choix_personne", "destination": "domicile"}
+        if action == "sortie"
+        else {"to_facility": world.ime.pk, "on": on, "mode": "externat"}
+    )
+    if version is not None:
+        data["expected_version"] = version
+    response = client.post(f"/sejours/sejour/{stay.pk}/{action}/", data)
+    assert response.status_code == 409
+    assert shown in response.content.decode()
+    stay.refresh_from_db()
+    assert (stay.end_date, stay.version) == (None, 1)
+    assert Stay.objects.filter(person=world.anne).count() == 1
+
+
+@pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("piece/", {"document": "CN"}),
+        ("signalement/", {"attribute": "douteuse", "reason": "Deux dates de naissance"}),
+    ],
+)
+def test_identity_document_or_attribute_without_or_with_a_stale_version(
+    world, login, action, data, version, shown
+):
+    person = world.anne
+    client = login(world.user("accueil", facility=world.ehpad))
+    page = client.get(f"/personnes/{person.pk}/identite/")
+    for name in ("document_form", "attribute_form"):
+        assert page.context[name]["expected_version"].value() == person.version
+    before = (person.identity_status, person.identity_document_type, person.version)
+    if version is not None:
+        data = {**data, "expected_version": version}
+    response = client.post(f"/personnes/{person.pk}/identite/{action}", data, follow=True)
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    person.refresh_from_db()
+    assert (person.identity_status, person.identity_document_type, person.version) == before
+
+
+@pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
+def test_grappe_member_situation_without_or_with_a_stale_version(world, login, version, shown):
+    from tests.programme.helpers import grappe_of, member_of
+
+    grappe = grappe_of(world, project_type="mixte")
+    member = member_of(grappe)
+    client = login(world.user("directeur"))
+    data = {"equipped": "1"} if version is None else {"equipped": "1", "expected_version": version}
+    response = client.post(
+        reverse("programme:member_equipped", args=[grappe.pk, member.pk]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+    member.refresh_from_db()
+    assert (member.equipped, member.version) == (False, 1)
+    page = client.get(reverse("programme:detail", args=[grappe.pk])).content.decode()
+    assert 'name="expected_version" value="1"' in page

@@ -60,7 +60,9 @@ def test_a_draft_cannot_be_approved_while_incomplete(world, nurse):
     del grid["COM"]
     draft = record(nurse, world.anne, grid)
     with pytest.raises(ValidationError, match="Communication à distance"):
-        services.change_aggir_status(Actor(nurse), draft, "APPROUVE")
+        services.change_aggir_status(
+            Actor(nurse), draft, "APPROUVE", expected_version=draft.version
+        )
     draft.refresh_from_db()
     assert draft.status == "ENPREPARATION"
 
@@ -75,18 +77,24 @@ def test_date_outside_the_stay_or_in_the_future_is_refused(world, nurse):
 def test_validation_needs_a_doctor_and_then_the_grid_is_frozen(world, nurse, doctor):
     grid = record(nurse, world.anne, adverbs(), "APPROUVE")
     with pytest.raises(PermissionDenied):
-        services.change_aggir_status(Actor(nurse), grid, "VALIDE")
+        services.change_aggir_status(Actor(nurse), grid, "VALIDE", expected_version=grid.version)
     chef = world.user("chef-de-service", facility=world.ehpad)  # pp.validate, care read only
     with pytest.raises(PermissionDenied):
-        services.change_aggir_status(Actor(chef), grid, "VALIDE")
-    services.change_aggir_status(Actor(doctor), grid, "VALIDE", today=TODAY)
+        services.change_aggir_status(Actor(chef), grid, "VALIDE", expected_version=grid.version)
+    services.change_aggir_status(
+        Actor(doctor), grid, "VALIDE", today=TODAY, expected_version=grid.version
+    )
     grid.refresh_from_db()
     assert grid.status == "VALIDE" and grid.validated_by == doctor
     assert grid.validated_on == TODAY
     with pytest.raises(ValidationError, match="ne se modifie plus"):
-        services.update_aggir(Actor(nurse), grid, evaluated_on=ON, adverbs=adverbs(""))
+        services.update_aggir(
+            Actor(nurse), grid, evaluated_on=ON, adverbs=adverbs(""), expected_version=grid.version
+        )
     with pytest.raises(ValidationError):
-        services.change_aggir_status(Actor(doctor), grid, "ENPREPARATION")
+        services.change_aggir_status(
+            Actor(doctor), grid, "ENPREPARATION", expected_version=grid.version
+        )
 
 
 def test_outsider_nurse_cannot_record(world):
@@ -120,12 +128,14 @@ def test_concurrent_edit_of_a_draft_is_refused(world, nurse):
 def test_gir_history_and_current_gir(world, nurse, doctor):
     def validated(grid, on):
         saved = record(nurse, world.anne, grid, "APPROUVE", on=on)
-        return services.change_aggir_status(Actor(doctor), saved, "VALIDE", today=TODAY)
+        return services.change_aggir_status(
+            Actor(doctor), saved, "VALIDE", today=TODAY, expected_version=saved.version
+        )
 
     old = validated(adverbs(), dt.date(2024, 3, 1))  # GIR 6
     new = validated(adverbs("S"), dt.date(2025, 3, 1))  # all B → GIR 4
     record(nurse, world.anne, adverbs(""), "APPROUVE", on=dt.date(2025, 5, 1))  # not validated
     assert current_gir(world.anne).pk == new.pk and new.gir == 4
     assert current_gir(world.anne, on=dt.date(2024, 12, 31)).pk == old.pk
-    services.change_aggir_status(Actor(doctor), old, "TERMINE")
+    services.change_aggir_status(Actor(doctor), old, "TERMINE", expected_version=old.version)
     assert [g.pk for g in gir_history(world.anne)] == [new.pk, old.pk]

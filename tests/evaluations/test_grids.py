@@ -40,7 +40,7 @@ def test_model_versioning(world, admin):
             actor, section, text="Score", answer_type="score", min_score=3, max_score=1
         )
     assert "max_score" in error.value.message_dict
-    grids.publish_model(actor, model)
+    grids.publish_model(actor, model, expected_version=model.version)
     with pytest.raises(ValidationError, match="ne se modifie plus"):
         grids.add_section(actor, model, "Autre")
     v2 = grids.new_revision(actor, model)
@@ -48,7 +48,7 @@ def test_model_versioning(world, admin):
     assert Question.objects.filter(section__model=v2).count() == 1
     with pytest.raises(ValidationError, match="déjà en brouillon"):
         grids.new_revision(actor, model)
-    grids.publish_model(actor, v2)
+    grids.publish_model(actor, v2, expected_version=v2.version)
     model.refresh_from_db()
     assert model.status == "archive"
     assert EvaluationModel.objects.filter(code=model.code, status="publie").get() == v2
@@ -74,6 +74,7 @@ def _filled(world, author, scores: dict[str, tuple[int, str]]):
         evaluation,
         {by_code[code].pk: value for code, value in scores.items()},
         comment="Synthèse",
+        expected_version=evaluation.version,
     )
     return evaluation
 
@@ -87,10 +88,16 @@ def test_needs_from_a_validated_serafin_evaluation(world):
         {"1.1.2": (3, "Malvoyance"), "1.2.1.3": (2, ""), "1.3.1.1": (1, "léger")},
     )
     assert needs_from_evaluation(evaluation) == []  # a draft suggests nothing
-    grids.change_evaluation_status(Actor(educator), evaluation, "APPROUVE")
+    grids.change_evaluation_status(
+        Actor(educator), evaluation, "APPROUVE", expected_version=evaluation.version
+    )
     with pytest.raises(PermissionDenied):
-        grids.change_evaluation_status(Actor(educator), evaluation, "VALIDE")
-    grids.change_evaluation_status(Actor(chef), evaluation, "VALIDE")
+        grids.change_evaluation_status(
+            Actor(educator), evaluation, "VALIDE", expected_version=evaluation.version
+        )
+    grids.change_evaluation_status(
+        Actor(chef), evaluation, "VALIDE", expected_version=evaluation.version
+    )
     needs = needs_from_evaluation(FilledEvaluation.objects.get(pk=evaluation.pk))
     assert [(n.code, n.description) for n in needs] == [
         ("1.1.2", "Malvoyance"),
@@ -107,5 +114,7 @@ def test_bad_answer_saves_nothing(world):
     )
     question = Question.objects.filter(section__model=model).first()
     with pytest.raises(ValidationError, match="Le score va de 0 à 3"):
-        grids.save_answers(Actor(educator), evaluation, {question.pk: (7, "")})
+        grids.save_answers(
+            Actor(educator), evaluation, {question.pk: (7, "")}, expected_version=evaluation.version
+        )
     assert not evaluation.answers.exists()

@@ -98,10 +98,22 @@ def test_only_managers_analyse(world):
     nurse = world.user("infirmier", facility=world.ehpad)
     incident = incident_of(world, declarer=nurse)
     with pytest.raises(PermissionDenied):
-        services.record_analysis(Actor(nurse), incident, causes="x", analysed_on=dt.date.today())
+        services.record_analysis(
+            Actor(nurse),
+            incident,
+            causes="x",
+            analysed_on=dt.date.today(),
+            expected_version=incident.version,
+        )
     ime_chief = world.user("chef-de-service", facility=world.ime)
     with pytest.raises(PermissionDenied):
-        services.record_report(Actor(ime_chief), incident, reported_at=timezone.now(), mode="oral")
+        services.record_report(
+            Actor(ime_chief),
+            incident,
+            reported_at=timezone.now(),
+            mode="oral",
+            expected_version=incident.version,
+        )
 
 
 def test_analysis_moves_to_analysis_and_closing_checks_everything(world):
@@ -109,19 +121,27 @@ def test_analysis_moves_to_analysis_and_closing_checks_everything(world):
     actor = Actor(chief)
     incident = incident_of(world)
     with pytest.raises(ValidationError):
-        services.change_status(actor, incident, "clos")  # déclaré → clos is not a transition
+        services.change_status(
+            actor, incident, "clos", expected_version=incident.version
+        )  # déclaré → clos is not a transition
     services.record_analysis(
-        actor, incident, causes="Sol glissant", analysed_on=timezone.localdate()
+        actor,
+        incident,
+        causes="Sol glissant",
+        analysed_on=timezone.localdate(),
+        expected_version=incident.version,
     )
     incident.refresh_from_db()
     assert incident.status == "en_analyse"
     action = action_of(incident, chief, due_date=timezone.localdate())
     with pytest.raises(ValidationError) as error:
-        services.change_status(actor, incident, "clos")
+        services.change_status(actor, incident, "clos", expected_version=incident.version)
     message = " ".join(error.value.messages)
     assert "signalement à l'ARS" in message and "action" in message
     reported = timezone.now() - dt.timedelta(hours=1)
-    services.record_report(actor, incident, reported_at=reported, mode="oral")
+    services.record_report(
+        actor, incident, reported_at=reported, mode="oral", expected_version=incident.version
+    )
     incident.refresh_from_db()
     assert incident.confirmation_due == reported + dt.timedelta(hours=48)
     services.record_report(
@@ -132,10 +152,17 @@ def test_analysis_moves_to_analysis_and_closing_checks_everything(world):
         confirmed_at=timezone.now(),
         cvs_informed=True,
         cvs_informed_on=timezone.localdate(),
+        expected_version=incident.version,
     )
-    services.update_action(actor, action, status="realisee", done_on=timezone.localdate())
+    services.update_action(
+        actor,
+        action,
+        status="realisee",
+        done_on=timezone.localdate(),
+        expected_version=action.version,
+    )
     incident.refresh_from_db()
-    services.change_status(actor, incident, "clos")
+    services.change_status(actor, incident, "clos", expected_version=incident.version)
     incident.refresh_from_db()
     assert incident.status == "clos" and incident.closed_at is not None
     events = AuditEvent.objects.filter(action__startswith="incident.")
@@ -152,7 +179,13 @@ def test_concurrent_edit_is_refused(world):
     chief = world.user("chef-de-service", facility=world.ehpad)
     incident = incident_of(world)
     stale = incident.version
-    services.record_report(Actor(chief), incident, reported_at=timezone.now(), mode="ecrit")
+    services.record_report(
+        Actor(chief),
+        incident,
+        reported_at=timezone.now(),
+        mode="ecrit",
+        expected_version=incident.version,
+    )
     with pytest.raises(ConcurrentEditError):
         services.record_report(Actor(chief), incident, reported_at=None, expected_version=stale)
 
@@ -170,4 +203,10 @@ def test_action_owner_must_work_in_the_facility(world):
     )
     assert AuditEvent.objects.get(action="incident.action_create").person_ids == [world.anne.pk]
     with pytest.raises(ValidationError):
-        services.update_action(Actor(chief), action, status="en_cours", done_on=dt.date.today())
+        services.update_action(
+            Actor(chief),
+            action,
+            status="en_cours",
+            done_on=dt.date.today(),
+            expected_version=action.version,
+        )

@@ -53,7 +53,11 @@ def test_withdrawal_is_a_status_and_ends_the_consent(world, secretary):
     scope = ConsentScope.DROIT_IMAGE
     recorded = consent(secretary, world.anne, scope)
     withdrawn = consents.withdraw_consent(
-        secretary, recorded, on=dt.date(2024, 6, 1), reason="Ne souhaite plus être photographiée"
+        secretary,
+        recorded,
+        on=dt.date(2024, 6, 1),
+        reason="Ne souhaite plus être photographiée",
+        expected_version=recorded.version,
     )
     assert Consent.objects.filter(pk=recorded.pk).exists()
     assert withdrawn.is_withdrawn and withdrawn.version == 2
@@ -62,13 +66,25 @@ def test_withdrawal_is_a_status_and_ends_the_consent(world, secretary):
     assert not consents.consent_holds(world.anne, scope)
     assert AuditEvent.objects.filter(action="consent.withdraw").count() == 1
     with pytest.raises(ValidationError, match="déjà été retiré"):
-        consents.withdraw_consent(secretary, withdrawn, on=dt.date(2024, 7, 1), reason="x")
+        consents.withdraw_consent(
+            secretary,
+            withdrawn,
+            on=dt.date(2024, 7, 1),
+            reason="x",
+            expected_version=withdrawn.version,
+        )
 
 
 def test_withdrawal_refusals_in_french(world, secretary):
     recorded = consent(secretary, world.anne)
     with pytest.raises(ValidationError) as error:
-        consents.withdraw_consent(secretary, recorded, on=D - dt.timedelta(days=1), reason="")
+        consents.withdraw_consent(
+            secretary,
+            recorded,
+            on=D - dt.timedelta(days=1),
+            reason="",
+            expected_version=recorded.version,
+        )
     messages = error.value.message_dict
     assert messages["withdrawn_on"] == [
         "La date de retrait ne peut pas précéder la date du recueil."
@@ -90,7 +106,13 @@ def test_dmp_opposition_semantics(world, secretary):
     assert consents.consent_holds(world.anne, scope, D)  # no opposition in force
     opposition = consent(secretary, world.anne, scope, kind=ConsentKind.OPPOSITION)
     assert not consents.consent_holds(world.anne, scope, D)
-    consents.withdraw_consent(secretary, opposition, on=dt.date(2024, 5, 1), reason="Levée")
+    consents.withdraw_consent(
+        secretary,
+        opposition,
+        on=dt.date(2024, 5, 1),
+        reason="Levée",
+        expected_version=opposition.version,
+    )
     assert consents.consent_holds(world.anne, scope, dt.date(2024, 5, 1))
 
 
@@ -154,5 +176,7 @@ def test_educator_is_refused(world, secretary):
         consent(educator, world.anne)
     recorded = consent(secretary, world.anne)
     with pytest.raises(PermissionDenied):
-        consents.withdraw_consent(educator, recorded, on=D, reason="x")
+        consents.withdraw_consent(
+            educator, recorded, on=D, reason="x", expected_version=recorded.version
+        )
     assert Consent.objects.get().withdrawn_on is None

@@ -92,13 +92,17 @@ def test_add_and_end_legal_protection(world, secretary):
         representative=son,
     )
     assert not measure.with_representation
-    ended = entourage.end_legal_protection(secretary, measure, dt.date(2024, 5, 1))
+    ended = entourage.end_legal_protection(
+        secretary, measure, dt.date(2024, 5, 1), expected_version=measure.version
+    )
     ended.refresh_from_db()
     assert ended.end_date == dt.date(2024, 5, 1) and ended.version == 2
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"legal_protection.add", "legal_protection.end"} <= actions
     with pytest.raises(ValidationError, match="déjà terminée"):
-        entourage.end_legal_protection(secretary, ended, dt.date(2024, 6, 1))
+        entourage.end_legal_protection(
+            secretary, ended, dt.date(2024, 6, 1), expected_version=ended.version
+        )
 
 
 def test_measure_ending_before_start_is_refused(world, secretary):
@@ -117,7 +121,9 @@ def test_measure_ending_before_start_is_refused(world, secretary):
         secretary, world.anne, measure=MeasureType.TUTELLE, start_date=dt.date(2023, 1, 1)
     )
     with pytest.raises(ValidationError, match="ne peut pas précéder"):
-        entourage.end_legal_protection(secretary, measure, dt.date(2022, 12, 31))
+        entourage.end_legal_protection(
+            secretary, measure, dt.date(2022, 12, 31), expected_version=measure.version
+        )
     assert LegalProtection.objects.get().end_date is None
 
 

@@ -39,7 +39,9 @@ def insi_traits_of(person, **changes):
 
 
 def test_document_check_validates_and_is_kept_in_history_and_audit(world, secretary):
-    person = identity.record_document_check(secretary, world.anne, "CN")
+    person = identity.record_document_check(
+        secretary, world.anne, "CN", expected_version=world.anne.version
+    )
     assert person.identity_status is IdentityStatus.VALI
     assert person.identity_document_type == "CN"
     change = IdentityStatusChange.objects.get(person=person)
@@ -51,11 +53,15 @@ def test_document_check_validates_and_is_kept_in_history_and_audit(world, secret
 
 def test_insi_then_document_qualifies_and_only_then_the_ins_is_transmittable(world, secretary):
     traits = insi_traits_of(world.anne, birth_first_names=("ANNE", "LOUISE"))
-    person = identity.record_insi_retrieval(secretary, world.anne, traits)
+    person = identity.record_insi_retrieval(
+        secretary, world.anne, traits, expected_version=world.anne.version
+    )
     assert person.identity_status is IdentityStatus.RECUP
     assert person.ins_matricule == traits.matricule and person.birth_first_names == "ANNE LOUISE"
     assert person.transmittable_ins == ""
-    person = identity.record_document_check(secretary, person, "PA")
+    person = identity.record_document_check(
+        secretary, person, "PA", expected_version=person.version
+    )
     assert person.identity_status is IdentityStatus.QUAL
     assert person.transmittable_ins == traits.matricule
 
@@ -63,16 +69,29 @@ def test_insi_then_document_qualifies_and_only_then_the_ins_is_transmittable(wor
 def test_insi_traits_that_differ_are_named_and_nothing_is_overwritten(world, secretary):
     traits = insi_traits_of(world.anne, birth_date=dt.date(1941, 5, 17))
     with pytest.raises(IdentityRuleError, match="date de naissance : 17/05/1940 / 17/05/1941"):
-        identity.record_insi_retrieval(secretary, world.anne, traits)
+        identity.record_insi_retrieval(
+            secretary, world.anne, traits, expected_version=world.anne.version
+        )
     person = Person.objects.get(pk=world.anne.pk)
     assert person.ins_matricule == "" and person.identity_status is IdentityStatus.PROV
     assert not IdentityStatusChange.objects.exists()
 
 
 def test_doubtful_identity_cannot_be_validated_in_the_service_or_the_database(world, secretary):
-    identity.mark_attribute(secretary, world.anne, "douteuse", reason="Deux dates de naissance")
+    identity.mark_attribute(
+        secretary,
+        world.anne,
+        "douteuse",
+        reason="Deux dates de naissance",
+        expected_version=world.anne.version,
+    )
     with pytest.raises(IdentityRuleError):
-        identity.record_document_check(secretary, world.anne, "CN")
+        identity.record_document_check(
+            secretary,
+            world.anne,
+            "CN",
+            expected_version=Person.objects.get(pk=world.anne.pk).version,
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.filter(pk=world.anne.pk).update(identity_document_checked=True)
 
@@ -81,9 +100,14 @@ def test_a_qualified_identity_is_corrected_only_after_withdrawing_the_qualificat
     world, secretary
 ):
     person = identity.record_insi_retrieval(
-        secretary, world.anne, insi_traits_of(world.anne, birth_first_names=("ANNE",))
+        secretary,
+        world.anne,
+        insi_traits_of(world.anne, birth_first_names=("ANNE",)),
+        expected_version=world.anne.version,
     )
-    person = identity.record_document_check(secretary, person, "CN")
+    person = identity.record_document_check(
+        secretary, person, "CN", expected_version=person.version
+    )
     assert person.identity_status is IdentityStatus.QUAL
     values = {**identity.trait_values(person), "birth_date": dt.date(1940, 5, 18)}
     with pytest.raises(IdentityRuleError, match="ne se modifient que par l'INSi"):
@@ -118,19 +142,26 @@ def test_minor_documents_depend_on_age(world, secretary):
         world.chloe,
         "AN",
         on=dt.date(2026, 1, 1),
+        expected_version=world.chloe.version,
     )
     assert chloe.identity_status is IdentityStatus.VALI
     with pytest.raises(IdentityRuleError):
-        identity.record_document_check(secretary, world.anne, "AN")
+        identity.record_document_check(
+            secretary, world.anne, "AN", expected_version=world.anne.version
+        )
 
 
 def test_only_roles_that_edit_identities_may_change_the_status(world):
     educator = Actor(user=world.user("educateur", facility=world.ime))
     with pytest.raises(PermissionDenied):
-        identity.record_document_check(educator, world.chloe, "CN")
+        identity.record_document_check(
+            educator, world.chloe, "CN", expected_version=world.chloe.version
+        )
     outsider = Actor(user=world.user("accueil", facility=world.ime))
     with pytest.raises(PermissionDenied):
-        identity.record_document_check(outsider, world.anne, "CN")
+        identity.record_document_check(
+            outsider, world.anne, "CN", expected_version=world.anne.version
+        )
     assert not IdentityStatusChange.objects.exists()
 
 
@@ -139,4 +170,6 @@ def test_entered_first_names_are_compared_in_order(world, secretary):
     world.anne.refresh_from_db()
     traits = insi_traits_of(world.anne, birth_first_names=("ANNE", "LOUISE"))
     with pytest.raises(IdentityRuleError, match="prénoms de naissance"):
-        identity.record_insi_retrieval(secretary, world.anne, traits)
+        identity.record_insi_retrieval(
+            secretary, world.anne, traits, expected_version=world.anne.version
+        )

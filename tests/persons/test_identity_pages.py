@@ -26,6 +26,11 @@ ADRTROIS = {
 ADRTROIS_MATRICULE = "297022A02077878"
 
 
+def version_of(person) -> int:
+    """The stored version, as the page the user posts from shows it."""
+    return Person.objects.get(pk=person.pk).version
+
+
 def url(person, action=""):
     return f"/personnes/{person.pk}/identite/{action}"
 
@@ -120,7 +125,9 @@ def test_matricule_hidden_until_qualified(world, login, secretary):
 
 def test_document_check_validates_and_shows_in_history(world, login, secretary):
     client = login(secretary)
-    response = client.post(url(world.anne, "piece/"), {"document": "CN"})
+    response = client.post(
+        url(world.anne, "piece/"), {"document": "CN", "expected_version": version_of(world.anne)}
+    )
     assert response.status_code == 302 and response.url == url(world.anne)
     world.anne.refresh_from_db()
     assert world.anne.identity_status is IdentityStatus.VALI
@@ -135,7 +142,11 @@ def test_document_check_validates_and_shows_in_history(world, login, secretary):
 
 def test_document_not_high_trust_for_an_adult_is_refused(world, login, secretary):
     client = login(secretary)
-    response = client.post(url(world.anne, "piece/"), {"document": "AN"}, follow=True)
+    response = client.post(
+        url(world.anne, "piece/"),
+        {"document": "AN", "expected_version": version_of(world.anne)},
+        follow=True,
+    )
     assert any("n'est admis que pour un mineur" in m for m in messages_of(response))
     world.anne.refresh_from_db()
     assert world.anne.identity_status is IdentityStatus.PROV
@@ -144,7 +155,11 @@ def test_document_not_high_trust_for_an_adult_is_refused(world, login, secretary
 
 def test_document_form_without_choice_changes_nothing(world, login, secretary):
     client = login(secretary)
-    response = client.post(url(world.anne, "piece/"), {"document": ""}, follow=True)
+    response = client.post(
+        url(world.anne, "piece/"),
+        {"document": "", "expected_version": version_of(world.anne)},
+        follow=True,
+    )
     assert any("Choisissez la pièce" in m for m in messages_of(response))
     assert not IdentityStatusChange.objects.filter(person=world.anne).exists()
 
@@ -154,10 +169,16 @@ def test_document_form_without_choice_changes_nothing(world, login, secretary):
 
 def test_mark_attribute_drops_validation_and_is_listed(world, login, secretary):
     client = login(secretary)
-    client.post(url(world.anne, "piece/"), {"document": "PA"})
+    client.post(
+        url(world.anne, "piece/"), {"document": "PA", "expected_version": version_of(world.anne)}
+    )
     response = client.post(
         url(world.anne, "signalement/"),
-        {"attribute": "douteuse", "reason": "Deux dates de naissance différentes"},
+        {
+            "attribute": "douteuse",
+            "reason": "Deux dates de naissance différentes",
+            "expected_version": version_of(world.anne),
+        },
         follow=True,
     )
     world.anne.refresh_from_db()
@@ -171,10 +192,17 @@ def test_mark_attribute_drops_validation_and_is_listed(world, login, secretary):
 
 def test_mark_attribute_refused_changes_nothing(world, login, secretary):
     client = login(secretary)
-    client.post(url(world.anne, "signalement/"), {"attribute": "fictive", "reason": "Test"})
+    client.post(
+        url(world.anne, "signalement/"),
+        {"attribute": "fictive", "reason": "Test", "expected_version": version_of(world.anne)},
+    )
     response = client.post(
         url(world.anne, "signalement/"),
-        {"attribute": "homonyme", "reason": "Autre personne"},
+        {
+            "attribute": "homonyme",
+            "reason": "Autre personne",
+            "expected_version": version_of(world.anne),
+        },
         follow=True,
     )
     assert any(
@@ -188,7 +216,9 @@ def test_mark_attribute_refused_changes_nothing(world, login, secretary):
 def test_mark_attribute_without_reason_is_refused(world, login, secretary):
     client = login(secretary)
     response = client.post(
-        url(world.anne, "signalement/"), {"attribute": "douteuse", "reason": ""}, follow=True
+        url(world.anne, "signalement/"),
+        {"attribute": "douteuse", "reason": "", "expected_version": version_of(world.anne)},
+        follow=True,
     )
     assert any("motif" in m for m in messages_of(response))
     world.anne.refresh_from_db()
@@ -227,7 +257,11 @@ def test_insi_query_accept_then_document_qualifies(world, login, secretary, insi
     assert ADRTROIS_MATRICULE not in html
     assert "Accepter les traits INSi" not in html  # the result was used
 
-    response = client.post(url(person, "piece/"), {"document": "PA"}, follow=True)
+    response = client.post(
+        url(person, "piece/"),
+        {"document": "PA", "expected_version": version_of(person)},
+        follow=True,
+    )
     person.refresh_from_db()
     assert person.identity_status is IdentityStatus.QUAL
     html = text(response)

@@ -346,11 +346,13 @@ def test_stays_created_by_the_forms_count_in_their_mode(world):
         actor, world.ehpad, None, {**traits, "birth_name": "BLANC"}, entry=REQUEST
     )
     request = AdmissionRequest.objects.get(person=applicant)
-    request = change_request_status(actor, request, "en_etude")
+    request = change_request_status(actor, request, "en_etude", expected_version=request.version)
     # Accepting is a decision (admission.decide): the chef de service's, not the accueil's.
     chief = Actor(user=world.user("chef-de-service", facility=world.ehpad))
-    request = change_request_status(chief, request, "acceptee")
-    admit(actor, request, today, default_mode(world.ehpad))  # the form's initial value
+    request = change_request_status(chief, request, "acceptee", expected_version=request.version)
+    admit(
+        actor, request, today, default_mode(world.ehpad), expected_version=request.version
+    )  # the form's initial value
     report = activity_report(world.ehpad, today.year, today)
     assert [r.code for r in report.modes] == ["hebergement_permanent"]
     permanent = row(report, "hebergement_permanent")

@@ -158,17 +158,32 @@ def test_milestone_dates_are_checked(world, director):
     today = dt.date(2026, 6, 1)
     candidature = milestone_of(grappe, "candidature")
     services.update_milestone(
-        actor(director), candidature, planned_on=None, done_on=dt.date(2026, 3, 1), today=today
+        actor(director),
+        candidature,
+        planned_on=None,
+        done_on=dt.date(2026, 3, 1),
+        today=today,
+        expected_version=candidature.version,
     )
     convention = milestone_of(grappe, "convention")
     with pytest.raises(ValidationError) as error:
         services.update_milestone(
-            actor(director), convention, planned_on=None, done_on=dt.date(2026, 2, 1), today=today
+            actor(director),
+            convention,
+            planned_on=None,
+            done_on=dt.date(2026, 2, 1),
+            today=today,
+            expected_version=convention.version,
         )
     assert "avant" in error.value.message_dict["done_on"][0]
     with pytest.raises(ValidationError):
         services.update_milestone(
-            actor(director), convention, planned_on=None, done_on=dt.date(2026, 7, 1), today=today
+            actor(director),
+            convention,
+            planned_on=None,
+            done_on=dt.date(2026, 7, 1),
+            today=today,
+            expected_version=convention.version,
         )
     convention.refresh_from_db()
     assert convention.done_on is None and convention.version == 1

@@ -63,7 +63,7 @@ def counts():
 def test_change_status_is_audited(world, accueil, newcomer):
     request = make_request(world, newcomer, status="recue")
     before = AuditEvent.objects.filter(kind=EventKind.CHANGE).count()
-    change_request_status(accueil, request, "en_etude")
+    change_request_status(accueil, request, "en_etude", expected_version=request.version)
     request.refresh_from_db()
     assert request.status == "en_etude"
     event = AuditEvent.objects.filter(kind=EventKind.CHANGE).order_by("-seq").first()
@@ -77,9 +77,9 @@ def test_change_status_refused_transition_saves_nothing(world, accueil, newcomer
     request = make_request(world, newcomer, status="recue")
     before = counts()
     with pytest.raises(ValidationError, match="Impossible de passer la demande"):
-        change_request_status(accueil, request, "liste_attente")
+        change_request_status(accueil, request, "liste_attente", expected_version=request.version)
     with pytest.raises(ValidationError, match="donné par l'admission"):
-        change_request_status(accueil, request, "admise")
+        change_request_status(accueil, request, "admise", expected_version=request.version)
     assert counts() == before
     request.refresh_from_db()
     assert request.status == "recue"
@@ -92,18 +92,34 @@ def test_outsiders_refused(world, newcomer):
     before = counts()
     for actor in (other_accueil, educateur):
         with pytest.raises(PermissionDenied):
-            change_request_status(actor, request, "en_etude")
+            change_request_status(actor, request, "en_etude", expected_version=request.version)
         with pytest.raises(PermissionDenied):
-            admit(actor, request, D(2025, 2, 1), StayMode.PERMANENT)
+            admit(
+                actor, request, D(2025, 2, 1), StayMode.PERMANENT, expected_version=request.version
+            )
         with pytest.raises(PermissionDenied):
-            discharge(actor, world.anne.stays.get(), D(2025, 2, 1), "deces", "sans_objet")
+            discharge(
+                actor,
+                world.anne.stays.get(),
+                D(2025, 2, 1),
+                "deces",
+                "sans_objet",
+                expected_version=1,
+            )
     assert counts() == before
 
 
 def test_admit_creates_stay(world, accueil, newcomer):
     request = make_request(world, newcomer)
     before = counts()
-    stay = admit(accueil, request, D(2025, 2, 1), StayMode.TEMPORARY, unit=world.lilas)
+    stay = admit(
+        accueil,
+        request,
+        D(2025, 2, 1),
+        StayMode.TEMPORARY,
+        unit=world.lilas,
+        expected_version=request.version,
+    )
     stay.refresh_from_db()
     request.refresh_from_db()
     assert (stay.person, stay.facility, stay.unit) == (newcomer, world.ehpad, world.lilas)
@@ -121,19 +137,46 @@ def test_admit_refusals_save_nothing(world, accueil, newcomer):
     ime_unit = Unit.objects.create(facility=world.ime, name="Groupe A")
     before = counts()
     with pytest.raises(ValidationError, match="« en étude » à « admise »"):
-        admit(accueil, not_accepted, D(2025, 2, 1), StayMode.PERMANENT)
+        admit(
+            accueil,
+            not_accepted,
+            D(2025, 2, 1),
+            StayMode.PERMANENT,
+            expected_version=not_accepted.version,
+        )
     with pytest.raises(ValidationError, match="déjà un séjour en cours"):
-        admit(accueil, already_there, D(2025, 2, 1), StayMode.PERMANENT)
+        admit(
+            accueil,
+            already_there,
+            D(2025, 2, 1),
+            StayMode.PERMANENT,
+            expected_version=already_there.version,
+        )
     with pytest.raises(ValidationError, match="n'appartient pas"):
-        admit(accueil, wrong_unit, D(2025, 2, 1), StayMode.PERMANENT, unit=ime_unit)
+        admit(
+            accueil,
+            wrong_unit,
+            D(2025, 2, 1),
+            StayMode.PERMANENT,
+            unit=ime_unit,
+            expected_version=wrong_unit.version,
+        )
     with pytest.raises(ValidationError, match="Mode d'accueil inconnu"):
-        admit(accueil, wrong_unit, D(2025, 2, 1), "camping")
+        admit(accueil, wrong_unit, D(2025, 2, 1), "camping", expected_version=wrong_unit.version)
     assert counts() == before
 
 
 def test_discharge(world, accueil):
     stay = world.anne.stays.get()
-    discharge(accueil, stay, D(2025, 3, 10), "deces", "sans_objet", reason_detail="à l'EHPAD")
+    discharge(
+        accueil,
+        stay,
+        D(2025, 3, 10),
+        "deces",
+        "sans_objet",
+        reason_detail="à l'EHPAD",
+        expected_version=stay.version,
+    )
     stay.refresh_from_db()
     assert stay.end_date == D(2025, 3, 10)
     assert (stay.discharge_reason, stay.discharge_destination) == ("deces", "sans_objet")
@@ -144,12 +187,16 @@ def test_discharge_before_admission_refused(world, accueil):
     stay = world.anne.stays.get()
     before = counts()
     with pytest.raises(ValidationError) as exc:
-        discharge(accueil, stay, D(2023, 12, 31), "autre", "domicile")
+        discharge(
+            accueil, stay, D(2023, 12, 31), "autre", "domicile", expected_version=stay.version
+        )
     assert exc.value.messages == [
         "La date de sortie (31/12/2023) ne peut pas précéder la date d'admission (01/01/2024)."
     ]
     with pytest.raises(ValidationError, match="Motif de sortie inconnu"):
-        discharge(accueil, stay, D(2025, 1, 1), "lassitude", "domicile")
+        discharge(
+            accueil, stay, D(2025, 1, 1), "lassitude", "domicile", expected_version=stay.version
+        )
     assert counts() == before
     stay.refresh_from_db()
     assert stay.end_date is None
@@ -158,7 +205,14 @@ def test_discharge_before_admission_refused(world, accueil):
 def test_transfer_keeps_person(world, accueil):
     stay = world.anne.stays.get()
     persons = Person.objects.count()
-    new = transfer(accueil, stay, world.ime, D(2025, 4, 1), mode=StayMode.DAY_SCHOOL)
+    new = transfer(
+        accueil,
+        stay,
+        world.ime,
+        D(2025, 4, 1),
+        mode=StayMode.DAY_SCHOOL,
+        expected_version=stay.version,
+    )
     stay.refresh_from_db()
     assert stay.end_date == D(2025, 4, 1) and stay.discharge_reason == "transfert"
     assert new.person_id == world.anne.pk and new.facility == world.ime
@@ -175,13 +229,13 @@ def test_transfer_refusals_save_nothing(world, accueil):
     both = world.user("accueil")
     world.assign(both, "accueil", organisation=world.other_og)
     with pytest.raises(ValidationError, match="même organisme"):
-        transfer(Actor(user=both), stay, world.other, D(2025, 4, 1))
+        transfer(Actor(user=both), stay, world.other, D(2025, 4, 1), expected_version=stay.version)
     with pytest.raises(PermissionDenied):
-        transfer(ehpad_only, stay, world.ime, D(2025, 4, 1))
+        transfer(ehpad_only, stay, world.ime, D(2025, 4, 1), expected_version=stay.version)
     with pytest.raises(ValidationError, match="autre établissement"):
-        transfer(accueil, stay, world.ehpad, D(2025, 4, 1))
+        transfer(accueil, stay, world.ehpad, D(2025, 4, 1), expected_version=stay.version)
     with pytest.raises(ValidationError, match="ne peut pas précéder"):
-        transfer(accueil, stay, world.ime, D(2023, 4, 1))
+        transfer(accueil, stay, world.ime, D(2023, 4, 1), expected_version=stay.version)
     assert counts() == before
 
 
@@ -245,7 +299,7 @@ def test_a_transfer_without_a_mode_takes_one_the_arrival_has_places_of(world, ac
     stay = world.anne.stays.get()
     stay.mode = StayMode.PERMANENT
     stay.save()
-    in_ime = transfer(accueil, stay, world.ime, D(2025, 4, 1))
+    in_ime = transfer(accueil, stay, world.ime, D(2025, 4, 1), expected_version=stay.version)
     assert in_ime.mode == StayMode.PERMANENT  # the IME has permanent places
-    in_ssiad = transfer(accueil, in_ime, ssiad, D(2025, 6, 1))
+    in_ssiad = transfer(accueil, in_ime, ssiad, D(2025, 6, 1), expected_version=in_ime.version)
     assert in_ssiad.mode == StayMode.HOME

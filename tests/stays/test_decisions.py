@@ -336,7 +336,13 @@ def test_creation_and_admission_start_and_end_the_history(world, secretary_actor
     )
     AdmissionRequest.objects.filter(pk=request.pk).update(status="acceptee")
     request.refresh_from_db()
-    admit(secretary_actor, request, D(2025, 2, 1), "hebergement_permanent")
+    admit(
+        secretary_actor,
+        request,
+        D(2025, 2, 1),
+        "hebergement_permanent",
+        expected_version=request.version,
+    )
     kinds = list(
         AdmissionRequestChange.objects.filter(request=request)
         .order_by("at", "pk")

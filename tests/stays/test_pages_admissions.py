@@ -204,7 +204,12 @@ def test_admit_from_the_detail_page(world, login, secretary, newcomer):
     assert page.context["admit_form"]["mode"].value() == "hebergement_permanent"
     response = client.post(
         f"/sejours/demande/{request.pk}/admission/",
-        {"start_date": "2025-02-01", "mode": "hebergement_permanent", "unit": world.lilas.pk},
+        {
+            "start_date": "2025-02-01",
+            "mode": "hebergement_permanent",
+            "unit": world.lilas.pk,
+            "expected_version": request.version,
+        },
     )
     assert response.status_code == 302
     assert response.url == f"/sejours/personne/{newcomer.pk}/"
@@ -218,7 +223,11 @@ def test_admit_refusal_saves_nothing(world, login, secretary):
     request = make_request(world, world.anne, status="acceptee")  # anne is already there
     response = login(secretary).post(
         f"/sejours/demande/{request.pk}/admission/",
-        {"start_date": "2025-02-01", "mode": "hebergement_permanent"},
+        {
+            "start_date": "2025-02-01",
+            "mode": "hebergement_permanent",
+            "expected_version": request.version,
+        },
     )
     assert response.status_code == 200
     assert "déjà un séjour en cours" in text(response)

@@ -124,7 +124,12 @@ def test_absence_before_admission_is_refused(world, login, secretary, stay):
 def test_discharge(world, login, secretary, stay):
     response = login(secretary).post(
         f"/sejours/sejour/{stay.pk}/sortie/",
-        {"end_date": "2025-01-31", "reason": "choix_personne", "destination": "domicile"},
+        {
+            "end_date": "2025-01-31",
+            "reason": "choix_personne",
+            "destination": "domicile",
+            "expected_version": stay.version,
+        },
         follow=True,
     )
     assert "Sortie enregistrée le 31/01/2025." in messages_of(response)
@@ -136,7 +141,12 @@ def test_discharge(world, login, secretary, stay):
 def test_discharge_before_admission_is_refused(world, login, secretary, stay):
     response = login(secretary).post(
         f"/sejours/sejour/{stay.pk}/sortie/",
-        {"end_date": "2023-01-31", "reason": "autre", "destination": "domicile"},
+        {
+            "end_date": "2023-01-31",
+            "reason": "autre",
+            "destination": "domicile",
+            "expected_version": stay.version,
+        },
     )
     assert response.status_code == 200
     assert "ne peut pas précéder la date d'admission (01/01/2024)" in text(response)
@@ -151,7 +161,12 @@ def test_transfer_to_another_facility_of_the_organisation(world, login, org_secr
     on = timezone.localdate()
     response = client.post(
         f"/sejours/sejour/{stay.pk}/transfert/",
-        {"to_facility": world.ime.pk, "on": on.isoformat(), "mode": "externat"},
+        {
+            "to_facility": world.ime.pk,
+            "on": on.isoformat(),
+            "mode": "externat",
+            "expected_version": stay.version,
+        },
     )
     assert response.status_code == 302
     new = Stay.objects.get(person=world.anne, facility=world.ime)
@@ -166,7 +181,7 @@ def test_transfer_needs_the_right_in_both_facilities(world, login, secretary, st
     assert "transfer" not in client.get(url(world.anne)).context["rows"][0]["forms"]
     response = client.post(
         f"/sejours/sejour/{stay.pk}/transfert/",
-        {"to_facility": world.ime.pk, "on": "2025-01-01"},
+        {"to_facility": world.ime.pk, "on": "2025-01-01", "expected_version": stay.version},
     )
     assert response.status_code == 200
     assert "Vous n'avez pas le droit de gérer les admissions et séjours" in text(response)

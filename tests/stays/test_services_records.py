@@ -151,14 +151,18 @@ def test_record_contract_creates_then_updates_the_latest(world, secretary_actor)
 def test_record_contract_refusals_save_nothing(world, secretary_actor, dates, field, message):
     before = (Contract.objects.count(), changes())
     with pytest.raises(ValidationError) as excinfo:
-        record_contract(secretary_actor, anne_stay(world), "contrat", today=TODAY, **dates)
+        record_contract(
+            secretary_actor, anne_stay(world), "contrat", expected_version=0, today=TODAY, **dates
+        )
     assert errors_of(excinfo)[field] == [message]
     assert (Contract.objects.count(), changes()) == before
 
 
 def test_record_contract_detects_concurrent_edits(world, secretary_actor):
     stay = anne_stay(world)
-    record_contract(secretary_actor, stay, "contrat", handed_on=D(2024, 1, 10), today=TODAY)
+    record_contract(
+        secretary_actor, stay, "contrat", handed_on=D(2024, 1, 10), expected_version=0, today=TODAY
+    )
     before = (Contract.objects.count(), changes())
     # Someone saw no contract and records one: the one saved meanwhile is not overwritten.
     with pytest.raises(ConcurrentEditError):
@@ -172,7 +176,9 @@ def test_record_contract_detects_concurrent_edits(world, secretary_actor):
 def test_record_contract_needs_the_right_in_the_stay_facility(world):
     ime_secretary = Actor(user=world.user("accueil", facility=world.ime))
     with pytest.raises(PermissionDenied):
-        record_contract(ime_secretary, anne_stay(world), "contrat", handed_on=D(2024, 1, 2))
+        record_contract(
+            ime_secretary, anne_stay(world), "contrat", handed_on=D(2024, 1, 2), expected_version=0
+        )
     assert not Contract.objects.exists()
 
 

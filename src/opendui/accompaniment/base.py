@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
-from opendui.core.services import check_version, save_audited
+from opendui.core.services import ExpectedVersion, check_version, save_audited
 from opendui.persons.models import Person
 
 from .models import PersonalisedProject
@@ -44,10 +44,16 @@ def audit(actor: Actor, instance, action: str, project: PersonalisedProject, **k
     return save_audited(actor, instance, action, **audit_target(project), **kw)
 
 
-def lock(project: PersonalisedProject, expected_version: int | None = None) -> PersonalisedProject:
-    """Lock the version row for the transaction; refuse a stale page (ConcurrentEditError)."""
+def lock(
+    project: PersonalisedProject, expected_version: ExpectedVersion | None
+) -> PersonalisedProject:
+    """Lock the version row for the transaction; refuse a stale page (ConcurrentEditError).
+
+    `expected_version` is the version the user saw when the PP itself is edited; adding a
+    row to it (a need, an agreement...) only serialises the writes and passes CURRENT.
+    """
     current = PersonalisedProject.objects.select_for_update().get(pk=project.pk)
-    check_version(current.version, expected_version, required=False)
+    check_version(current.version, expected_version)
     return current
 
 
@@ -66,7 +72,7 @@ def sync(project: PersonalisedProject, current: PersonalisedProject) -> Personal
 
 
 def lock_draft(
-    project: PersonalisedProject, expected_version: int | None = None
+    project: PersonalisedProject, expected_version: ExpectedVersion | None
 ) -> PersonalisedProject:
     current = lock(project, expected_version)
     if current.frozen:

@@ -27,7 +27,7 @@ from opendui.accounts.models import User
 from opendui.audit.models import EventKind
 from opendui.audit.services import record, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import check_version
+from opendui.core.services import CURRENT, ExpectedVersion, check_version
 from opendui.nomenclatures import serafin
 from opendui.nomenclatures.serafin import ValueSet
 
@@ -80,7 +80,7 @@ def add_expectation(
     require_on(actor, WRITE, project.person)
     values = _expectation_values(project, {"origin": origin, "text": text, "comment": comment})
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         item = Expectation(project=project, **values)
         audit(actor, item, "pp.expectation", project)
         touch(project)
@@ -122,7 +122,7 @@ def add_need(
     require_on(actor, WRITE, project.person)
     need = _need(project, code, description, analysis, source)
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         audit(actor, need, "pp.need", project)
         touch(project)
     return need
@@ -139,7 +139,7 @@ def add_needs(
     require_on(actor, WRITE, project.person)
     needs = [_need(project, s.code, s.description, "", (s.source or "")[:200]) for s in suggestions]
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         for need in needs:
             audit(actor, need, "pp.need", project)
         if needs:
@@ -147,13 +147,23 @@ def add_needs(
     return needs
 
 
-def remove_row(actor: Actor, row: Expectation | Need) -> None:
-    """Delete an expectation or a need of a draft (audited with its values)."""
+def remove_row(
+    actor: Actor, row: Expectation | Need, *, expected_version: ExpectedVersion | None
+) -> None:
+    """Delete an expectation or a need of a draft (audited with its values).
+
+    `expected_version` is the version of the row the user saw: removing a row someone
+    changed since would drop their change unseen (ConcurrentEditError).
+    """
     project = row.project
     require_on(actor, WRITE, project.person)
     with transaction.atomic():
-        lock_draft(project)
-        values = snapshot(row)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
+        current = type(row).objects.select_for_update().filter(pk=row.pk).first()
+        if current is None:
+            raise ValidationError("Cet élément a déjà été retiré du projet.")
+        check_version(current.version, expected_version)
+        values = snapshot(current)
         record(
             actor,
             EventKind.CHANGE,
@@ -191,14 +201,16 @@ def add_goal(actor: Actor, project: PersonalisedProject, **values) -> Goal:
     require_on(actor, WRITE, project.person)
     values = _goal_values(project, values)
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         goal = Goal(project=project, **values)
         audit(actor, goal, "pp.goal", project)
         touch(project)
     return goal
 
 
-def update_goal(actor: Actor, goal: Goal, *, expected_version: int | None, **values) -> Goal:
+def update_goal(
+    actor: Actor, goal: Goal, *, expected_version: ExpectedVersion | None, **values
+) -> Goal:
     """Edit an objective of a draft (see `update_item`)."""
     return update_item(actor, goal, expected_version=expected_version, **values)
 
@@ -208,7 +220,7 @@ def add_action(actor: Actor, goal: Goal, **values) -> Action:
     require_on(actor, WRITE, project.person)
     values = _goal_values(project, values)
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         if goal.status in (ItemStatus.DONE, ItemStatus.CANCELLED):
             raise ValidationError(
                 "Cet objectif est terminé ou annulé : il ne reçoit plus d'action."
@@ -256,7 +268,7 @@ def add_service(
         project, {"code": code, "goal": goal, "description": description, "frequency": frequency}
     )
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         service = Service(project=project, **values)
         audit(actor, service, "pp.service", project)
         touch(project)
@@ -282,7 +294,9 @@ EDITORS = {
 }
 
 
-def update_item(actor: Actor, item: Section, *, expected_version: int | None, **values) -> Section:
+def update_item(
+    actor: Actor, item: Section, *, expected_version: ExpectedVersion | None, **values
+) -> Section:
     """Edit an expectation, need, objective, action or service of a draft version.
 
     The values are checked as at creation (an unknown SERAFIN-PH code is refused); a
@@ -294,9 +308,9 @@ def update_item(actor: Actor, item: Section, *, expected_version: int | None, **
     action, clean = EDITORS[type(item)]
     values = clean(project, values)
     with transaction.atomic():
-        lock_draft(project)
+        lock_draft(project, CURRENT)  # serialises the draft's writes; no field of it edited
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        check_version(current.version, expected_version, required=False)
+        check_version(current.version, expected_version)
         for name, value in values.items():
             setattr(current, name, value)
         audit(actor, current, action, project, expected_version=current.version)
@@ -312,17 +326,17 @@ def change_item_status(
     item: Goal | Action | Service,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> Goal | Action | Service:
     """Move an objective, action or service along its statuses (also on a running version)."""
     project = project_of(item)
     require_on(actor, WRITE, project.person)
     with transaction.atomic():
-        current_project = lock(project)
+        current_project = lock(project, CURRENT)  # the item's version is the one checked
         if current_project.status == ProjectStatus.DONE:
             raise ValidationError("Ce projet est terminé : ses éléments ne changent plus.")
         current = type(item).objects.select_for_update().get(pk=item.pk)
-        check_version(current.version, expected_version, required=False)
+        check_version(current.version, expected_version)
         problem = item_transition_problem(current.status, target)
         if problem:
             raise ValidationError(problem)

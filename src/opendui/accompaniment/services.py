@@ -30,6 +30,7 @@ from opendui.accounts.access import Decision
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
+from opendui.core.services import CURRENT, ExpectedVersion
 from opendui.nomenclatures.project_types import project_type_problem
 from opendui.persons.models import Person
 from opendui.persons.models_entourage import RelatedPerson
@@ -155,7 +156,7 @@ def update_project(
     actor: Actor,
     project: PersonalisedProject,
     *,
-    expected_version: int | None,
+    expected_version: ExpectedVersion | None,
     project_type: str,
     title: str,
     description: str = "",
@@ -188,7 +189,7 @@ def valid_agreements(
 
 
 def validate(
-    actor: Actor, project: PersonalisedProject, *, expected_version: int | None = None
+    actor: Actor, project: PersonalisedProject, *, expected_version: ExpectedVersion | None
 ) -> PersonalisedProject:
     """Validate a draft: it goes ENCOURS and is frozen.
 
@@ -217,7 +218,7 @@ def validate(
         ):
             old.status = ProjectStatus.DONE
             old.end_date = old.end_date or today
-            audit(actor, old, "pp.status", project)
+            audit(actor, old, "pp.status", project, expected_version=CURRENT)  # locked above
         current.status = ProjectStatus.ACTIVE
         current.frozen = True
         current.validated_at = timezone.now()
@@ -229,7 +230,8 @@ def validate(
         for model, lookup in ((Goal, "project"), (Action, "goal__project"), (Service, "project")):
             for item in model.objects.filter(**{lookup: project}, status=ItemStatus.DRAFT):
                 item.status = ItemStatus.ACTIVE
-                audit(actor, item, "pp.item_status", project)
+                # Follows the validation; item writes are serialised by the PP lock.
+                audit(actor, item, "pp.item_status", project, expected_version=CURRENT)
     return sync(project, current)
 
 
@@ -238,7 +240,7 @@ def change_status(
     project: PersonalisedProject,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> PersonalisedProject:
     """Pause, resume or end a validated version (ENCOURS ↔ ENPAUSE, → TERMINE)."""
     if target == ProjectStatus.ACTIVE and project.status == ProjectStatus.DRAFT:
@@ -257,13 +259,14 @@ def change_status(
 
 
 def new_version(
-    actor: Actor, project: PersonalisedProject, *, expected_version: int | None = None
+    actor: Actor, project: PersonalisedProject, *, expected_version: ExpectedVersion = CURRENT
 ) -> PersonalisedProject:
     """A new draft copied from a validated (frozen) version, which stays as it is.
 
     Copied: header, expectations, needs, and the objectives (with their actions) and
     services still in preparation or active. Not copied: agreements (the new version
     needs its own) and reviews (they belong to the version they reviewed).
+    The source is only locked, not changed (a creation): its version is optional.
     """
     require_on(actor, WRITE, project.person)
     with transaction.atomic():
@@ -428,7 +431,7 @@ def add_agreement(
     else:
         representative = None
     with transaction.atomic():
-        current = lock(project)
+        current = lock(project, CURRENT)  # a new agreement: the PP's fields are not edited
         if current.status == ProjectStatus.DONE:
             raise ValidationError("Ce projet est terminé : il ne reçoit plus d'accord.")
         problem = agreement_date_problem(
@@ -470,7 +473,8 @@ def add_review(
     if not (synthesis or "").strip():
         raise ValidationError({"synthesis": "Rédigez la synthèse du bilan."})
     with transaction.atomic():
-        current = lock(project)
+        # A new review; the due date below is derived from the row locked here.
+        current = lock(project, CURRENT)
         if current.status not in RUNNING:
             raise ValidationError("Seul un projet en cours ou en pause fait l'objet d'un bilan.")
         problem = review_date_problem(held_on, current.validated_on, _today(), next_review_on)
@@ -490,6 +494,6 @@ def add_review(
         current.next_review_due = review_due(
             current.validated_on, latest.held_on, latest.next_review_on
         )
-        audit(actor, current, "pp.review_due", project)
+        audit(actor, current, "pp.review_due", project, expected_version=CURRENT)
     sync(project, current)
     return review

@@ -527,12 +527,21 @@ def remove(request: HttpRequest, pk: int, kind: str, item_pk: int) -> HttpRespon
     project = _project(pk)
     authorize(request, WRITE, person=project.person)
     row = _item(project, kind, item_pk)
-    form = ItemStatusForm({"target": ItemStatus.CANCELLED.value})
+    form = ItemStatusForm(
+        {
+            "target": ItemStatus.CANCELLED.value,
+            "expected_version": request.POST.get("expected_version", ""),
+        }
+    )
     return _simple(
         request,
         project,
         form,
-        lambda: sections.remove_row(Actor.from_request(request), row),
+        lambda: sections.remove_row(
+            Actor.from_request(request),
+            row,
+            expected_version=form.cleaned_data["expected_version"],
+        ),
         "Retiré du projet en préparation.",
     )
 

@@ -50,7 +50,7 @@ from django.utils import timezone
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
-from opendui.core.services import check_version, save_audited
+from opendui.core.services import CURRENT, ExpectedVersion, check_version, save_audited
 
 from . import grant_rules
 from .access import grants_of, scope_for
@@ -550,8 +550,8 @@ def _locked(pk: int) -> GrantRequest:
     return GrantRequest.objects.select_for_update().get(pk=pk)
 
 
-def _still_open(request: GrantRequest, expected_version: int | None) -> None:
-    check_version(request.version, expected_version, required=False)
+def _still_open(request: GrantRequest, expected_version: ExpectedVersion | None) -> None:
+    check_version(request.version, expected_version)
     if request.status != GrantStatus.PENDING:
         raise AdminRefused(
             f"Cette demande est déjà {request.get_status_display()} : rien n'a été modifié."
@@ -574,6 +574,7 @@ def _close(
         actor,
         request,
         action,
+        expected_version=CURRENT,  # locked by the decision, whose version was checked
         organisation_id=request.organisation_id,
         facility_id=request.approval_facility_id,
     )
@@ -585,7 +586,13 @@ def _withdraw_assignment(actor: Actor, request: GrantRequest, action: str) -> No
     assignment = Assignment.objects.select_for_update().get(pk=request.assignment_id)
     if assignment.status == AssignmentStatus.PENDING:
         assignment.status = AssignmentStatus.WITHDRAWN
-        save_audited(actor, assignment, action, organisation_id=assignment.organisation_id)
+        save_audited(
+            actor,
+            assignment,
+            action,
+            expected_version=CURRENT,  # read under lock just above
+            organisation_id=assignment.organisation_id,
+        )
 
 
 def _apply(actor: Actor, request: GrantRequest) -> None:
@@ -596,19 +603,33 @@ def _apply(actor: Actor, request: GrantRequest) -> None:
         if assignment.status != AssignmentStatus.PENDING:
             raise AdminRefused("Cette affectation n'attend plus d'approbation.")
         assignment.status = AssignmentStatus.ACTIVE
-        save_audited(actor, assignment, "assignment.approve", organisation_id=organisation_id)
+        save_audited(
+            actor,
+            assignment,
+            "assignment.approve",
+            expected_version=CURRENT,  # read under lock just above
+            organisation_id=organisation_id,
+        )
     elif request.kind == GrantKind.ROLE_CHANGE:
         role = Role.objects.select_for_update().get(pk=request.role_id)
         change = Widening(frozenset(request.added_permissions), dict(request.raised_levels))
         permissions, matrix = grant_rules.apply_widening(role.permissions, role.data_access, change)
         role.permissions, role.data_access = _ordered(permissions), matrix
-        save_audited(actor, role, "role.widen", organisation_id=organisation_id)
+        save_audited(
+            actor, role, "role.widen", expected_version=CURRENT, organisation_id=organisation_id
+        )
     elif request.kind == GrantKind.LOGIN_EMAIL:
         _change_login_email(actor, request)
     else:
         account = User.objects.select_for_update().get(pk=request.grantee_id)
         account.is_active = True
-        save_audited(actor, account, "user.reactivate", organisation_id=organisation_id)
+        save_audited(
+            actor,
+            account,
+            "user.reactivate",
+            expected_version=CURRENT,  # read under lock just above
+            organisation_id=organisation_id,
+        )
         notify_owner(account, "reactivated", by=actor.user, request=request)
 
 
@@ -633,6 +654,7 @@ def _change_login_email(actor: Actor, request: GrantRequest) -> None:
                 actor,
                 account,
                 "user.change_login_email",
+                expected_version=CURRENT,  # read under lock above
                 organisation_id=request.organisation_id,
             )
     except IntegrityError:  # taken by a concurrent transaction
@@ -641,7 +663,11 @@ def _change_login_email(actor: Actor, request: GrantRequest) -> None:
 
 
 def approve(
-    actor: Actor, request: GrantRequest, *, reason: str = "", expected_version: int | None = None
+    actor: Actor,
+    request: GrantRequest,
+    *,
+    reason: str = "",
+    expected_version: ExpectedVersion | None,
 ) -> GrantRequest:
     """Approve: the grant takes effect with its audit rows, all in one transaction."""
     with transaction.atomic():
@@ -656,7 +682,7 @@ def approve(
 
 
 def refuse(
-    actor: Actor, request: GrantRequest, *, reason: str, expected_version: int | None = None
+    actor: Actor, request: GrantRequest, *, reason: str, expected_version: ExpectedVersion | None
 ) -> GrantRequest:
     """Refuse with a reason: the assignment is withdrawn, the role and account unchanged."""
     reason = reason.strip()
@@ -674,14 +700,14 @@ def refuse(
 
 
 def cancel(
-    actor: Actor, request: GrantRequest, *, expected_version: int | None = None
+    actor: Actor, request: GrantRequest, *, expected_version: ExpectedVersion | None
 ) -> GrantRequest:
     """Withdraw a request before its decision (the requester or an administrator)."""
     with transaction.atomic():
         current = _locked(request.pk)
         if not may_cancel(actor.user, current):
             raise PermissionDenied("grants: cancel")
-        check_version(current.version, expected_version, required=False)
+        check_version(current.version, expected_version)
         if current.status != GrantStatus.PENDING:
             raise AdminRefused(
                 f"Cette demande est déjà {current.get_status_display()} : rien n'a été modifié."
@@ -702,6 +728,7 @@ def _expire(request: GrantRequest, now: dt.datetime) -> None:
         actor,
         request,
         "grant.expire",
+        expected_version=CURRENT,  # the nightly job locked it (expire_overdue)
         organisation_id=request.organisation_id,
         facility_id=request.approval_facility_id,
     )

@@ -233,7 +233,7 @@ def update_user(
     try:
         with transaction.atomic():
             user = _locked(target.pk)
-            check_version(user.version, expected_version, required=False)
+            check_version(user.version, expected_version)
             stored = snapshot(user)
             current_email = user.email
             for name in ACCOUNT_FIELDS:
@@ -304,7 +304,7 @@ def reactivate_user(actor: Actor, target: User, expected_version: int | None) ->
     organisation_id = _require(account_reach(actor.user, target, account_level=True))
     with transaction.atomic():
         user = _locked(target.pk)
-        check_version(user.version, expected_version, required=False)
+        check_version(user.version, expected_version)
         if user.is_active:
             raise AdminRefused("Ce compte est déjà actif.")
         request = grants.request_reactivation(actor, user, organisation_id)
@@ -547,7 +547,7 @@ def update_role(
     try:
         with transaction.atomic():
             current = Role.objects.select_for_update().get(pk=role.pk)
-            check_version(current.version, expected_version, required=False)
+            check_version(current.version, expected_version)
             stored = snapshot(current)
             before_permissions = list(current.permissions)
             before_access = dict(current.data_access)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -32,20 +33,39 @@ class MissingVersionError(ConcurrentEditError):
     message = "La version du formulaire manque : rechargez la page. Rien n'a été enregistré."
 
 
-def check_version(current: int, expected_version: int | None, *, required: bool = True) -> None:
+@dataclass(frozen=True)
+class Current:
+    """Marker for an update whose caller read the row in this very transaction.
+
+    Internal callers (jobs, approvals applied by the system, demo seeding,
+    merges) lock the row they update and have no version a user saw: they pass
+    CURRENT instead of a version, which skips the comparison explicitly. Never
+    pass it from a view with request data: there the version comes from the form.
+    """
+
+    def __repr__(self) -> str:
+        return "CURRENT"
+
+
+CURRENT = Current()
+
+#: The version an update service takes: the one the user loaded, or CURRENT.
+ExpectedVersion = int | Current
+
+
+def check_version(current: int, expected_version: int | Current | None) -> None:
     """Refuse an update unless `expected_version` is the stored version `current`.
 
     Every update of a versioned row goes through here (save_audited and the
     services that lock and compare themselves), so that a missing version is
-    refused the same way everywhere instead of skipping the check.
-    `required=False` is the transition for the services whose internal callers
-    (jobs, approvals, demo data) do not pass the version they read yet: there a
-    missing version still skips the check; forms require it (VersionedFormMixin).
+    refused the same way everywhere instead of silently skipping the check
+    (MissingVersionError). CURRENT is the explicit, greppable exception for
+    internal callers that locked the row themselves.
     """
     if expected_version is None:
-        if not required:
-            return
         raise MissingVersionError(MissingVersionError.message)
+    if isinstance(expected_version, Current):
+        return
     if current != expected_version:
         raise ConcurrentEditError(ConcurrentEditError.message)
 
@@ -55,14 +75,16 @@ def save_audited(
     instance: Model,
     action: str,
     *,
-    expected_version: int | None = None,
+    expected_version: int | Current | None = None,
     **audit: Any,
 ) -> Model:
     """Create or update `instance` and record its before/after values, in one transaction.
 
-    For updates of versioned rows, `expected_version` is the version the user (or
-    the job) loaded: a different stored version means a concurrent edit, a missing
-    one a form that cannot be checked; in both cases nothing is saved (check_version).
+    For updates of versioned rows, `expected_version` is the version the user
+    loaded (or CURRENT for an internal caller that locked the row itself): a
+    different stored version means a concurrent edit, a missing one an update that
+    cannot be checked; in both cases nothing is saved (check_version). Creations
+    need no version.
     """
     with transaction.atomic():
         before = None
@@ -70,7 +92,7 @@ def save_audited(
             current = type(instance).objects.select_for_update().get(pk=instance.pk)
             before = snapshot(current)
             if hasattr(current, "version"):
-                check_version(current.version, expected_version, required=False)
+                check_version(current.version, expected_version)
                 instance.version = F("version") + 1
         instance.save()
         if hasattr(instance, "version") and not isinstance(instance.version, int):

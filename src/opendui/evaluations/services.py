@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import ExpectedVersion, save_audited
 from opendui.persons.models import Person
 from opendui.stays.models import Stay
 
@@ -114,7 +114,7 @@ def _save(
     decision: Decision,
     evaluation: AggirEvaluation,
     action: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None = None,  # None only for a creation
 ) -> AggirEvaluation:
     return save_audited(
         actor,
@@ -185,7 +185,7 @@ def update_aggir(
     adverbs: Mapping[str, Mapping[str, str]],
     illustrative: Mapping[str, str] | None = None,
     comment: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> AggirEvaluation:
     """Edit a draft grid (other statuses are frozen: a correction is a new grid)."""
@@ -207,7 +207,7 @@ def change_aggir_status(
     evaluation: AggirEvaluation,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> AggirEvaluation:
     """Move a grid along ENPREPARATION → APPROUVE → VALIDE → TERMINE (rules.TRANSITIONS)."""

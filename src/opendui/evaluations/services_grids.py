@@ -29,7 +29,7 @@ from opendui.accounts.access import Decision, require
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import CURRENT, ExpectedVersion, save_audited
 from opendui.nomenclatures.serafin import ValueSet, code_problem
 from opendui.organisations.models import ManagingOrganisation
 from opendui.persons.models import Person
@@ -125,7 +125,7 @@ def update_model(
     *,
     name: str,
     description: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> EvaluationModel:
     _require_manage(actor, model.organisation)
     _check_draft(model)
@@ -222,7 +222,7 @@ def add_question(actor: Actor, section: Section, **fields: Any) -> Question:
 
 
 def publish_model(
-    actor: Actor, model: EvaluationModel, *, expected_version: int | None = None
+    actor: Actor, model: EvaluationModel, *, expected_version: ExpectedVersion | None
 ) -> EvaluationModel:
     """Publish a draft revision (it freezes) and archive the revision published before it."""
     _require_manage(actor, model.organisation)
@@ -230,11 +230,21 @@ def publish_model(
     if not Question.objects.filter(section__model=model).exists():
         raise ValidationError("Un modèle sans question ne peut pas être publié.")
     with transaction.atomic():
-        for previous in EvaluationModel.objects.filter(
-            organisation=model.organisation_id, code=model.code, status=ModelStatus.PUBLISHED
-        ).exclude(pk=model.pk):
+        for previous in (
+            EvaluationModel.objects.select_for_update()
+            .filter(
+                organisation=model.organisation_id, code=model.code, status=ModelStatus.PUBLISHED
+            )
+            .exclude(pk=model.pk)
+        ):
             previous.status = ModelStatus.ARCHIVED
-            _save_model_row(actor, previous, "evaluation_model.archive", model.organisation_id)
+            _save_model_row(
+                actor,
+                previous,
+                "evaluation_model.archive",
+                model.organisation_id,
+                expected_version=CURRENT,  # follows the publication, read under lock above
+            )
         model.status = ModelStatus.PUBLISHED
         return _save_model_row(
             actor,
@@ -246,7 +256,7 @@ def publish_model(
 
 
 def archive_model(
-    actor: Actor, model: EvaluationModel, *, expected_version: int | None = None
+    actor: Actor, model: EvaluationModel, *, expected_version: ExpectedVersion | None
 ) -> EvaluationModel:
     """Withdraw a revision: no new evaluation starts from it; filled ones keep it."""
     _require_manage(actor, model.organisation)
@@ -318,7 +328,7 @@ def _save_evaluation(
     decision: Decision,
     evaluation: FilledEvaluation,
     action: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None = None,  # None only for a creation
 ) -> FilledEvaluation:
     return save_audited(
         actor,
@@ -386,7 +396,7 @@ def save_answers(
     answers: Mapping[int, tuple[Any, str]],
     *,
     comment: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> FilledEvaluation:
     """Store the answers of a draft: {question id: (value, comment)}.
 
@@ -476,7 +486,7 @@ def change_evaluation_status(
     evaluation: FilledEvaluation,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> FilledEvaluation:
     """Move an evaluation along the statuses; validating needs `pp.validate`."""

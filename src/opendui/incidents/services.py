@@ -19,7 +19,7 @@ from django.utils import timezone
 from opendui.accounts.access import check, require
 from opendui.accounts.models import User
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import CURRENT, ExpectedVersion, save_audited
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
 from opendui.persons.selectors import visible_persons
@@ -161,7 +161,7 @@ def change_status(
     incident: Incident,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     now: dt.datetime | None = None,
 ) -> Incident:
     _require_manage(actor, incident)
@@ -203,7 +203,7 @@ def record_analysis(
     causes: str,
     analysed_on: dt.date,
     conclusions: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> Analysis:
     """Create or update the analysis; a declared incident moves to "en analyse"."""
@@ -235,7 +235,10 @@ def record_analysis(
         )
         if incident.status == rules.Status.DECLARED:
             incident.status = rules.Status.ANALYSIS
-            _save(actor, incident, "incident.status", incident, person_ids)
+            # Follows the analysis (the version checked above): not an edit of the user's.
+            _save(
+                actor, incident, "incident.status", incident, person_ids, expected_version=CURRENT
+            )
     return analysis
 
 
@@ -280,7 +283,7 @@ def update_action(
     *,
     status: str,
     done_on: dt.date | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> CorrectiveAction:
     incident = action.incident
@@ -318,7 +321,7 @@ def record_report(
     confirmed_at: dt.datetime | None = None,
     cvs_informed: bool = False,
     cvs_informed_on: dt.date | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     now: dt.datetime | None = None,
 ) -> Incident:
     """The ARS report (date, oral or written, written confirmation) and the CVS information."""

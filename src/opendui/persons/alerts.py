@@ -115,7 +115,7 @@ def close_identity_alert(
         raise ValidationError({"comment": "Indiquez la suite donnée au signalement."})
     if not alert.is_open:
         raise ValidationError("Ce signalement est déjà traité.")
-    check_version(alert.version, expected_version, required=False)
+    check_version(alert.version, expected_version)
     alert.status = AlertStatus.CLOSED
     alert.closed_by = actor.user
     alert.closed_at = timezone.now()

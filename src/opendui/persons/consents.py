@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opendui.core.actor import Actor
+from opendui.core.services import ExpectedVersion
 
 from .entourage import require_administrative_edit, save_person_row, who_consents
 from .models import Person
@@ -68,7 +69,7 @@ def withdraw_consent(
     *,
     on: dt.date,
     reason: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> Consent:
     """Withdraw a consent or opposition from `on`: a status change, never a deletion."""
     decision = require_administrative_edit(actor, consent.person)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import ExpectedVersion, save_audited
 
 from .models import Person
 from .models_entourage import REPRESENTATION_MEASURES, LegalProtection, RelatedPerson
@@ -184,7 +184,7 @@ def end_legal_protection(
     measure: LegalProtection,
     end_date: dt.date,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> LegalProtection:
     """Close a measure on `end_date` (kept in the history, never deleted)."""
     decision = require_administrative_edit(actor, measure.person)

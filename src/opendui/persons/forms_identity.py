@@ -57,8 +57,12 @@ class RequiredVersionMixin(VersionedFormMixin):
         return data
 
 
-class DocumentCheckForm(forms.Form):
-    """The identity document the traits were checked against."""
+class DocumentCheckForm(VersionedFormMixin):
+    """The identity document the traits were checked against.
+
+    It changes the stored identity: the version the user saw is required."""
+
+    edits = True
 
     document = forms.ChoiceField(
         label=_("Pièce d'identité contrôlée"),
@@ -76,8 +80,12 @@ class DocumentCheckForm(forms.Form):
     )
 
 
-class AttributeForm(forms.Form):
-    """Flag the identity douteuse, fictive or homonyme, with the reason."""
+class AttributeForm(VersionedFormMixin):
+    """Flag the identity douteuse, fictive or homonyme, with the reason.
+
+    It changes the stored identity: the version the user saw is required."""
+
+    edits = True
 
     attribute = forms.ChoiceField(
         label=_("Attribut"),

@@ -33,7 +33,7 @@ from django.utils import timezone
 from opendui.accounts.access import require
 from opendui.audit.services import json_safe, record_change, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import MissingVersionError, check_version
+from opendui.core.services import ExpectedVersion, MissingVersionError, check_version
 from opendui.core.text import search_key
 
 from . import rniv, traits
@@ -130,13 +130,15 @@ def trait_values(person: Person) -> dict[str, Any]:
 
 
 @contextmanager
-def _locked(actor: Actor, person: Person, expected_version: int | None = None) -> Iterator[Person]:
+def _locked(
+    actor: Actor, person: Person, expected_version: ExpectedVersion | None
+) -> Iterator[Person]:
     """Check the permission, then lock the row in a transaction; refuse a merged record
     and a row saved since the user loaded it (`expected_version`)."""
     require(actor.user, "person.edit_identity", person=person)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
-        check_version(locked.version, expected_version, required=False)
+        check_version(locked.version, expected_version)
         if locked.merged_into_id is not None:
             raise IdentityRuleError(MERGED_READ_ONLY)
         yield locked
@@ -203,7 +205,7 @@ def _apply(
     reason: str = "",
     document_type: str = "",
     update: Callable[[Person, rniv.IdentityState], None] | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> tuple[Person, IdentityStatusChange]:
     """Lock the row, compute the new state from the stored one, save state + history + audit.
 
@@ -282,7 +284,7 @@ def record_insi_retrieval(
     person: Person,
     found: InsiTraits,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     differences_confirmed: bool = False,
 ) -> Person:
     """The trained user accepts the identity returned by INSi: PROV → RECUP, VALI → QUAL.
@@ -351,8 +353,11 @@ def record_document_check(
     *,
     on: dt.date | None = None,
     ehpad_direct_admission: bool = False,
+    expected_version: ExpectedVersion | None,
 ) -> Person:
-    """The traits were checked against an identity document: PROV → VALI, RECUP → QUAL."""
+    """The traits were checked against an identity document: PROV → VALI, RECUP → QUAL.
+
+    `expected_version` is the version of the person the user saw (concurrent edits)."""
     day = on or timezone.localdate()
     age = (
         day.year
@@ -373,13 +378,21 @@ def record_document_check(
         ),
         document_type=document.value,
         update=set_document,
+        expected_version=expected_version,
     )[0]
 
 
 def mark_attribute(
-    actor: Actor, person: Person, attribute: rniv.IdentityAttribute | str, *, reason: str
+    actor: Actor,
+    person: Person,
+    attribute: rniv.IdentityAttribute | str,
+    *,
+    reason: str,
+    expected_version: ExpectedVersion | None,
 ) -> Person:
-    """Flag the identity douteuse, fictive or homonyme (a reason is required)."""
+    """Flag the identity douteuse, fictive or homonyme (a reason is required).
+
+    `expected_version` is the version of the person the user saw (concurrent edits)."""
     if not reason.strip():
         raise IdentityRuleError("Indiquez le motif du signalement de l'identité.")
     return _apply(
@@ -388,6 +401,7 @@ def mark_attribute(
         f"mark_{rniv.IdentityAttribute(attribute).value.lower()}",
         lambda state: rniv.mark_attribute(state, attribute),
         reason=reason.strip(),
+        expected_version=expected_version,
     )[0]
 
 
@@ -401,7 +415,7 @@ def _reason_problem(reason: str, what: str) -> str | None:
 
 
 def withdraw_qualification(
-    actor: Actor, person: Person, reason: str, *, expected_version: int | None = None
+    actor: Actor, person: Person, reason: str, *, expected_version: ExpectedVersion | None
 ) -> Person:
     """Leave the qualified status, with a reason, to correct a strict trait by hand.
 

@@ -158,8 +158,12 @@ def identity_page(request: HttpRequest, pk: int) -> HttpResponse:
         problem = insi_jobs.acceptance_problem(person, acceptable, pending) if pending else None
         context.update(
             {
-                "document_form": DocumentCheckForm(auto_id="doc_%s"),
-                "attribute_form": AttributeForm(auto_id="attr_%s"),
+                "document_form": DocumentCheckForm(
+                    initial={"expected_version": person.version}, auto_id="doc_%s"
+                ),
+                "attribute_form": AttributeForm(
+                    initial={"expected_version": person.version}, auto_id="attr_%s"
+                ),
                 "insi_query": query,
                 "insi_job": query.job if query is not None and query.is_pending else None,
                 "insi_waiting_long": query is not None
@@ -303,7 +307,10 @@ def document_check(request: HttpRequest, pk: int) -> HttpResponse:
     authorize(request, "person.edit_identity", person=person)
     form = DocumentCheckForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choisissez la pièce d'identité contrôlée.")
+        messages.error(
+            request,
+            " ".join(form.non_field_errors()) or "Choisissez la pièce d'identité contrôlée.",
+        )
         return _back(person)
     try:
         saved = record_document_check(
@@ -311,7 +318,11 @@ def document_check(request: HttpRequest, pk: int) -> HttpResponse:
             person,
             form.cleaned_data["document"],
             ehpad_direct_admission=form.cleaned_data["ehpad_direct_admission"],
+            expected_version=form.cleaned_data["expected_version"],
         )
+    except ConcurrentEditError as error:
+        messages.error(request, str(error))
+        return _back(person)
     except IdentityRuleError as error:
         messages.error(request, error.message)
         return _back(person)
@@ -327,13 +338,24 @@ def mark_attribute(request: HttpRequest, pk: int) -> HttpResponse:
     authorize(request, "person.edit_identity", person=person)
     form = AttributeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choisissez l'attribut et indiquez le motif du signalement.")
+        messages.error(
+            request,
+            " ".join(form.non_field_errors())
+            or "Choisissez l'attribut et indiquez le motif du signalement.",
+        )
         return _back(person)
     attribute = rniv.IdentityAttribute(form.cleaned_data["attribute"])
     try:
         saved = mark_attribute_service(
-            Actor.from_request(request), person, attribute, reason=form.cleaned_data["reason"]
+            Actor.from_request(request),
+            person,
+            attribute,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["expected_version"],
         )
+    except ConcurrentEditError as error:
+        messages.error(request, str(error))
+        return _back(person)
     except IdentityRuleError as error:
         messages.error(request, error.message)
         return _back(person)

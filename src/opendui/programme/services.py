@@ -19,7 +19,7 @@ from opendui.audit.models import EventKind
 from opendui.audit.services import record, snapshot
 from opendui.core.actor import Actor
 from opendui.core.identifiers import finess_problem, normalise_identifier
-from opendui.core.services import save_audited
+from opendui.core.services import CURRENT, ExpectedVersion, save_audited
 from opendui.organisations.models import Couloir, Facility, ManagingOrganisation
 
 from . import milestones
@@ -78,7 +78,7 @@ def create_grappe(actor: Actor, organisation: ManagingOrganisation, **fields: An
 
 
 def update_grappe(
-    actor: Actor, grappe: Grappe, *, expected_version: int | None = None, **fields: Any
+    actor: Actor, grappe: Grappe, *, expected_version: ExpectedVersion | None, **fields: Any
 ) -> Grappe:
     _require(actor, grappe.organisation)
     for name in GRAPPE_FIELDS:
@@ -166,7 +166,7 @@ def _refuse_duplicate(grappe: Grappe, finess_et: str) -> None:
 
 
 def set_member_equipped(
-    actor: Actor, member: GrappeMember, equipped: bool, *, expected_version: int | None = None
+    actor: Actor, member: GrappeMember, equipped: bool, *, expected_version: ExpectedVersion | None
 ) -> GrappeMember:
     """Mixed project: whether this ESSMS upgrades the solution rather than acquiring it."""
     _require(actor, member.grappe.organisation)
@@ -209,7 +209,8 @@ def declare(
         declaration.value = value
         declaration.declared_by = actor.user
         declaration.declared_at = now or timezone.now()
-        return _save(actor, declaration, "programme.declaration", grappe)
+        # A declaration is set, not edited: the row read under lock above is overwritten.
+        return _save(actor, declaration, "programme.declaration", grappe, expected_version=CURRENT)
 
 
 def update_milestone(
@@ -219,7 +220,7 @@ def update_milestone(
     planned_on: dt.date | None,
     done_on: dt.date | None,
     note: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> Milestone:
     grappe = milestone.grappe

@@ -27,7 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
-from opendui.core.params import posted
+from opendui.core.params import parse_int, posted
+from opendui.core.services import ConcurrentEditError
 
 from . import attestation, funding, milestones, selectors, services
 from .eligibility import DECLARATION_LABELS
@@ -211,9 +212,16 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 def member_equipped(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     grappe = _grappe(request, pk)
     member = _member(grappe, member_pk)
-    services.set_member_equipped(
-        Actor.from_request(request), member, request.POST.get("equipped") == "1"
-    )
+    try:
+        services.set_member_equipped(
+            Actor.from_request(request),
+            member,
+            request.POST.get("equipped") == "1",
+            expected_version=parse_int(request.POST.get("expected_version")),
+        )
+    except ConcurrentEditError as error:  # stale or missing version: 409, nothing saved
+        messages.error(request, str(error))
+        return redirect("programme:detail", pk=grappe.pk)
     messages.success(request, f"{member.display_name} : situation enregistrée.")
     return redirect("programme:detail", pk=grappe.pk)
 

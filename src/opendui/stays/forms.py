@@ -201,7 +201,8 @@ class StatusForm(forms.Form):
     expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class AdmitForm(_ChoicesMixin, forms.Form):
+class AdmitForm(_ChoicesMixin, VersionedFormMixin, forms.Form):
+    edits = True  # changes the request's status: the version of the request is required
     start_date = bounded.DateField(label=_("Date d'admission"), widget=_date_input())
     mode = forms.ChoiceField(
         label=_("Mode d'accueil"),
@@ -256,7 +257,8 @@ class AbsenceForm(forms.Form):
     comment = forms.CharField(label=_("Commentaire"), required=False, widget=_textarea())
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(VersionedFormMixin, forms.Form):
+    edits = True  # closes a stored stay: its version is required
     end_date = bounded.DateField(label=_("Date de sortie"), widget=_date_input())
     reason = forms.ChoiceField(label=_("Motif de sortie"), choices=_blank(DischargeReason.choices))
     reason_detail = forms.CharField(
@@ -270,7 +272,8 @@ class DischargeForm(forms.Form):
     )
 
 
-class TransferForm(_ChoicesMixin, forms.Form):
+class TransferForm(_ChoicesMixin, VersionedFormMixin, forms.Form):
+    edits = True  # closes the stored stay: its version is required
     to_facility = forms.TypedChoiceField(label=_("Établissement d'arrivée"), coerce=int)
     on = bounded.DateField(label=_("Date du transfert"), widget=_date_input())
     mode = forms.ChoiceField(

@@ -24,7 +24,7 @@ from django.utils import timezone
 from opendui.accounts.access import require
 from opendui.audit.services import json_safe
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, save_audited
+from opendui.core.services import ConcurrentEditError, ExpectedVersion, save_audited
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
@@ -131,7 +131,7 @@ def change_request_status(
     request: AdmissionRequest,
     target: str,
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> AdmissionRequest:
     """Move a request along the workflow. "Admise" goes through `admit` (it creates the
     stay), "refusée" through `refuse_request` (it needs a reason); "acceptée" is a
@@ -379,8 +379,14 @@ def admit(
     start_date: dt.date,
     mode: str,
     unit: Unit | None = None,
+    *,
+    expected_version: ExpectedVersion | None,
 ) -> Stay:
-    """Admit the person of an accepted request: the request becomes "admise" and a stay opens."""
+    """Admit the person of an accepted request: the request becomes "admise" and a stay opens.
+
+    `expected_version` is the version of the request the user saw: admitting from a
+    stale page (someone refused or edited the request since) is refused.
+    """
     facility = request.facility
     _require(actor, facility)
     problem = transition_problem(request.status, AdmissionStatus.ADMITTED)
@@ -403,7 +409,14 @@ def admit(
         before = request.status
         request.status = AdmissionStatus.ADMITTED
         request.stay = stay
-        _audit(actor, request, "admission.status", request.person_id, facility)
+        _audit(
+            actor,
+            request,
+            "admission.status",
+            request.person_id,
+            facility,
+            expected_version=expected_version,
+        )
         _history(
             actor,
             request,
@@ -433,8 +446,12 @@ def discharge(
     *,
     reason_detail: str = "",
     destination_detail: str = "",
+    expected_version: ExpectedVersion | None,
 ) -> Stay:
-    """Close a stay with the discharge reason and destination."""
+    """Close a stay with the discharge reason and destination.
+
+    `expected_version` is the version of the stay the user saw (concurrent edits).
+    """
     _require(actor, stay.facility)
     _check_discharge(stay, end_date)
     if reason not in DischargeReason.values:
@@ -446,7 +463,14 @@ def discharge(
     stay.discharge_reason_detail = reason_detail
     stay.discharge_destination = destination
     stay.discharge_destination_detail = destination_detail
-    return _audit(actor, stay, "stay.discharge", stay.person_id, stay.facility)
+    return _audit(
+        actor,
+        stay,
+        "stay.discharge",
+        stay.person_id,
+        stay.facility,
+        expected_version=expected_version,
+    )
 
 
 def transfer(
@@ -457,12 +481,14 @@ def transfer(
     *,
     mode: str | None = None,
     unit: Unit | None = None,
+    expected_version: ExpectedVersion | None,
 ) -> Stay:
     """Move the person to another facility of the same organisation on date `on`.
 
     The current stay ends on `on` (reason "transfert") and a new stay opens on `on`
     for the same person record, in `mode` or else the current mode if the arrival
     facility has places of it, else the arrival facility's default. Returns the new stay.
+    `expected_version` is the version of the current stay the user saw.
     """
     from_facility = stay.facility
     _require(actor, from_facility)
@@ -489,7 +515,14 @@ def transfer(
         stay.discharge_reason = DischargeReason.TRANSFER
         stay.discharge_destination = DischargeDestination.SAME_ORGANISATION
         stay.discharge_destination_detail = str(to_facility)
-        _audit(actor, stay, "stay.transfer_out", stay.person_id, from_facility)
+        _audit(
+            actor,
+            stay,
+            "stay.transfer_out",
+            stay.person_id,
+            from_facility,
+            expected_version=expected_version,
+        )
         new = Stay(
             person_id=stay.person_id, facility=to_facility, unit=unit, start_date=on, mode=mode
         )
@@ -568,15 +601,15 @@ def record_contract(
     signed_on: dt.date | None = None,
     objectives_amendment_on: dt.date | None = None,
     last_update_on: dt.date | None = None,
-    expected_version: int | None = None,
     *,
+    expected_version: ExpectedVersion | None,
     today: dt.date | None = None,
 ) -> Contract:
     """Create the stay's contract, or update its latest one, with the dates of its steps.
 
     `expected_version` is the version of the contract the user saw, 0 when they saw none
     (so that two people recording the first contract at once do not overwrite each other);
-    None skips the check (callers without a form).
+    an update without it is refused (MissingVersionError).
     """
     _require(actor, stay.facility)
     today = today or timezone.localdate()

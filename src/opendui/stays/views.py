@@ -239,6 +239,7 @@ def _detail(
             initial={
                 "start_date": timezone.localdate(),
                 "mode": services.default_mode(admission.facility),
+                "expected_version": admission.version,
             },
             units=units,
             auto_id="adm_%s",
@@ -417,12 +418,19 @@ def request_admit(request: HttpRequest, pk: int) -> HttpResponse:
                 data["start_date"],
                 data["mode"],
                 units.get(data["unit"]),
+                expected_version=data["expected_version"],
             ),
         )
     if stay is None:
         messages.error(request, NOTHING_SAVED)
         error = " ".join(str(e) for e in form.non_field_errors())
-        return _detail(request, _request(pk), admit_form=form, status_error=error)
+        return _detail(
+            request,
+            _request(pk),
+            admit_form=form,
+            status_error=error,
+            status=conflict_status(form),
+        )
     messages.success(
         request, f"{admission.person.display_name} est admis(e) le {stay.start_date:%d/%m/%Y}."
     )

@@ -155,10 +155,13 @@ def _forms(request, stay, contract, destinations, bound, form) -> dict[str, Any]
         "absence": AbsenceForm(auto_id=_auto_id(stay, "absence")),
     }
     if stay.end_date is None:
-        forms["discharge"] = DischargeForm(auto_id=_auto_id(stay, "discharge"))
+        version = {"expected_version": stay.version}
+        forms["discharge"] = DischargeForm(initial=version, auto_id=_auto_id(stay, "discharge"))
         others = [(pk, name) for pk, name in destinations if pk != stay.facility_id]
         if others:
-            forms["transfer"] = TransferForm(facilities=others, auto_id=_auto_id(stay, "transfer"))
+            forms["transfer"] = TransferForm(
+                initial=version, facilities=others, auto_id=_auto_id(stay, "transfer")
+            )
     is_bound = bound is not None and bound[0] == stay.pk
     if is_bound:
         forms[bound[1]] = form
@@ -304,6 +307,7 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
             facilities[data["to_facility"]],
             data["on"],
             mode=data["mode"] or None,
+            expected_version=data["expected_version"],
         )
 
     return _run(
