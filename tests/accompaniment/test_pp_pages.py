@@ -191,3 +191,25 @@ def test_navigation_shows_the_section(client, login, world, role):
     response = client.get("/projets/")
     assert response.status_code == 302
     assert response.url == f"/projets/etablissement/{world.ehpad.pk}/"
+
+
+@pytest.mark.parametrize("version", [None, 9])
+def test_removing_a_row_needs_the_version_it_was_seen_at(
+    client, login, educator, edu, draft, version
+):
+    """Removing an expectation someone changed since (or without saying which version
+    was seen) would drop their change unseen: refused, the row stays."""
+    from opendui.accompaniment import sections
+
+    row = sections.add_expectation(edu, draft, origin="personne", text="Jardiner")
+    login(educator)
+    page = client.get(f"/projets/{draft.pk}/").content.decode()
+    assert f'name="expected_version" value="{row.version}"' in page
+    url = f"/projets/{draft.pk}/retirer/attente/{row.pk}/"
+    data = {} if version is None else {"expected_version": version}
+    response = client.post(url, data)
+    assert response.status_code == 409
+    assert Expectation.objects.filter(pk=row.pk).exists()
+    response = client.post(url, {"expected_version": row.version})
+    assert response.status_code == 302
+    assert not Expectation.objects.filter(pk=row.pk).exists()
