@@ -74,4 +74,4 @@ def running(draft, edu, boss):
     sections.add_service(edu, draft, code="2.1.1.1", goal=goal, frequency="1 fois par semaine")
     agree(draft, edu, boss)
     draft.refresh_from_db()
-    return services.validate(boss, draft)
+    return services.validate(boss, draft, expected_version=draft.version)

@@ -159,10 +159,10 @@ def test_frozen_version_content_cannot_change(running, edu):
 
 def test_goal_status_follows_the_item_rules_on_a_running_version(running, edu):
     goal = Goal.objects.get()
-    done = sections.change_item_status(edu, goal, ItemStatus.DONE)
+    done = sections.change_item_status(edu, goal, ItemStatus.DONE, expected_version=goal.version)
     assert done.status == ItemStatus.DONE
     with pytest.raises(ValidationError):
-        sections.change_item_status(edu, done, ItemStatus.ACTIVE)
+        sections.change_item_status(edu, done, ItemStatus.ACTIVE, expected_version=done.version)
 
 
 def test_invalid_pp_transition_is_refused_and_nothing_saved(running, boss):
