@@ -272,6 +272,24 @@ def test_admission_without_or_with_a_stale_version_changes_nothing(world, login,
 
 
 @pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
+def test_request_status_without_or_with_a_stale_version_changes_nothing(
+    world, login, version, shown
+):
+    from opendui.stays.models import AdmissionRequest
+    from tests.stays.conftest import make_request
+
+    request = make_request(world, _newcomer(world), status="recue")
+    client = login(world.user("accueil", facility=world.ehpad))
+    data = {"target": "en_etude"}
+    if version is not None:
+        data["expected_version"] = version
+    response = client.post(f"/sejours/demande/{request.pk}/statut/", data)
+    assert response.status_code == 409
+    assert shown in response.content.decode()
+    assert AdmissionRequest.objects.get(pk=request.pk).status == "recue"
+
+
+@pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
 @pytest.mark.parametrize("action", ["sortie", "transfert"])
 def test_discharge_or_transfer_without_or_with_a_stale_version_changes_nothing(
     world, login, action, version, shown

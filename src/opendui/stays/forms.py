@@ -196,9 +196,9 @@ class RequestEditForm(_RequiredVersionForm):
         super().__init__(data, *args, **kwargs)
 
 
-class StatusForm(forms.Form):
+class StatusForm(VersionedFormMixin, forms.Form):
+    edits = True  # changes the request's status: the version of the request is required
     target = forms.ChoiceField(choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus])
-    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AdmitForm(_ChoicesMixin, VersionedFormMixin, forms.Form):

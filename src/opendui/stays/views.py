@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +27,7 @@ from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize, authorize_any
 from opendui.core.forms import (
+    CONCURRENT_EDIT,
     conflict_status,
     creation_token,
     handle_creation,
@@ -277,6 +278,10 @@ def request_status(request: HttpRequest, pk: int) -> HttpResponse:
     authorize_any(request, ADMISSIONS, facility=admission.facility)
     form = StatusForm(request.POST)
     if not form.is_valid():
+        if form.has_error(NON_FIELD_ERRORS, CONCURRENT_EDIT):  # the version is missing
+            messages.error(request, NOTHING_SAVED)
+            error = " ".join(str(e) for e in form.non_field_errors())
+            return _detail(request, admission, status_error=error, status=conflict_status(form))
         messages.error(request, "Statut demandé inconnu. Rien n'a été enregistré.")
         return redirect("stays:request_detail", pk=admission.pk)
     target = form.cleaned_data["target"]
