@@ -362,3 +362,18 @@ def test_grappe_member_situation_without_or_with_a_stale_version(world, login, v
     assert (member.equipped, member.version) == (False, 1)
     page = client.get(reverse("programme:detail", args=[grappe.pk])).content.decode()
     assert 'name="expected_version" value="1"' in page
+
+
+def test_no_view_passes_current():
+    """CURRENT skips the comparison: it is for internal updates of a row locked in the same
+    transaction, never for a request's data. No view module may use it."""
+    import pathlib
+    import re
+
+    src = pathlib.Path(__file__).resolve().parents[2] / "src" / "opendui"
+    offenders = [
+        str(path.relative_to(src))
+        for path in src.rglob("views*.py")
+        if re.search(r"\bCURRENT\b", path.read_text())
+    ]
+    assert offenders == []
