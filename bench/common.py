@@ -117,10 +117,12 @@ SEED_SOURCES = (
 SEED_TABLE = "bench_seed"
 
 
-def seed_fingerprint(root: Path = ROOT) -> str:
-    """A hash of the loader and trigger sources and of the migration names."""
+def seed_fingerprint(root: Path | None = None) -> str:
+    """A hash of the loader and trigger sources and of the migration names of the tree
+    under `root` (this checkout by default)."""
     import hashlib
 
+    root = root or ROOT
     digest = hashlib.sha256()
     for pattern in SEED_SOURCES:
         for path in sorted(root.glob(pattern)):
@@ -130,9 +132,11 @@ def seed_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def source_commit(root: Path = ROOT) -> str:
+def source_commit(root: Path | None = None) -> str:
     """The checked-out commit, '+changes' when the seed's sources differ from it."""
     import subprocess
+
+    root = root or ROOT
 
     def git(*args: str) -> str:
         done = subprocess.run(  # noqa: S603 - fixed arguments
@@ -156,8 +160,8 @@ def record_seed(connection: Any, root: Path | None = None, commit: str = "") -> 
     import datetime as dt
 
     row = {
-        "fingerprint": seed_fingerprint(*_tree(root)),
-        "commit": commit or source_commit(*_tree(root)),
+        "fingerprint": seed_fingerprint(root),
+        "commit": commit or source_commit(root),
         "seeded_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     with connection.cursor() as cursor:
@@ -188,18 +192,13 @@ def stored_seed(connection: Any) -> dict[str, str] | None:
     return dict(zip(("fingerprint", "commit", "seeded_at"), found, strict=True))
 
 
-def _tree(root: Path | None) -> tuple[Path, ...]:
-    """The arguments naming `root`, none for this checkout (the functions' default)."""
-    return () if root is None else (root,)
-
-
 def stale_seed(connection: Any, root: Path | None = None) -> str | None:
     """Why this seeded database may not be reused (French-free: developer tool); None if
     it was seeded with the loaders, triggers and migrations of the code under `root`."""
     stored = stored_seed(connection)
     if stored is None:
         return "it was seeded before seed fingerprints existed (bench/common.py)"
-    if stored["fingerprint"] != seed_fingerprint(*_tree(root)):
+    if stored["fingerprint"] != seed_fingerprint(root):
         return (
             f"it was seeded on {stored['seeded_at']} by {stored['commit']}, and the loaders, "
             "triggers or migrations changed since"

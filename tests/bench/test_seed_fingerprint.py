@@ -26,7 +26,6 @@ def sources(tmp_path, monkeypatch):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {relative}\n")
     monkeypatch.setattr(common, "ROOT", tmp_path)
-    monkeypatch.setattr(common.seed_fingerprint, "__defaults__", (tmp_path,))
     monkeypatch.setattr(common, "source_commit", lambda root=tmp_path: "abc1234")
     return tmp_path
 
