@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "opendui.audit",
     "opendui.persons",
     "opendui.stays",
+    "opendui.directory",
+    "opendui.administrative",
     "opendui.jobs",
     "opendui.interop.insi",
     "opendui.accompaniment",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdministrativeConfig(AppConfig):
+    name = "opendui.administrative"
+    verbose_name = "Dossier administratif"
