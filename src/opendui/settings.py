@@ -309,8 +309,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
+# Person files (documents, photos) live in the "records" storage: a local folder by default,
+# never served from a public URL (every download goes through an audited view).
+RECORDS_ROOT = Path(env("RECORDS_ROOT", str(PROJECT_DIR / "var" / "records")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "records": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(RECORDS_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve static files straight from the apps unless collectstatic was run.
