@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import ConcurrentEditError, MissingVersionError
 from opendui.persons import entourage
 from opendui.persons.models import LegalProtection, MeasureType, RelatedPerson, RelationType
 
@@ -89,7 +89,7 @@ def test_edit_contact_and_role_is_versioned_and_audited(world, actor, daughter):
 
 def test_edit_refusals_save_nothing(world, actor, daughter):
     before = stored(daughter)
-    with pytest.raises(ValidationError, match="formulaire est incomplet"):
+    with pytest.raises(MissingVersionError):
         entourage.update_related_person(actor, daughter, expected_version=None, phone="06")
     with pytest.raises(ConcurrentEditError):
         entourage.update_related_person(actor, daughter, expected_version=5, phone="06")
@@ -140,7 +140,7 @@ def test_end_refusals_save_nothing(world, actor, daughter):
     assert set(error.value.message_dict) == {"end_date", "end_reason"}
     with pytest.raises(ValidationError, match="précède l'enregistrement"):
         entourage.end_related_person(actor, daughter, D(2000, 1, 1), "Décès", expected_version=1)
-    with pytest.raises(ValidationError, match="formulaire est incomplet"):
+    with pytest.raises(MissingVersionError):
         entourage.end_related_person(actor, daughter, today, "Décès", expected_version=None)
     with pytest.raises(ConcurrentEditError):
         entourage.end_related_person(actor, daughter, today, "Décès", expected_version=9)
@@ -201,8 +201,8 @@ def test_edit_page(world, login, secretary, daughter):
     assert "modifié par quelqu'un d'autre" in text(response)
     del data["expected_version"]
     response = client.post(edit_url, data)
-    assert response.status_code == 200
-    assert "Ce formulaire est incomplet" in text(response)
+    assert response.status_code == 409
+    assert "La version du formulaire manque" in text(response)
     daughter.refresh_from_db()
     assert daughter.phone == "0699887766"
 

@@ -196,7 +196,7 @@ def test_the_version_is_required_and_a_stale_one_is_refused(world, login, secret
     before = snapshot(world.anne)
     data = form_data(world.anne, birth_name="MARTINEZ")
     response = client.post(url(world.anne), {**data, "expected_version": ""})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert any("rechargez la page" in e for e in response.context["form"].non_field_errors())
     response = client.post(url(world.anne), {**data, "expected_version": world.anne.version - 1})
     assert response.status_code == 409

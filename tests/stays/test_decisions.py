@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from opendui.audit.models import AuditEvent, EventKind
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError
+from opendui.core.services import ConcurrentEditError, MissingVersionError
 from opendui.stays.models import AdmissionRequest, AdmissionRequestChange
 from opendui.stays.rules import (
     MIN_REASON_CHARACTERS,
@@ -208,7 +208,7 @@ def test_refusal_of_a_final_request_saves_nothing(world, chief, newcomer):
 def test_refusal_needs_the_version_seen(world, chief, newcomer):
     request = make_request(world, newcomer, status="en_etude")
     before = state(request)
-    with pytest.raises(ValidationError, match="formulaire est incomplet"):
+    with pytest.raises(MissingVersionError):
         refuse_request(chief, request, "profil", DETAIL, expected_version=None)
     with pytest.raises(ConcurrentEditError):
         refuse_request(chief, request, "profil", DETAIL, expected_version=7)
@@ -308,7 +308,7 @@ def test_edit_refusals_save_nothing(world, secretary_actor, newcomer):
         assert field in error.value.message_dict
     with pytest.raises(ValidationError, match="Aucune modification"):
         update_request(secretary_actor, request, expected_version=1, priority="normale")
-    with pytest.raises(ValidationError, match="formulaire est incomplet"):
+    with pytest.raises(MissingVersionError):
         update_request(secretary_actor, request, expected_version=None, priority="haute")
     with pytest.raises(ConcurrentEditError):
         update_request(secretary_actor, request, expected_version=3, priority="haute")

@@ -97,8 +97,8 @@ def test_refusal_without_version_or_on_a_stale_page(world, login, chief, newcome
     url = f"/sejours/demande/{request.pk}/refus/"
     before = stored(request)
     response = client.post(url, {"reason": "profil", "detail": DETAIL})
-    assert response.status_code == 200
-    assert "Ce formulaire est incomplet" in text(response)
+    assert response.status_code == 409
+    assert "La version du formulaire manque" in text(response)
     AdmissionRequest.objects.filter(pk=request.pk).update(version=4)
     response = client.post(url, {"reason": "profil", "detail": DETAIL, "expected_version": 1})
     assert response.status_code == 409
@@ -190,8 +190,8 @@ def test_edit_without_version_is_a_clear_message(world, login, secretary, newcom
     response = login(secretary).post(
         f"/sejours/demande/{request.pk}/modifier/", {"priority": "haute"}
     )
-    assert response.status_code == 200
-    assert "Ce formulaire est incomplet" in text(response)
+    assert response.status_code == 409
+    assert "La version du formulaire manque" in text(response)
     assert stored(request)[1] == 1
 
 

@@ -53,6 +53,17 @@ CURRENT = Current()
 ExpectedVersion = int | Current
 
 
+def require_version(expected_version: int | Current | None) -> int | Current:
+    """Refuse an update that does not say which version it was made on.
+
+    `check_version` calls it; services that change their row in memory before the
+    locked comparison call it first, so that a refused update leaves the row as it was.
+    """
+    if expected_version is None:
+        raise MissingVersionError(MissingVersionError.message)
+    return expected_version
+
+
 def check_version(current: int, expected_version: int | Current | None) -> None:
     """Refuse an update unless `expected_version` is the stored version `current`.
 
@@ -62,8 +73,7 @@ def check_version(current: int, expected_version: int | Current | None) -> None:
     (MissingVersionError). CURRENT is the explicit, greppable exception for
     internal callers that locked the row themselves.
     """
-    if expected_version is None:
-        raise MissingVersionError(MissingVersionError.message)
+    expected_version = require_version(expected_version)
     if isinstance(expected_version, Current):
         return
     if current != expected_version:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from opendui.accounts.access import Decision, require
 from opendui.core.actor import Actor
-from opendui.core.services import ExpectedVersion, save_audited
+from opendui.core.services import ExpectedVersion, require_version, save_audited
 
 from .models import Person
 from .models_entourage import REPRESENTATION_MEASURES, LegalProtection, RelatedPerson
@@ -41,7 +41,6 @@ RELATED_PERSON_FIELDS = frozenset(
 #: What an edit may change: the contact details and roles, not whether the row is
 #: active (a relationship is ended by `end_related_person`, with its date and reason).
 EDITABLE_RELATED_FIELDS = RELATED_PERSON_FIELDS - {"is_active"}
-INCOMPLETE_FORM = "Ce formulaire est incomplet : rechargez la page avant de recommencer."
 MIN_END_REASON_CHARACTERS = 5
 MEASURE_FIELDS = frozenset(
     {"measure", "start_date", "end_date", "judgment_reference", "court", "representative"}
@@ -81,12 +80,6 @@ def add_related_person(actor: Actor, person: Person, **fields: Any) -> RelatedPe
         return save_person_row(actor, decision, related, "entourage.add")
 
 
-def _require_version(expected_version: int | None) -> int:
-    if expected_version is None:
-        raise ValidationError(INCOMPLETE_FORM)
-    return expected_version
-
-
 def _still_current(related: RelatedPerson) -> None:
     if not related.is_active:
         ended = f" le {related.end_date:%d/%m/%Y}" if related.end_date else ""
@@ -110,7 +103,7 @@ def update_related_person(
     """
     _unknown(fields, EDITABLE_RELATED_FIELDS)
     decision = require_administrative_edit(actor, related.person)
-    expected_version = _require_version(expected_version)
+    expected_version = require_version(expected_version)
     _still_current(related)
     if all(getattr(related, name) == value for name, value in fields.items()):
         raise ValidationError("Aucune modification : rien n'a été enregistré.")
@@ -139,7 +132,7 @@ def end_related_person(
     who is gone), for a date in the future or before the contact was recorded.
     """
     decision = require_administrative_edit(actor, related.person)
-    expected_version = _require_version(expected_version)
+    expected_version = require_version(expected_version)
     _still_current(related)
     today = today or timezone.localdate()
     reason = (reason or "").strip()

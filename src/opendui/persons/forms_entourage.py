@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
+from opendui.core.forms import VersionedFormMixin
 
 from .models_entourage import (
     ConsentGiver,
@@ -50,24 +51,14 @@ class RelatedPersonForm(forms.Form):
     is_legal_representative = forms.BooleanField(label=_("Représentant légal"), required=False)
 
 
-INCOMPLETE = _("Ce formulaire est incomplet : rechargez la page avant de recommencer.")
+class _RelationActionForm(VersionedFormMixin):
+    """A change of a stored relation: the version the user saw is required (a missing
+    one is refused at the top, 409, by VersionedFormMixin)."""
+
+    edits = True
 
 
-class _RequiredVersionForm(forms.Form):
-    """The version of the row the user saw, required; a missing one is said at the top
-    (a hidden field's own error would not be shown)."""
-
-    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("expected_version") is None:
-            self.errors.pop("expected_version", None)
-            raise forms.ValidationError(INCOMPLETE, code="incomplete")
-        return cleaned
-
-
-class RelatedPersonEditForm(_RequiredVersionForm, RelatedPersonForm):
+class RelatedPersonEditForm(_RelationActionForm, RelatedPersonForm):
     """Correction of a current related person's contact details and roles."""
 
     def __init__(self, data=None, *args, related=None, **kwargs) -> None:
@@ -82,7 +73,7 @@ class RelatedPersonEditForm(_RequiredVersionForm, RelatedPersonForm):
         super().__init__(data, *args, **kwargs)
 
 
-class EndRelationForm(_RequiredVersionForm):
+class EndRelationForm(_RelationActionForm):
     end_date = bounded.DateField(label=_("Fin de la relation le"), widget=_date_input())
     end_reason = forms.CharField(
         label=_("Motif"),

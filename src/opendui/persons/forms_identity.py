@@ -19,11 +19,6 @@ from opendui.core.forms import VersionedFormMixin
 from . import rniv, traits
 from .models import Person, Sex
 
-STALE_FORM = _(
-    "Ce formulaire ne porte pas la version de l'identité que vous avez chargée : "
-    "rechargez la page. Rien n'a été enregistré."
-)
-
 
 def clean_trait(form: forms.Form, field: str, check) -> Any:
     """Run a `persons.traits` normaliser on a field; its refusal becomes the field error.
@@ -39,22 +34,10 @@ def clean_trait(form: forms.Form, field: str, check) -> Any:
 
 
 class RequiredVersionMixin(VersionedFormMixin):
-    """VersionedFormMixin whose version is required: a form without it is refused."""
+    """An action on the stored identity: the version the user saw is required (a missing
+    one is refused at the top, 409, by VersionedFormMixin)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["expected_version"]
-        field.required = True
-        field.error_messages = {"required": STALE_FORM, "invalid": STALE_FORM}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        # The hidden field has no place to show its error: put it at the top.
-        if "expected_version" in self.errors:
-            errors = self.errors.pop("expected_version")
-            for error in errors:
-                self.add_error(None, error)
-        return data
+    edits = True
 
 
 class DocumentCheckForm(VersionedFormMixin):

@@ -109,27 +109,14 @@ class AdmissionRequestForm(_ChoicesMixin, forms.Form):
         self._set_choices("facility", facilities, blank=len(facilities) != 1)
 
 
-INCOMPLETE = _("Ce formulaire est incomplet : rechargez la page avant de recommencer.")
+class _RequestActionForm(VersionedFormMixin):
+    """An action on a stored request: the version the user saw is required (a missing
+    one is refused at the top, 409, by VersionedFormMixin)."""
+
+    edits = True
 
 
-class _RequiredVersionForm(forms.Form):
-    """Carries the version of the request the user saw, required (concurrent edits).
-
-    A hidden field's own error would not be shown: a missing or bad version is said at
-    the top of the form instead.
-    """
-
-    expected_version = bounded.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("expected_version") is None:
-            self.errors.pop("expected_version", None)
-            raise forms.ValidationError(INCOMPLETE, code="incomplete")
-        return cleaned
-
-
-class RefuseForm(_RequiredVersionForm):
+class RefuseForm(_RequestActionForm):
     """The confirmation of a refusal: a reason from the list and its explanation."""
 
     reason = forms.ChoiceField(
@@ -147,7 +134,7 @@ class RefuseForm(_RequiredVersionForm):
     )
 
 
-class ReopenForm(_RequiredVersionForm):
+class ReopenForm(_RequestActionForm):
     reason = forms.CharField(
         label=_("Motif de la réouverture"),
         max_length=2000,
@@ -156,7 +143,7 @@ class ReopenForm(_RequiredVersionForm):
     )
 
 
-class RequestEditForm(_RequiredVersionForm):
+class RequestEditForm(_RequestActionForm):
     """Correction of an open request's content (not its person, facility or status)."""
 
     priority = forms.ChoiceField(label=_("Priorité"), choices=AdmissionPriority.choices)

@@ -24,7 +24,12 @@ from django.utils import timezone
 from opendui.accounts.access import require
 from opendui.audit.services import json_safe
 from opendui.core.actor import Actor
-from opendui.core.services import ConcurrentEditError, ExpectedVersion, save_audited
+from opendui.core.services import (
+    ConcurrentEditError,
+    ExpectedVersion,
+    require_version,
+    save_audited,
+)
 from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 
@@ -56,7 +61,6 @@ from .rules import (
 
 PERMISSION = "person.create"
 DECIDE = "admission.decide"
-INCOMPLETE_FORM = "Ce formulaire est incomplet : rechargez la page avant de recommencer."
 
 
 def _require(actor: Actor, facility: Facility) -> None:
@@ -78,13 +82,6 @@ def _require_decide(actor: Actor, facility: Facility) -> None:
             "(accepter, refuser, réouvrir) : c'est le rôle du chef de service ou de la direction."
         ),
     )
-
-
-def _require_version(expected_version: int | None) -> int:
-    """Edits of a request must say which version the user saw (concurrent edits)."""
-    if expected_version is None:
-        raise ValidationError(INCOMPLETE_FORM)
-    return expected_version
 
 
 def _history(
@@ -190,7 +187,7 @@ def refuse_request(
     in its history; a chef de service or director may reopen it (`reopen_request`).
     """
     _require_decide(actor, request.facility)
-    expected_version = _require_version(expected_version)
+    expected_version = require_version(expected_version)
     detail = (detail or "").strip()
     _raise(refusal_problems(request.status, reason, detail))
     before = request.status
@@ -227,7 +224,7 @@ def reopen_request(
     history and the audit trail keep it.
     """
     _require_decide(actor, request.facility)
-    expected_version = _require_version(expected_version)
+    expected_version = require_version(expected_version)
     reason = (reason or "").strip()
     _raise(reopen_problems(request.status, reason))
     request.status = REOPENED_TO
@@ -300,7 +297,7 @@ def update_request(
     request's history. A form sent without any change saves nothing and says so.
     """
     _require(actor, request.facility)
-    expected_version = _require_version(expected_version)
+    expected_version = require_version(expected_version)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Champs non modifiables : {', '.join(sorted(unknown))}")
