@@ -81,13 +81,15 @@ class PersonPickForm(forms.Form):
     )
 
 
-class AdmissionRequestForm(_ChoicesMixin, forms.Form):
-    facility = forms.TypedChoiceField(label=_("Établissement demandé"), coerce=int)
-    received_on = bounded.DateField(label=_("Demande reçue le"), widget=_date_input())
+class _RequestContentFields(forms.Form):
+    """What a request says, typed at creation and corrected later (RequestEditForm)."""
+
     priority = forms.ChoiceField(
         label=_("Priorité"), choices=AdmissionPriority.choices, initial=AdmissionPriority.NORMAL
     )
-    reasons = forms.CharField(label=_("Motifs de la demande"), required=False, widget=_textarea())
+    reasons = forms.CharField(
+        label=_("Motifs de la demande"), max_length=5000, required=False, widget=_textarea()
+    )
     mdph_decision_number = forms.CharField(
         label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
     )
@@ -103,6 +105,13 @@ class AdmissionRequestForm(_ChoicesMixin, forms.Form):
     mdph_valid_until = bounded.DateField(
         label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
     )
+
+
+class AdmissionRequestForm(_ChoicesMixin, _RequestContentFields):
+    facility = forms.TypedChoiceField(label=_("Établissement demandé"), coerce=int)
+    received_on = bounded.DateField(label=_("Demande reçue le"), widget=_date_input())
+
+    field_order = ["facility", "received_on"]  # then the content fields
 
     def __init__(self, *args, facilities=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -143,28 +152,8 @@ class ReopenForm(_RequestActionForm):
     )
 
 
-class RequestEditForm(_RequestActionForm):
+class RequestEditForm(_RequestActionForm, _RequestContentFields):
     """Correction of an open request's content (not its person, facility or status)."""
-
-    priority = forms.ChoiceField(label=_("Priorité"), choices=AdmissionPriority.choices)
-    reasons = forms.CharField(
-        label=_("Motifs de la demande"), max_length=5000, required=False, widget=_textarea()
-    )
-    mdph_decision_number = forms.CharField(
-        label=_("Numéro de la décision d'orientation MDPH"), max_length=50, required=False
-    )
-    mdph_decision_date = bounded.DateField(
-        label=_("Date de la décision CDAPH"), required=False, widget=_date_input()
-    )
-    mdph_category = forms.CharField(
-        label=_("Catégorie d'orientation"),
-        max_length=100,
-        required=False,
-        help_text=_("Par exemple : 13.3 MAS."),
-    )
-    mdph_valid_until = bounded.DateField(
-        label=_("Orientation valable jusqu'au"), required=False, widget=_date_input()
-    )
 
     def __init__(self, data=None, *args, admission=None, **kwargs) -> None:
         if admission is not None and data is None:
