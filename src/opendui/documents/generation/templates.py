@@ -41,9 +41,7 @@ from .ins import InsBlock, ins_block
 TEMPLATE_DIR = "documents/generation/"
 #: FINESS category of an EHPAD (NOS TRE_R66, services_socles.md §6.3): L311-4-1 applies.
 EHPAD_CATEGORY = "500"
-HEALTH_CATEGORIES = frozenset(
-    {DataCategory.CARE, DataCategory.MEDICAL, DataCategory.PSYCHOLOGICAL}
-)
+HEALTH_CATEGORIES = frozenset({DataCategory.CARE, DataCategory.MEDICAL, DataCategory.PSYCHOLOGICAL})
 
 
 class DocumentKind(StrEnum):
@@ -211,6 +209,12 @@ def _today(value: dt.date | None) -> dt.date:
 # --- contracts ---------------------------------------------------------------------------
 
 
+def _contract_kind(contract) -> DocumentKind:
+    from opendui.stays.rules import CONTRACT
+
+    return DocumentKind.CONTRAT_SEJOUR if contract.kind == CONTRACT else DocumentKind.DIPC
+
+
 def contract_document(
     contract,
     *,
@@ -221,12 +225,12 @@ def contract_document(
     """The contrat de séjour or the DIPC of `contract` (a stays.Contract), per its kind,
     with the CASF L311-4 / D311 mentions (and L311-4-1 in an EHPAD), the parties, the
     stay's dates, the services and the signature blocks."""
-    from opendui.stays.rules import CONTRACT, contract_deadlines
+    from opendui.stays.rules import contract_deadlines
 
     stay = contract.stay
     person, facility = stay.person, stay.facility
     act_date = _today(act_date or contract.signed_on or contract.handed_on)
-    kind = DocumentKind.CONTRAT_SEJOUR if contract.kind == CONTRACT else DocumentKind.DIPC
+    kind = _contract_kind(contract)
     category = DataCategory.ADMINISTRATIVE
     ins = _Ins(None)
     context = _context(
@@ -245,7 +249,9 @@ def contract_document(
         is_minor=_is_minor(person, act_date),
         signatories=person_signatories(person, act_date),
     )
-    return _render("contract.html", context, kind=kind, category=category, act_date=act_date, ins=ins)
+    return _render(
+        "contract.html", context, kind=kind, category=category, act_date=act_date, ins=ins
+    )
 
 
 def amendment_document(
@@ -268,9 +274,7 @@ def amendment_document(
     kind = DocumentKind.AVENANT
     category = DataCategory.ADMINISTRATIVE
     ins = _Ins(None)
-    parent = (
-        DocumentKind.CONTRAT_SEJOUR if contract.kind == "contrat" else DocumentKind.DIPC
-    )
+    parent = _contract_kind(contract)
     title = _("Avenant au %(document)s") % {"document": kind_label(parent).lower()}
     if number:
         title = _("Avenant n° %(number)s au %(document)s") % {
@@ -295,7 +299,9 @@ def amendment_document(
         is_minor=_is_minor(person, act_date),
         signatories=person_signatories(person, act_date),
     )
-    return _render("amendment.html", context, kind=kind, category=category, act_date=act_date, ins=ins)
+    return _render(
+        "amendment.html", context, kind=kind, category=category, act_date=act_date, ins=ins
+    )
 
 
 # --- attestations ------------------------------------------------------------------------
@@ -328,7 +334,9 @@ def attendance_certificate(
         ended=ended,
         absences=absences,
     )
-    return _render("attendance.html", context, kind=kind, category=category, act_date=act_date, ins=ins)
+    return _render(
+        "attendance.html", context, kind=kind, category=category, act_date=act_date, ins=ins
+    )
 
 
 def admission_certificate(
@@ -350,7 +358,9 @@ def admission_certificate(
         ins=ins,
         stay=stay,
     )
-    return _render("admission.html", context, kind=kind, category=category, act_date=act_date, ins=ins)
+    return _render(
+        "admission.html", context, kind=kind, category=category, act_date=act_date, ins=ins
+    )
 
 
 # --- letters -----------------------------------------------------------------------------
