@@ -310,3 +310,26 @@ def test_every_kind_has_a_code():
         "CERTIFICAT_ADMISSION",
         "COURRIER",
     }
+
+
+def test_free_texts_are_bounded(world):
+    with pytest.raises(GenerationError) as error:
+        generate(
+            "COURRIER",
+            person=world.anne,
+            facility=world.ehpad,
+            recipient_name="Dr ROUX",
+            body="x" * 20_001,
+        )
+    assert "20000 caractères" in error.value.message
+
+
+def test_a_contract_costs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    stay = world.anne.stays.get()
+    contract_id = Contract.objects.create(stay=stay, kind=CONTRACT).pk
+    fresh = Contract.objects.select_related(
+        "stay__person", "stay__facility__organisation", "stay__unit"
+    ).get(pk=contract_id)
+    # The representative's lookup (protection measures, legal representative) only.
+    with django_assert_max_num_queries(2):
+        generate("CONTRAT_SEJOUR", contract=fresh)

@@ -202,6 +202,18 @@ def _render(template: str, context: dict, *, kind, category, act_date, ins) -> G
     )
 
 
+#: Free texts are bounded: a letter or an avenant is a few pages, not a book.
+MAX_TEXT = 20_000
+
+
+def _bounded(*texts: tuple[str, str, int]) -> None:
+    for what, value, limit in texts:
+        if len(value or "") > limit:
+            raise GenerationError(
+                f"{what.capitalize()} dépasse {limit} caractères ({len(value)}) : raccourcissez-le."
+            )
+
+
 def _today(value: dt.date | None) -> dt.date:
     return value or timezone.localdate()
 
@@ -268,6 +280,9 @@ def amendment_document(
     other change, free text) drawn up under the same conditions as the contract (D311)."""
     if not (changes or "").strip():
         raise GenerationError("Décrivez l'objet de l'avenant (objectifs, prestations…).")
+    _bounded(
+        ("l'objet de l'avenant", changes, MAX_TEXT), ("le nom du directeur", director_name, 200)
+    )
     stay = contract.stay
     person, facility = stay.person, stay.facility
     act_date = _today(act_date)
@@ -387,6 +402,14 @@ def letter_document(
         raise GenerationError("Indiquez le destinataire du courrier.")
     if not (body or "").strip():
         raise GenerationError("Le courrier est vide : rédigez son texte.")
+    _bounded(
+        ("le destinataire", recipient_name, 200),
+        ("l'adresse du destinataire", recipient_address, 500),
+        ("l'objet", subject, 200),
+        ("le texte du courrier", body, MAX_TEXT),
+        ("le nom du signataire", author_name, 200),
+        ("la fonction du signataire", author_title, 200),
+    )
     if str(data_category) not in DataCategory._value2member_map_:
         raise GenerationError(f"Catégorie de données inconnue : « {data_category} ».")
     if person.organisation_id != facility.organisation_id:
