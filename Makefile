@@ -24,6 +24,7 @@ demo: venv
 
 test: venv
 	scripts/ensure-chromium
+	scripts/ensure-libdmtx
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/opendui makemigrations --check --dry-run
