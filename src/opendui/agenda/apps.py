@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgendaConfig(AppConfig):
@@ -11,3 +12,16 @@ class AgendaConfig(AppConfig):
         from .home import today_events_panel
 
         register_panel(today_events_panel, order=40)
+
+        from opendui.persons.sections import register_synthesis, register_tab
+
+        from .record import events_block
+
+        register_tab(
+            "agenda",
+            _("Agenda"),
+            order=70,
+            url_name="agenda:person",
+            permission="person.view_identity",
+        )
+        register_synthesis(events_block, order=40)

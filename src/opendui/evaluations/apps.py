@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationsConfig(AppConfig):
@@ -11,3 +12,24 @@ class EvaluationsConfig(AppConfig):
         from .home import gmp_panel
 
         register_panel(gmp_panel, order=50)
+
+        from opendui.persons.sections import register_banner, register_synthesis, register_tab
+
+        from .record import gir_banner, gir_block
+
+        register_tab(
+            "evaluations",
+            _("Évaluations"),
+            order=60,
+            url_name="evaluations:person",
+            permission=("person.view_care", "person.view_social"),
+            pages=(
+                "evaluations:aggir_new",
+                "evaluations:evaluation_start",
+                "evaluations:aggir_detail",
+                "evaluations:aggir_edit",
+                "evaluations:evaluation_detail",
+            ),
+        )
+        register_synthesis(gir_block, order=30)
+        register_banner(gir_banner, order=20)

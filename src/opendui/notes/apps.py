@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotesConfig(AppConfig):
@@ -11,3 +12,17 @@ class NotesConfig(AppConfig):
         from .home import unread_notes_panel
 
         register_panel(unread_notes_panel, order=30)
+
+        from opendui.persons.sections import register_synthesis, register_tab
+
+        from .record import notes_block
+
+        register_tab(
+            "notes",
+            _("Transmissions"),
+            order=80,
+            url_name="notes:person",
+            permission="person.view_identity",
+            pages=("notes:create", "notes:edit", "notes:correct"),
+        )
+        register_synthesis(notes_block, order=50)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class StaysConfig(AppConfig):
@@ -12,3 +13,18 @@ class StaysConfig(AppConfig):
 
         register_panel(overdue_contracts_panel, order=10)
         register_panel(my_residents_panel, order=20)
+
+        from opendui.persons.sections import register_banner, register_synthesis, register_tab
+
+        from .record import stays_banner, stays_block
+
+        register_tab(
+            "stays",
+            _("Séjours"),
+            order=40,
+            url_name="stays:person_stays",
+            permission="person.view_administrative",
+            pages=("stays:request_create",),
+        )
+        register_synthesis(stays_block, order=10)
+        register_banner(stays_banner, order=10)
