@@ -18,7 +18,21 @@ class AccompanimentConfig(AppConfig):
             order=50,
             url_name="accompaniment:person",
             permission=READ,
-            pages=("accompaniment:detail", "accompaniment:edit"),
+            # Every page of a PP version (its forms render it again on an error).
+            pages=(
+                "accompaniment:detail",
+                "accompaniment:edit",
+                "accompaniment:add",
+                "accompaniment:item_edit",
+                "accompaniment:goal_edit",
+                "accompaniment:action_add",
+                "accompaniment:item_status",
+                "accompaniment:remove",
+                "accompaniment:status",
+                "accompaniment:new_version",
+                "accompaniment:create",
+                "accompaniment:from_evaluation",
+            ),
         )
         register_synthesis(project_block, order=20)
         register_banner(project_banner, order=30)

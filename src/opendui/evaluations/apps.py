@@ -28,7 +28,10 @@ class EvaluationsConfig(AppConfig):
                 "evaluations:evaluation_start",
                 "evaluations:aggir_detail",
                 "evaluations:aggir_edit",
+                "evaluations:aggir_status",
                 "evaluations:evaluation_detail",
+                "evaluations:evaluation_answers",
+                "evaluations:evaluation_status",
             ),
         )
         register_synthesis(gir_block, order=30)

@@ -23,6 +23,6 @@ class NotesConfig(AppConfig):
             order=80,
             url_name="notes:person",
             permission="person.view_identity",
-            pages=("notes:create", "notes:edit", "notes:correct"),
+            pages=("notes:create", "notes:edit", "notes:correct", "notes:withdraw"),
         )
         register_synthesis(notes_block, order=50)

@@ -24,7 +24,14 @@ class StaysConfig(AppConfig):
             order=40,
             url_name="stays:person_stays",
             permission="person.view_administrative",
-            pages=("stays:request_create",),
+            # The stay's forms render the stays page again on an error.
+            pages=(
+                "stays:request_create",
+                "stays:contract_record",
+                "stays:absence_add",
+                "stays:discharge",
+                "stays:transfer",
+            ),
         )
         register_synthesis(stays_block, order=10)
         register_banner(stays_banner, order=10)
