@@ -158,3 +158,20 @@ def test_reading_shares_computations_and_caches_checks(world, django_assert_num_
 )
 def test_age(born, today, age):
     assert age_on(born, today) == age
+
+
+def test_system_check_names_a_tab_whose_url_does_not_take_a_pk(empty_registry):
+    from opendui.persons.sections import check_tabs
+
+    register_tab("s", "S", order=0, url_name="persons:detail", permission="person.view_identity")
+    assert check_tabs() == []
+    register_tab("x", "X", order=1, url_name="persons:list", permission="person.view_identity")
+    register_tab("y", "Y", order=2, url_name="nowhere:page", permission="person.view_identity")
+    assert [e.id for e in check_tabs()] == ["persons.E001", "persons.E001"]
+    assert "'x'" in check_tabs()[0].msg
+
+
+def test_the_registered_tabs_pass_the_system_check():
+    from opendui.persons.sections import check_tabs
+
+    assert check_tabs() == []

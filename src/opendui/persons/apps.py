@@ -7,8 +7,12 @@ class PersonsConfig(AppConfig):
     verbose_name = "Personnes accompagnées"
 
     def ready(self) -> None:
+        from django.core import checks
+
         from .record import protection_banner
-        from .sections import register_banner, register_tab
+        from .sections import check_tabs, register_banner, register_tab
+
+        checks.register(check_tabs, checks.Tags.urls)
 
         register_tab(
             "synthesis",

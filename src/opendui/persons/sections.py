@@ -256,3 +256,24 @@ def header_context(
         "record_tabs": items,
         "record_active": next((item for item in items if item.active), None),
     }
+
+
+def check_tabs(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """System check (`manage.py check`, run by the tests): every tab's URL name reverses
+    with a person's pk, so a mistyped name fails at deployment, not on a record page."""
+    from django.core.checks import Error
+    from django.urls import NoReverseMatch
+
+    errors = []
+    for tab in tabs():
+        try:
+            reverse(tab.url_name, args=[1])
+        except NoReverseMatch:
+            errors.append(
+                Error(
+                    f"Record tab {tab.key!r}: URL name {tab.url_name!r} does not take a "
+                    "person's pk as only argument.",
+                    id="persons.E001",
+                )
+            )
+    return errors
