@@ -8,14 +8,12 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-
-        from .home import today_events_panel
-
-        register_panel(today_events_panel, order=40)
-
         from opendui.persons.sections import register_synthesis, register_tab
 
+        from .home import today_events_panel
         from .record import events_block
+
+        register_panel(today_events_panel, order=40)
 
         register_tab(
             "agenda",

@@ -8,14 +8,12 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-
-        from .home import gmp_panel
-
-        register_panel(gmp_panel, order=50)
-
         from opendui.persons.sections import register_banner, register_synthesis, register_tab
 
+        from .home import gmp_panel
         from .record import gir_banner, gir_block
+
+        register_panel(gmp_panel, order=50)
 
         register_tab(
             "evaluations",

@@ -8,14 +8,12 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-
-        from .home import unread_notes_panel
-
-        register_panel(unread_notes_panel, order=30)
-
         from opendui.persons.sections import register_synthesis, register_tab
 
+        from .home import unread_notes_panel
         from .record import notes_block
+
+        register_panel(unread_notes_panel, order=30)
 
         register_tab(
             "notes",

@@ -8,15 +8,13 @@ class StaysConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
+        from opendui.persons.sections import register_banner, register_synthesis, register_tab
 
         from .home import my_residents_panel, overdue_contracts_panel
+        from .record import stays_banner, stays_block
 
         register_panel(overdue_contracts_panel, order=10)
         register_panel(my_residents_panel, order=20)
-
-        from opendui.persons.sections import register_banner, register_synthesis, register_tab
-
-        from .record import stays_banner, stays_block
 
         register_tab(
             "stays",
