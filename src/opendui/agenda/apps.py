@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AgendaConfig(AppConfig):
@@ -7,7 +8,18 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
+        from opendui.persons.sections import register_synthesis, register_tab
 
         from .home import today_events_panel
+        from .record import events_block
 
         register_panel(today_events_panel, order=40)
+
+        register_tab(
+            "agenda",
+            _("Agenda"),
+            order=70,
+            url_name="agenda:person",
+            permission="person.view_identity",
+        )
+        register_synthesis(events_block, order=40)

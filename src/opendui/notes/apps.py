@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotesConfig(AppConfig):
@@ -7,7 +8,19 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
+        from opendui.persons.sections import register_synthesis, register_tab
 
         from .home import unread_notes_panel
+        from .record import notes_block
 
         register_panel(unread_notes_panel, order=30)
+
+        register_tab(
+            "notes",
+            _("Transmissions"),
+            order=80,
+            url_name="notes:person",
+            permission="person.view_identity",
+            pages=("notes:create", "notes:edit", "notes:correct", "notes:withdraw"),
+        )
+        register_synthesis(notes_block, order=50)

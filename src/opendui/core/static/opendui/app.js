@@ -12,6 +12,23 @@ document.addEventListener("DOMContentLoaded", () => {
       }
     });
   }
+  // Record tabs: on a narrow screen, a "Rubriques du dossier" button opens the list
+  // (a disclosure); without JavaScript, or on a wide screen, the list is always shown.
+  for (const nav of document.querySelectorAll("[data-record-nav]")) {
+    const toggle = nav.querySelector(".record-nav-toggle");
+    const narrow = window.matchMedia("(max-width: 50rem)");
+    const setOpen = (open) => {
+      toggle.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("collapsed", !open);
+    };
+    const apply = () => {
+      toggle.hidden = !narrow.matches;
+      setOpen(!narrow.matches);
+    };
+    toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    narrow.addEventListener("change", apply);
+    apply();
+  }
   // A background job in progress (e.g. an INSi search): poll its state, reload the page
   // once it is done. Without JavaScript the region offers a plain "Actualiser" link.
   for (const region of document.querySelectorAll("[data-poll-url]")) {
