@@ -482,12 +482,17 @@ def end_link(
         errors["end_reason"] = "Indiquez le motif de fin (déménagement, départ en retraite…)."
     if errors:
         raise ValidationError(errors)
+    previous = (link.end_date, link.end_reason)
     link.end_date = end_date
     link.end_reason = reason
-    with transaction.atomic():
-        return _save_link(
-            actor, decision, link, "directory.link_end", expected_version=expected_version
-        )
+    try:
+        with transaction.atomic():
+            return _save_link(
+                actor, decision, link, "directory.link_end", expected_version=expected_version
+            )
+    except Exception:
+        link.end_date, link.end_reason = previous  # refused: the caller's row is unchanged
+        raise
 
 
 # --- the Annuaire Santé -----------------------------------------------------------------------
