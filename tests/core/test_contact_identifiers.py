@@ -107,9 +107,7 @@ def test_domain_is_lower_cased_local_part_kept():
 
 @given(st.text(max_size=60))
 def test_any_text_gets_an_answer_never_an_exception(value):
-    assert mssante_address_problem(value) is None or isinstance(
-        mssante_address_problem(value), str
-    )
+    assert mssante_address_problem(value) is None or isinstance(mssante_address_problem(value), str)
     stored = normalise_phone(value)
     assert phone_problem(stored) is None or isinstance(phone_problem(stored), str)
 

@@ -151,7 +151,11 @@ class ProfessionalForm(VersionedFormMixin, _AddressFields):
     def __init__(self, data=None, *args, organisation=None, professional=None, **kwargs):
         self.edits = professional is not None
         if professional is not None and data is None:
-            initial = {name: getattr(professional, name) for name in self.base_fields}
+            initial = {
+                name: getattr(professional, name)
+                for name in self.base_fields
+                if name != "expected_version"
+            }
             initial["mssante_addresses"] = "\n".join(professional.mssante_addresses or [])
             initial["structure"] = professional.structure_id
             initial["expected_version"] = professional.version
@@ -238,7 +242,11 @@ class StructureForm(VersionedFormMixin, _AddressFields):
     def __init__(self, data=None, *args, structure=None, **kwargs):
         self.edits = structure is not None
         if structure is not None and data is None:
-            initial = {name: getattr(structure, name) for name in self.base_fields}
+            initial = {
+                name: getattr(structure, name)
+                for name in self.base_fields
+                if name != "expected_version"
+            }
             initial["expected_version"] = structure.version
             kwargs.setdefault("initial", initial)
         super().__init__(data, *args, **kwargs)
