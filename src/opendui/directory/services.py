@@ -416,7 +416,7 @@ def link_professional(
     with transaction.atomic():
         if role == LinkRole.MEDECIN_TRAITANT:
             gp = (
-                PersonProfessional.objects.select_for_update()
+                PersonProfessional.objects.select_for_update(of=("self",))
                 .filter(person=person, role=LinkRole.MEDECIN_TRAITANT, end_date__isnull=True)
                 .select_related("professional")
                 .first()
