@@ -409,3 +409,17 @@ def test_the_include_renders_without_writing_an_access_event(world, secretary, d
     assert "Mettre fin" not in html
     assert AuditEvent.objects.count() == before
     assert valid_rpps("1000346103") == RPPS
+
+
+def test_secretary_corrects_a_structure_with_its_version(world, login, secretary, pharmacy):
+    client = login(secretary)
+    url = f"/annuaire/structures/{pharmacy.pk}/modifier/"
+    data = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    data["phone"] = "+33 4 78 00 00 00"
+    assert client.post(url, {**data, "expected_version": 9}).status_code == 409
+    assert client.post(url, data).status_code == 302
+    pharmacy.refresh_from_db()
+    assert pharmacy.phone == "04 78 00 00 00" and pharmacy.version == 2
+    assert AuditEvent.objects.filter(action="directory.structure_update").count() == 1
+    page = client.get(f"/annuaire/structures/{pharmacy.pk}/desactiver/")
+    assert 'href="/annuaire/structures/"' in page.content.decode()

@@ -190,7 +190,7 @@ def _edit(request: HttpRequest, entry, form, save, *, template: str, back: str, 
     return render(
         request,
         template,
-        {"form": form, "entry": entry},
+        {"form": form, "entry": entry, "back": back},
         status=conflict_status(form) if request.method == "POST" else 200,
     )
 
