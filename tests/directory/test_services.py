@@ -412,3 +412,24 @@ def test_upsert_by_a_user_needs_the_right(world, educator):
     with pytest.raises(PermissionDenied):
         upsert_from_annuaire(world.og, record(), actor=Actor(user=educator))
     assert not ExternalProfessional.objects.exists()
+
+
+def test_entries_to_refresh_are_the_annuaire_ones_least_recently_checked(world, doctor):
+    from opendui.directory.selectors import annuaire_entries_to_refresh
+
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    recent = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    first, _ = upsert_from_annuaire(world.og, record(), now=recent)
+    second, _ = upsert_from_annuaire(
+        world.og,
+        record(idnat_ps="8" + OTHER_RPPS, rpps=OTHER_RPPS, external_id="x2", last_name="Bernard"),
+        now=old,
+    )
+    ExternalProfessional.objects.create(
+        organisation=world.og, last_name="Manuel", profession_label="Psychologue"
+    )
+    due = list(annuaire_entries_to_refresh(world.og.pk, checked_before=recent))
+    assert due == [second]
+    later = recent + dt.timedelta(days=1)
+    assert list(annuaire_entries_to_refresh(world.og.pk, checked_before=later)) == [second, first]
+    assert list(annuaire_entries_to_refresh(world.other_og.pk, checked_before=later)) == []

@@ -125,3 +125,17 @@ def search_structures(
     if kind:
         rows = rows.filter(kind=kind)
     return rows.order_by("name_key", "id")
+
+
+def annuaire_entries_to_refresh(
+    organisation_id: int, *, checked_before, limit: int = 500
+) -> QuerySet[ExternalProfessional]:
+    """Active professionals that came from the Annuaire Santé and were last checked
+    before `checked_before`, the least recently checked first: what the nightly refresh
+    hands to `services.upsert_from_annuaire`, a batch at a time."""
+    return ExternalProfessional.objects.filter(
+        organisation_id=organisation_id,
+        active=True,
+        source="annuaire",
+        synced_at__lt=checked_before,
+    ).order_by("synced_at", "id")[:limit]
