@@ -59,6 +59,23 @@ dpo               | N N N Y N N Y Y N N N N N N N N N N N N N N N | - - - - -
 
 ORGANISATION_WIDE_ROLES = {"identitovigilance", "admin", "dpo"}
 
+# Directory of external professionals (facility scope): read by the roles that write
+# records, kept by the secretariat and the chief of service.
+DIRECTORY_COLUMNS = ["directory.view", "directory.manage"]
+EXPECTED_DIRECTORY = """
+accueil           | Y Y
+educateur         | Y N
+aide-soignant     | Y N
+infirmier         | Y N
+medecin           | Y N
+psychologue       | Y N
+chef-de-service   | Y Y
+directeur         | N N
+identitovigilance | N N
+admin             | N N
+dpo               | N N
+"""
+
 
 def expected_rows() -> list[tuple[str, str, bool]]:
     rows = []
@@ -70,6 +87,11 @@ def expected_rows() -> list[tuple[str, str, bool]]:
         for category, level in zip(CATEGORIES, data, strict=True):
             rows.append((role, f"person.view_{category}", level in {"R", "W"}))
             rows.append((role, f"person.edit_{category}", level == "W"))
+    for line in EXPECTED_DIRECTORY.strip().splitlines():
+        role, flags = (part.split() for part in line.split("|"))
+        (role,) = role
+        for code, flag in zip(DIRECTORY_COLUMNS, flags, strict=True):
+            rows.append((role, code, flag == "Y"))
     return rows
 
 
@@ -182,3 +204,12 @@ def test_an_admission_request_places_the_applicant_in_the_facility_not_in_its_un
     for outsider in (unit_carer, educator):
         assert not check(outsider, "person.view_identity", person=applicant).allowed
         assert applicant not in visible_persons(outsider)
+
+
+def test_directory_permissions_hold_in_the_whole_organisation_of_the_facility(world):
+    """The directory is organisation-wide: a facility's secretariat keeps it for every
+    facility of its organisation, never another organisation's."""
+    secretary = world.user("accueil", facility=world.ime)
+    for code in DIRECTORY_COLUMNS:
+        assert check(secretary, code, organisation=world.og)
+        assert not check(secretary, code, organisation=world.other_og)

@@ -14,14 +14,16 @@ from tests.browser.conftest import login_with_keyboard
 # The daily sections every professional working with persons has.
 _DAILY = {"Personnes accompagnées", "Agenda", "Transmissions", "Événements indésirables"}
 _PP = "Projets personnalisés"
+# The directory of external professionals: the roles that write records.
+_ANNUAIRE = "Annuaire"
 NAVIGATION = {
-    "accueil": _DAILY | {"Admissions et séjours"},
-    "educateur": _DAILY | {_PP},
-    "aide-soignant": _DAILY | {_PP},
-    "infirmier": _DAILY | {_PP},
-    "medecin": _DAILY | {_PP},
-    "psychologue": _DAILY | {_PP},
-    "chef-de-service": _DAILY | {"Admissions et séjours", _PP, "Pilotage"},
+    "accueil": _DAILY | {"Admissions et séjours", _ANNUAIRE},
+    "educateur": _DAILY | {_PP, _ANNUAIRE},
+    "aide-soignant": _DAILY | {_PP, _ANNUAIRE},
+    "infirmier": _DAILY | {_PP, _ANNUAIRE},
+    "medecin": _DAILY | {_PP, _ANNUAIRE},
+    "psychologue": _DAILY | {_PP, _ANNUAIRE},
+    "chef-de-service": _DAILY | {"Admissions et séjours", _PP, "Pilotage", _ANNUAIRE},
     # Directors approve grants (their facilities; the whole organisation for "direction")
     # and decide on admissions (admission.decide): the waiting list is theirs too.
     "directeur": _DAILY | {"Admissions et séjours", _PP, "Pilotage", "Demandes d'habilitation"},

@@ -38,6 +38,8 @@ SELF_SERVICE = {
 # notes:liaison_home sends each user to the cahier of their own facility.
 SCOPED_LISTS = {"incidents:home", "persons:list", "notes:liaison_home", "agenda:mine"}
 SCOPED_LISTS |= {"accompaniment:home"}  # lists the user's own facilities
+# The directory of external professionals of the user's own organisation.
+SCOPED_LISTS |= {"directory:list", "directory:structures"}
 
 
 def _merge_of_bruno_into_anne(w) -> int:
@@ -90,6 +92,37 @@ def _related_of_anne(w) -> dict:
         person=w.anne, last_name="Martin", first_name="Julie", relation="enfant"
     )
     return {"pk": w.anne.pk, "related_pk": related.pk}
+
+
+def _professional_of_og(w) -> int:
+    """A professional of world.og's directory of external professionals."""
+    from opendui.directory.models import ExternalProfessional
+
+    return ExternalProfessional.objects.create(
+        organisation=w.og, last_name="Moreau", profession_code="10", profession_label="Médecin"
+    ).pk
+
+
+def _structure_of_og(w) -> int:
+    """A pharmacy of world.og's directory."""
+    from opendui.directory.models import ExternalStructure
+
+    return ExternalStructure.objects.create(
+        organisation=w.og, name="Pharmacie du Centre", kind="pharmacie"
+    ).pk
+
+
+def _link_of_anne(w) -> dict:
+    """world.anne's current médecin traitant link."""
+    from opendui.directory.models import PersonProfessional
+
+    link = PersonProfessional.objects.create(
+        person=w.anne,
+        professional_id=_professional_of_og(w),
+        role="medecin_traitant",
+        start_date=dt.date(2024, 1, 1),
+    )
+    return {"pk": w.anne.pk, "link_pk": link.pk}
 
 
 def _note_of_anne(w) -> int:
@@ -275,6 +308,14 @@ KWARGS: dict[str, Callable] = {
     "notes:withdraw": lambda w: {"pk": _note_of_anne(w)},
     "notes:team_create": lambda w: {"facility_pk": w.ehpad.pk},
     "persons:detail": lambda w: {"pk": w.anne.pk},
+    # Directory: world.og's entries (directory.manage), world.anne's professionals.
+    "directory:professional_edit": lambda w: {"pk": _professional_of_og(w)},
+    "directory:professional_deactivate": lambda w: {"pk": _professional_of_og(w)},
+    "directory:structure_edit": lambda w: {"pk": _structure_of_og(w)},
+    "directory:structure_deactivate": lambda w: {"pk": _structure_of_og(w)},
+    "directory:person": lambda w: {"pk": w.anne.pk},
+    "directory:person_add": lambda w: {"pk": w.anne.pk},
+    "directory:person_end": _link_of_anne,
     "audit:person_access": lambda w: {"pk": w.anne.pk},
     "persons:identity": lambda w: {"pk": w.anne.pk},
     "persons:entourage": lambda w: {"pk": w.anne.pk},

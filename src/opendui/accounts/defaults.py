@@ -156,3 +156,17 @@ DEFAULT_ROLES: list[dict] = [
         "requires_totp": True,
     },
 ]
+
+# Directory of external professionals (directory app): read by the roles that write
+# records (they look up the médecin traitant, the pharmacy…), kept by the secretariat and
+# the chief of service, who write the administrative file.
+_DIRECTORY = {
+    "accueil": ["directory.view", "directory.manage"],
+    "chef-de-service": ["directory.view", "directory.manage"],
+    **{
+        code: ["directory.view"]
+        for code in ("educateur", "aide-soignant", "infirmier", "medecin", "psychologue")
+    },
+}
+for _spec in DEFAULT_ROLES:
+    _spec["permissions"] = [*_spec["permissions"], *_DIRECTORY.get(_spec["code"], [])]

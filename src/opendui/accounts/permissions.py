@@ -203,6 +203,21 @@ _FUNCTIONAL = [
         ),
         ScopeKind.FACILITY,
     ),
+    # Directory of the professionals and structures outside the organisation
+    # (directory app). Facility scope, checked against the directory's organisation
+    # ("anywhere in that organisation"): the directory is shared by all the facilities
+    # of the organisation and kept by each facility's secretariat, who are assigned to
+    # a facility, not to the whole organisation.
+    Permission(
+        "directory.view",
+        _("Consulter l'annuaire des professionnels et structures extérieurs"),
+        ScopeKind.FACILITY,
+    ),
+    Permission(
+        "directory.manage",
+        _("Tenir l'annuaire des professionnels extérieurs : ajouter, corriger, désactiver"),
+        ScopeKind.FACILITY,
+    ),
 ]
 
 CATALOGUE: dict[str, Permission] = {p.code: p for p in _FUNCTIONAL + _data_permissions()}

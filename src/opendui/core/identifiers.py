@@ -88,3 +88,105 @@ def adeli_problem(value: str) -> str | None:
 def normalise_identifier(value: str) -> str:
     """Remove spaces, dots and dashes users type into identifiers; upper-case letters."""
     return re.sub(r"[\s.\-]", "", value or "").upper()
+
+
+def idnat_ps_problem(value: str) -> str | None:
+    """National identifier of a health or social-care professional (idNat_PS) as the
+    Annuaire Santé, Pro Santé Connect and the CDA headers carry it.
+
+    `8` + RPPS (11 digits, Luhn) and `0` + ADELI (9 characters) are checked in full.
+    The other prefixes (identifiers given by a structure to its staff, e.g. `3` + FINESS
+    + `/` + internal number) are accepted on structure only: a digit, then letters,
+    digits or `/`, 30 characters at most.
+    """
+    if not value:
+        return "L'identifiant national (idNat_PS) est vide."
+    if value[0] == "8" and len(value) == 12:
+        problem = rpps_problem(value[1:])
+        return None if problem is None else f"idNat_PS « 8 + RPPS » : {problem}"
+    if value[0] == "0" and len(value) == 10:
+        problem = adeli_problem(value[1:])
+        return None if problem is None else f"idNat_PS « 0 + ADELI » : {problem}"
+    if value[0] in "08":
+        return (
+            "Un idNat_PS commençant par 8 est suivi des 11 chiffres du RPPS ; "
+            "par 0, des 9 caractères de l'ADELI."
+        )
+    if not re.fullmatch(r"[1-9][0-9A-Z/]{1,29}", value):
+        return "Un idNat_PS commence par un chiffre et ne contient que des chiffres, des lettres ou « / »."
+    return None
+
+
+def idnat_ps_of(rpps: str = "", adeli: str = "") -> str:
+    """The idNat_PS a professional has from their RPPS (`8` + RPPS), else ADELI (`0` + ADELI)."""
+    if rpps:
+        return "8" + rpps
+    if adeli:
+        return "0" + adeli
+    return ""
+
+
+# Conservative e-mail syntax (the dot-atom of RFC 5322 for the local part, DNS labels for
+# the domain): what messaging servers and the Annuaire Santé actually publish.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})"
+)
+MSSANTE_DOMAIN = "mssante.fr"
+
+
+def normalise_email(value: str) -> str:
+    """Trim an address and lower-case its domain (the local part is kept as typed)."""
+    value = (value or "").strip()
+    local, at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}" if at else value
+
+
+def mssante_address_problem(value: str) -> str | None:
+    """MSSanté address: an e-mail address whose domain is `mssante.fr` or one of its
+    sub-domains (`medecin.mssante.fr`, `ch-exemple.mssante.fr`…), as the operators of
+    the Espace de confiance MSSanté issue them."""
+    match = _EMAIL.fullmatch(normalise_email(value)) if len(value) <= 254 else None
+    if match is None:
+        return "Adresse de messagerie invalide : elle s'écrit nom@domaine."
+    domain = match.group(2)
+    if domain != MSSANTE_DOMAIN and not domain.endswith("." + MSSANTE_DOMAIN):
+        return (
+            "Une adresse MSSanté se termine par « mssante.fr » (par exemple "
+            "nom.prenom@medecin.mssante.fr) : une messagerie ordinaire ne convient pas."
+        )
+    return None
+
+
+_PHONE_NOISE = re.compile(r"[\s.\-/()]")
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as stored: French numbers as `01 23 45 67 89` (+33 numbers, with or
+    without the `(0)`, are brought back to that form), other international numbers as
+    `+` and digits. Anything else is returned without its separators (and then refused by
+    `phone_problem`)."""
+    raw = (value or "").strip()
+    compact = _PHONE_NOISE.sub("", raw.replace("(0)", ""))
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if compact.startswith("+33") and len(compact) == 12 and compact[3:].isdigit():
+        compact = "0" + compact[3:]
+    if len(compact) == 10 and compact.isdigit() and compact[0] == "0":
+        return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
+    return compact
+
+
+def phone_problem(value: str) -> str | None:
+    """A normalised phone number (`normalise_phone`): ten digits starting with 0 (French
+    numbering plan: 0 then 1–9) or an international number in E.164 form (`+`, a country
+    code not starting with 0, 15 digits at most)."""
+    compact = value.replace(" ", "")
+    if len(compact) == 10 and compact.isdigit() and compact[0] == "0" and compact[1] != "0":
+        return None
+    if re.fullmatch(r"\+[1-9]\d{6,14}", compact) and not compact.startswith("+33"):
+        return None
+    return (
+        "Numéro de téléphone invalide : 10 chiffres commençant par 0 (01 23 45 67 89) "
+        "ou un numéro international commençant par + (+33 1 23 45 67 89)."
+    )

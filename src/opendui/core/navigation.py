@@ -26,6 +26,7 @@ _SECTIONS = [
     (_("Admissions et séjours"), "stays:waiting_list", ("person.create", "admission.decide")),
     (_("Projets personnalisés"), "accompaniment:home", "person.view_social"),
     (_("Transmissions"), "notes:liaison_home", "person.view_identity"),
+    (_("Annuaire"), "directory:list", "directory.view"),
     (_("Identitovigilance"), "persons:merge_list", "identity.merge"),
     (_("Événements indésirables"), "incidents:home", "incident.declare"),
     (_("Pilotage"), "pilotage:home", "pilotage.view"),

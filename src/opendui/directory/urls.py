@@ -1,5 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "directory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.professional_list, name="list"),
+    path("structures/", views.structure_list, name="structures"),
+    path("professionnels/nouveau/", views.professional_create, name="professional_create"),
+    path("professionnels/<int:pk>/modifier/", views.professional_edit, name="professional_edit"),
+    path(
+        "professionnels/<int:pk>/desactiver/",
+        views.professional_deactivate,
+        name="professional_deactivate",
+    ),
+    path("structures/nouvelle/", views.structure_create, name="structure_create"),
+    path("structures/<int:pk>/modifier/", views.structure_edit, name="structure_edit"),
+    path(
+        "structures/<int:pk>/desactiver/",
+        views.structure_deactivate,
+        name="structure_deactivate",
+    ),
+    path("personne/<int:pk>/", views.person_professionals, name="person"),
+    path("personne/<int:pk>/ajouter/", views.person_link_add, name="person_add"),
+    path("personne/<int:pk>/liens/<int:link_pk>/fin/", views.person_link_end, name="person_end"),
+]
