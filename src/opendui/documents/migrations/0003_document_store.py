@@ -6,108 +6,341 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0002_remove_demo_sharings'),
-        ('organisations', '0002_load_finess_categories'),
-        ('persons', '0012_entourage_end'),
+        ("documents", "0002_remove_demo_sharings"),
+        ("organisations", "0002_load_finess_categories"),
+        ("persons", "0012_entourage_end"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('data_category', models.CharField(max_length=20, verbose_name='catégorie de données')),
-                ('type_system', models.CharField(choices=[('J07', 'JDV_J07 (type national CI-SIS)'), ('LOCAL', 'type médico-social OpenDUI')], max_length=5, verbose_name='système du type')),
-                ('type_code', models.CharField(max_length=40, verbose_name='type')),
-                ('type_label', models.CharField(max_length=200, verbose_name='libellé du type')),
-                ('class_code', models.CharField(blank=True, max_length=40, verbose_name='classe (JDV_J06)')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('act_date', models.DateField(verbose_name="date de l'acte")),
-                ('author_kind', models.CharField(choices=[('professional', "professionnel de l'organisme"), ('external', 'professionnel extérieur'), ('person', 'la personne accompagnée'), ('relative', 'un proche')], max_length=15, verbose_name='auteur')),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name="nom de l'auteur")),
-                ('external_professional_id', models.BigIntegerField(blank=True, null=True, verbose_name='professionnel extérieur (annuaire)')),
-                ('confidentiality', models.CharField(choices=[('N', 'normal'), ('R', 'restreint'), ('V', 'très restreint')], default='N', max_length=1, verbose_name='confidentialité')),
-                ('status', models.CharField(choices=[('active', 'actif'), ('withdrawn', 'retiré')], default='active', max_length=10, verbose_name='statut')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='retiré le')),
-                ('withdrawal_reason', models.CharField(blank=True, max_length=500, verbose_name='motif du retrait')),
-                ('version_count', models.PositiveIntegerField(default=0, verbose_name='nombre de versions')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='ajouté le')),
-                ('author_relative', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='persons.relatedperson', verbose_name='proche')),
-                ('author_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name="professionnel de l'organisme")),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ajouté par')),
-                ('facility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='organisations.facility', verbose_name='établissement')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='persons.person', verbose_name='personne')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='retiré par')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "data_category",
+                    models.CharField(max_length=20, verbose_name="catégorie de données"),
+                ),
+                (
+                    "type_system",
+                    models.CharField(
+                        choices=[
+                            ("J07", "JDV_J07 (type national CI-SIS)"),
+                            ("LOCAL", "type médico-social OpenDUI"),
+                        ],
+                        max_length=5,
+                        verbose_name="système du type",
+                    ),
+                ),
+                ("type_code", models.CharField(max_length=40, verbose_name="type")),
+                ("type_label", models.CharField(max_length=200, verbose_name="libellé du type")),
+                (
+                    "class_code",
+                    models.CharField(blank=True, max_length=40, verbose_name="classe (JDV_J06)"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                ("act_date", models.DateField(verbose_name="date de l'acte")),
+                (
+                    "author_kind",
+                    models.CharField(
+                        choices=[
+                            ("professional", "professionnel de l'organisme"),
+                            ("external", "professionnel extérieur"),
+                            ("person", "la personne accompagnée"),
+                            ("relative", "un proche"),
+                        ],
+                        max_length=15,
+                        verbose_name="auteur",
+                    ),
+                ),
+                (
+                    "author_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="nom de l'auteur"),
+                ),
+                (
+                    "external_professional_id",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="professionnel extérieur (annuaire)"
+                    ),
+                ),
+                (
+                    "confidentiality",
+                    models.CharField(
+                        choices=[("N", "normal"), ("R", "restreint"), ("V", "très restreint")],
+                        default="N",
+                        max_length=1,
+                        verbose_name="confidentialité",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "actif"), ("withdrawn", "retiré")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retiré le"),
+                ),
+                (
+                    "withdrawal_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="motif du retrait"),
+                ),
+                (
+                    "version_count",
+                    models.PositiveIntegerField(default=0, verbose_name="nombre de versions"),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="ajouté le")),
+                (
+                    "author_relative",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="persons.relatedperson",
+                        verbose_name="proche",
+                    ),
+                ),
+                (
+                    "author_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="professionnel de l'organisme",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ajouté par",
+                    ),
+                ),
+                (
+                    "facility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="organisations.facility",
+                        verbose_name="établissement",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="persons.person",
+                        verbose_name="personne",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="retiré par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document',
+                "verbose_name": "document",
             },
         ),
         migrations.CreateModel(
-            name='DocumentVersion',
+            name="DocumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='version')),
-                ('stored_name', models.CharField(max_length=200, unique=True, verbose_name='nom de stockage')),
-                ('original_name', models.CharField(max_length=200, verbose_name="nom d'origine")),
-                ('mime_type', models.CharField(max_length=100, verbose_name='type de contenu')),
-                ('size', models.BigIntegerField(verbose_name='taille (octets)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='empreinte SHA-256')),
-                ('uploaded_at', models.DateTimeField(verbose_name='déposé le')),
-                ('thumbnail_name', models.CharField(blank=True, max_length=200, verbose_name='aperçu')),
-                ('thumbnail_status', models.CharField(choices=[('pending', 'en préparation'), ('ready', 'prête'), ('none', 'sans aperçu'), ('failed', 'échec')], default='pending', max_length=10, verbose_name="état de l'aperçu")),
-                ('antivirus_status', models.CharField(choices=[('not_scanned', "non analysé (pas d'antivirus configuré)"), ('clean', 'sain')], default='not_scanned', max_length=15, verbose_name='analyse antivirus')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='documents.document', verbose_name='document')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='déposé par')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "stored_name",
+                    models.CharField(max_length=200, unique=True, verbose_name="nom de stockage"),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="nom d'origine")),
+                ("mime_type", models.CharField(max_length=100, verbose_name="type de contenu")),
+                ("size", models.BigIntegerField(verbose_name="taille (octets)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="empreinte SHA-256")),
+                ("uploaded_at", models.DateTimeField(verbose_name="déposé le")),
+                (
+                    "thumbnail_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="aperçu"),
+                ),
+                (
+                    "thumbnail_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "en préparation"),
+                            ("ready", "prête"),
+                            ("none", "sans aperçu"),
+                            ("failed", "échec"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="état de l'aperçu",
+                    ),
+                ),
+                (
+                    "antivirus_status",
+                    models.CharField(
+                        choices=[
+                            ("not_scanned", "non analysé (pas d'antivirus configuré)"),
+                            ("clean", "sain"),
+                        ],
+                        default="not_scanned",
+                        max_length=15,
+                        verbose_name="analyse antivirus",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="documents.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="déposé par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'version de document',
-                'ordering': ['document', '-number'],
+                "verbose_name": "version de document",
+                "ordering": ["document", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='document',
-            name='current',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.documentversion'),
+            model_name="document",
+            name="current",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="documents.documentversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.UniqueConstraint(fields=('document', 'number'), name='document_version_unique'),
+            model_name="documentversion",
+            constraint=models.UniqueConstraint(
+                fields=("document", "number"), name="document_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='document_version_not_empty'),
+            model_name="documentversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size__gt", 0)), name="document_version_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(models.F('person'), models.F('status'), models.OrderBy(models.F('act_date'), descending=True), models.OrderBy(models.F('id'), descending=True), name='document_person_tab'),
+            model_name="document",
+            index=models.Index(
+                models.F("person"),
+                models.F("status"),
+                models.OrderBy(models.F("act_date"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="document_person_tab",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('data_category__in', ['administrative', 'social', 'care', 'medical', 'psychological'])), name='document_category_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "data_category__in",
+                        ["administrative", "social", "care", "medical", "psychological"],
+                    )
+                ),
+                name="document_category_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('type_system__in', ['J07', 'LOCAL'])), name='document_type_system_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("type_system__in", ["J07", "LOCAL"])),
+                name="document_type_system_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('author_kind__in', ['professional', 'external', 'person', 'relative'])), name='document_author_kind_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("author_kind__in", ["professional", "external", "person", "relative"])
+                ),
+                name="document_author_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('confidentiality__in', ['N', 'R', 'V'])), name='document_confidentiality_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confidentiality__in", ["N", "R", "V"])),
+                name="document_confidentiality_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('author_kind', 'professional'), _negated=True), ('author_user__isnull', False), _connector='OR'), name='document_professional_author'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("author_kind", "professional"), _negated=True),
+                    ("author_user__isnull", False),
+                    _connector="OR",
+                ),
+                name="document_professional_author",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), ('withdrawal_reason', ''), ('withdrawn_at__isnull', True), ('withdrawn_by__isnull', True)), models.Q(('status', 'withdrawn'), ('withdrawn_at__isnull', False), ('withdrawn_by__isnull', False), models.Q(('withdrawal_reason', ''), _negated=True)), _connector='OR'), name='document_withdrawal_complete'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status", "active"),
+                        ("withdrawal_reason", ""),
+                        ("withdrawn_at__isnull", True),
+                        ("withdrawn_by__isnull", True),
+                    ),
+                    models.Q(
+                        ("status", "withdrawn"),
+                        ("withdrawn_at__isnull", False),
+                        ("withdrawn_by__isnull", False),
+                        models.Q(("withdrawal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="document_withdrawal_complete",
+            ),
         ),
     ]
