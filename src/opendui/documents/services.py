@@ -144,7 +144,8 @@ def prepare_content(files) -> tuple[bytes, str, str]:
     pdf = content.images_to_pdf([result.data for _name, result in checked])
     if len(pdf) > limit:
         raise _too_big()
-    return pdf, content.PDF, content.safe_name(checked[0][0] or "document", content.PDF)
+    stem = content.safe_name(checked[0][0] or "document").rsplit(".", 1)[0]
+    return pdf, content.PDF, content.safe_name(f"{stem}.pdf", content.PDF)
 
 
 def _too_big() -> ValidationError:
