@@ -41,6 +41,7 @@ def write(name: str, data: bytes) -> str:
         saved = records().save(name, ContentFile(data))
     except Exception as error:  # botocore, OSError…: the storage's errors have no common base
         logger.warning("records storage write failed: %s", type(error).__name__)
+        remove(name)  # the bytes may have landed before the failure
         raise StorageUnavailable(StorageUnavailable.message) from error
     if saved != name:  # a generated name is never taken: the storage renamed it
         remove(saved)

@@ -24,6 +24,9 @@ def upload_limit() -> int:
 
 
 def too_big(request) -> bool:
+    """Whether the upload was stopped for its size (reads the body if not read yet)."""
+    if request.method == "POST":
+        request.FILES  # noqa: B018 - parses the body, which runs the handler
     return bool(getattr(request, TOO_BIG_ATTR, False))
 
 

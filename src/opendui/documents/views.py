@@ -129,8 +129,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("documents:person_documents", kwargs={"pk": person.pk})
     if request.method == "POST" and too_big(request):
         form = DocumentForm(categories=categories, facilities=_facilities(person))
-        form.add_error(None, TOO_BIG)
-        return _upload_page(request, person, decision, form, status=413)
+        return _upload_page(request, person, decision, form, status=413, refusal=TOO_BIG)
     form = DocumentForm(
         posted(request),
         request.FILES or None,
@@ -177,7 +176,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _upload_page(request, person, decision, form, *, status: int = 200) -> HttpResponse:
+def _upload_page(
+    request, person, decision, form, *, status: int = 200, refusal: str = ""
+) -> HttpResponse:
     record_person_access(Actor.from_request(request), "document.upload_form", [person], decision)
     return render(
         request,
@@ -187,6 +188,7 @@ def _upload_page(request, person, decision, form, *, status: int = 200) -> HttpR
             "decision": decision,
             "form": form,
             "form_token": creation_token(request),
+            "refusal": refusal,
         },
         status=status,
     )
@@ -204,7 +206,9 @@ def _document(request: HttpRequest, pk: int, *, write: bool = False) -> tuple[Do
     return document, decision
 
 
-def detail(request: HttpRequest, pk: int, *, replace_form=None, withdraw_form=None, status=200):
+def detail(
+    request: HttpRequest, pk: int, *, replace_form=None, withdraw_form=None, status=200, refusal=""
+):
     document, decision = _document(request, pk)
     can_edit = (
         document.is_active
@@ -238,6 +242,7 @@ def detail(request: HttpRequest, pk: int, *, replace_form=None, withdraw_form=No
             "history": history,
             "category_label": DATA_CATEGORY_LABELS[DataCategory(document.data_category)],
             "can_edit": can_edit,
+            "refusal": refusal,
             "inline": document.current.mime_type in content.INLINE if document.current else False,
             "replace_form": replace_form or ReplaceForm(initial={"version": document.version}),
             "withdraw_form": withdraw_form or WithdrawForm(initial={"version": document.version}),
@@ -341,9 +346,7 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 def replace(request: HttpRequest, pk: int) -> HttpResponse:
     document, _decision = _document(request, pk, write=True)
     if too_big(request):
-        form = ReplaceForm(initial={"version": document.version})
-        form.add_error(None, TOO_BIG)
-        return detail(request, pk, replace_form=form, status=413)
+        return detail(request, pk, refusal=TOO_BIG, status=413)
     form = ReplaceForm(posted(request), request.FILES or None)
     actor = Actor.from_request(request)
     if form.is_valid() and save_or_refuse(
