@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 
@@ -98,10 +99,8 @@ def test_refused_content_says_why_in_french(data, message):
 
 @given(st.binary(max_size=300))
 def test_detect_never_fails_otherwise_than_with_a_refusal(data):
-    try:
+    with contextlib.suppress(ValidationError):
         content.detect(data)
-    except ValidationError:
-        pass
 
 
 @given(st.text(max_size=400))

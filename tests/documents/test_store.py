@@ -403,3 +403,104 @@ def test_replace_page_adds_a_version(world, secretary, client, login):
     assert stale.status_code == 409
     assert DocumentVersion.objects.filter(document=document).count() == 2
     assert len(stored_names()) == 2
+
+
+class DisconnectingInput:
+    """A request body whose client goes away after `limit` bytes (the server's read fails)."""
+
+    def __init__(self, data: bytes, limit: int):
+        self.data, self.limit, self.position = data, limit, 0
+
+    def read(self, size=-1):
+        if self.position >= self.limit:
+            raise OSError("client disconnected")
+        size = len(self.data) if size is None or size < 0 else size
+        chunk = self.data[self.position : min(self.position + size, self.limit)]
+        self.position += len(chunk)
+        return chunk
+
+    def readline(self, size=-1):
+        return self.read(size)
+
+
+def test_a_client_disconnecting_mid_upload_leaves_nothing(world, secretary, client, login):
+    from django.test.client import MULTIPART_CONTENT, encode_multipart
+
+    login(secretary)
+    url = reverse("documents:upload", args=[world.anne.pk])
+    token = client.get(url).context["form_token"]
+    body = encode_multipart(
+        "BoUnDaRy",
+        {
+            "form_token": token,
+            "type": "LOCAL:COURRIER",
+            "title": "Courrier",
+            "act_date": "2026-11-02",
+            "facility": world.ehpad.pk,
+            "author_kind": "professional",
+            "confidentiality": "N",
+            "file": SimpleUploadedFile("c.pdf", pdf_bytes() * 50, "application/pdf"),
+        },
+    )
+    response = client.generic(
+        "POST",
+        url,
+        b"",
+        content_type=MULTIPART_CONTENT,
+        **{
+            "CONTENT_TYPE": "multipart/form-data; boundary=BoUnDaRy",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": DisconnectingInput(body, len(body) // 2),
+        },
+    )
+    assert response.status_code == 400
+    assert "L'envoi a été interrompu" in response.content.decode().replace("&#x27;", "'")
+    assert not Document.objects.exists() and stored_names() == []
+
+
+def test_a_category_the_user_may_not_write_is_a_form_error(world, educator, client, login):
+    login(educator)
+    url = reverse("documents:upload", args=[world.anne.pk])
+    token = client.get(url).context["form_token"]
+    response = client.post(
+        url,
+        {
+            "form_token": token,
+            "type": "LOCAL:ORDONNANCE-EXT",  # medical by default
+            "title": "Ordonnance",
+            "act_date": "2026-11-02",
+            "facility": world.ehpad.pk,
+            "author_kind": "professional",
+            "confidentiality": "N",
+            "file": SimpleUploadedFile("o.pdf", pdf_bytes()),
+        },
+    )
+    assert response.status_code == 400
+    assert "Vous ne pouvez pas ajouter de document de la catégorie « Médical »" in (
+        response.content.decode()
+    )
+    assert not Document.objects.exists() and stored_names() == []
+
+
+def test_the_thumbnail_job_retries_while_the_storage_is_down(world, secretary, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    from opendui.documents import store as records
+    from opendui.jobs.models import Job
+
+    document = store(world, secretary)
+
+    def down(name):
+        raise records.StorageUnavailable(records.StorageUnavailable.message)
+
+    monkeypatch.setattr(records, "read", down)
+    run_pending()
+    job = Job.objects.get()
+    assert job.status == "ready" and job.attempts == 1  # waiting for its next attempt
+    assert "Le stockage des documents ne répond pas" in job.last_error
+    monkeypatch.undo()
+    run_pending(now=timezone.now() + datetime.timedelta(minutes=5))
+    document.current.refresh_from_db()
+    assert document.current.thumbnail_status == ThumbnailStatus.READY

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import UnreadablePostError
 
 SLACK = 1024 * 1024
 TOO_BIG_ATTR = "document_upload_too_big"
@@ -25,9 +26,20 @@ def upload_limit() -> int:
 
 def too_big(request) -> bool:
     """Whether the upload was stopped for its size (reads the body if not read yet)."""
-    if request.method == "POST":
-        request.FILES  # noqa: B018 - parses the body, which runs the handler
+    interrupted(request)
     return bool(getattr(request, TOO_BIG_ATTR, False))
+
+
+def interrupted(request) -> bool:
+    """Whether the body could not be read to its end (the client went away): Django then
+    keeps empty POST and FILES, so nothing of it can be stored."""
+    if request.method != "POST":
+        return False
+    try:
+        request.FILES  # noqa: B018 - parses the body, which runs the handlers
+    except UnreadablePostError:
+        return True
+    return False
 
 
 class DocumentSizeLimitHandler(FileUploadHandler):

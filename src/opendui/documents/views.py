@@ -39,7 +39,7 @@ from .forms import DocumentForm, ReplaceForm, WithdrawForm
 from .models import Document, DocumentVersion
 from .selectors import person_documents, readable_categories, writable_categories
 from .services import REFUSED, replace_document, store_document, withdraw_document
-from .uploads import too_big
+from .uploads import interrupted, too_big
 
 PAGE_SIZE = 25
 TOO_BIG = (
@@ -47,6 +47,7 @@ TOO_BIG = (
     "Réduisez-le (numérisation en 150 ou 200 ppp, en niveaux de gris) puis recommencez."
 )
 STORAGE_DOWN = store.StorageUnavailable.message
+INTERRUPTED = "L'envoi a été interrompu avant la fin : rien n'a été enregistré. Recommencez."
 
 
 def _person(pk: int) -> Person:
@@ -127,6 +128,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _gate(request, person, categories, write=True)
     facilities = list(_facilities(person))
     back = reverse("documents:person_documents", kwargs={"pk": person.pk})
+    if interrupted(request):
+        form = DocumentForm(categories=categories, facilities=_facilities(person))
+        return _upload_page(request, person, decision, form, status=400, refusal=INTERRUPTED)
     if request.method == "POST" and too_big(request):
         form = DocumentForm(categories=categories, facilities=_facilities(person))
         return _upload_page(request, person, decision, form, status=413, refusal=TOO_BIG)
@@ -345,6 +349,8 @@ def thumbnail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def replace(request: HttpRequest, pk: int) -> HttpResponse:
     document, _decision = _document(request, pk, write=True)
+    if interrupted(request):
+        return detail(request, pk, refusal=INTERRUPTED, status=400)
     if too_big(request):
         return detail(request, pk, refusal=TOO_BIG, status=413)
     form = ReplaceForm(posted(request), request.FILES or None)
