@@ -84,7 +84,8 @@ class DocumentForm(FilesMixin):
     type = forms.ChoiceField(label=_("Type de document"), choices=())
     title = forms.CharField(label=_("Titre"), max_length=200)
     act_date = bounded.DateField(
-        label=_("Date de l'acte"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date de l'acte"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     data_category = forms.ChoiceField(
         label=_("Catégorie de données (qui peut le lire)"),
