@@ -25,6 +25,7 @@ import io
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -50,13 +51,17 @@ def main() -> None:
     args = parser.parse_args()
     ensure_postgres_database(args.database)
     os.environ["OPENDUI_DATABASE_URL"] = args.database
-    os.environ["OPENDUI_RECORDS_ROOT"] = tempfile.mkdtemp(prefix="opendui-bench-records-")
+    records = tempfile.mkdtemp(prefix="opendui-bench-records-")
+    os.environ["OPENDUI_RECORDS_ROOT"] = records
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opendui.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
     django.setup()
-    result = run(args)
+    try:
+        result = run(args)
+    finally:
+        shutil.rmtree(records, ignore_errors=True)  # the uploaded scans
     report = render(result, " ".join(["bench/documents.py", *sys.argv[1:]]))
     print(report)
     if not args.no_write:
@@ -208,6 +213,25 @@ def _fill(rows: int, facility, person) -> dict[str, Any]:
     }
 
 
+def _upload_person(person, facility):
+    """Another person of the organisation, placed in the facility: uploads go there, so
+    the measured tab keeps its 500 documents from one run to the next."""
+    import datetime as dt
+
+    from opendui.persons.models import Person
+    from opendui.stays.models import Stay
+
+    other = (
+        Person.objects.filter(organisation_id=facility.organisation_id)
+        .exclude(pk=person.pk)
+        .order_by("pk")
+        .first()
+    )
+    if not Stay.objects.filter(person=other, facility=facility).exists():
+        Stay.objects.create(person=other, facility=facility, start_date=dt.date(2020, 1, 1))
+    return other
+
+
 def _reader_id() -> int:
     from opendui.accounts.models import User
 
@@ -276,7 +300,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "queries": len(queries),
     }
     scan = _scan()
-    upload_url = f"/documents/personne/{person.pk}/ajouter/"
+    upload_url = f"/documents/personne/{_upload_person(person, facility).pk}/ajouter/"
 
     def upload():
         page = client.get(upload_url).content.decode()
