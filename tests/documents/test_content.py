@@ -164,3 +164,16 @@ def test_storage_url_gives_a_private_encrypted_s3_storage():
 def test_bad_storage_urls_are_refused(url):
     with pytest.raises(StorageURLError):
         records_storage(url, local_root="/tmp/x")
+
+
+def test_check_deploy_warns_about_a_local_records_folder(settings):
+    from opendui.documents.checks import records_storage as check
+
+    warnings = check(None)
+    assert [w.id for w in warnings] == ["opendui.W101"]
+    assert "Sauvegardez ce dossier avec la base" in warnings[0].hint
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "records": {"BACKEND": "storages.backends.s3.S3Storage"},
+    }
+    assert check(None) == []
