@@ -396,6 +396,7 @@ def test_replace_page_adds_a_version(world, secretary, client, login):
     assert response.status_code == 302
     detail = client.get(reverse("documents:detail", args=[document.pk]))
     assert "v2.png" in detail.content.decode() and "carte.pdf" in detail.content.decode()
+    assert "– ajout –" in detail.content.decode() and "– version 2 –" in detail.content.decode()
     stale = client.post(
         reverse("documents:replace", args=[document.pk]),
         {"version": 1, "file": SimpleUploadedFile("v3.png", png_bytes())},

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 
 from opendui.accounts.access import Decision, check
 from opendui.accounts.permissions import DATA_CATEGORY_LABELS, DataCategory
-from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
@@ -202,7 +201,9 @@ def _document(request: HttpRequest, pk: int, *, write: bool = False) -> tuple[Do
     """The document, if the user may read (or write) its category on its person; a
     withdrawn one only for those who may write its category."""
     document = get_object_or_404(
-        Document.objects.select_related("person", "person__organisation", "current", "facility"),
+        Document.objects.select_related(
+            "person", "person__organisation", "current", "facility", "author_user", "withdrawn_by"
+        ),
         pk=pk,
     )
     kind = "edit" if write or not document.is_active else "view"
@@ -221,13 +222,20 @@ def detail(
         ).allowed
     )
     versions = list(document.versions.select_related("uploaded_by").order_by("-number"))
-    history = list(
-        AuditEvent.objects.filter(
-            object_type="documents.document", object_id=str(document.pk), kind="change"
+    # The document's history comes from its own rows (creation, versions, withdrawal):
+    # its metadata is never edited, and the audit trail has no index by object.
+    history = [
+        {
+            "at": v.uploaded_at,
+            "what": "ajout" if v.number == 1 else f"version {v.number}",
+            "who": v.uploaded_by,
+        }
+        for v in reversed(versions)
+    ]
+    if not document.is_active:
+        history.append(
+            {"at": document.withdrawn_at, "what": "retrait", "who": document.withdrawn_by}
         )
-        .order_by("occurred_at")
-        .values("occurred_at", "action", "user_label")[:100]
-    )
     record_person_access(
         Actor.from_request(request),
         "document.view",
