@@ -240,3 +240,19 @@ def insi(settings, simulator_url):
     settings.INSI_IDAM = "TEST"
     settings.INSI_TIMEOUT = 5
     return simulator_url
+
+
+@pytest.fixture(autouse=True)
+def _records_in_a_temporary_folder(settings, tmp_path_factory):
+    """Person files (storages["records"]) go to a fresh temporary folder in every test,
+    never to var/records nor to a bucket named by the environment."""
+    import uuid
+
+    location = tmp_path_factory.getbasetemp() / "records" / uuid.uuid4().hex
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "records": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }

@@ -14,6 +14,7 @@ import dj_database_url
 
 from opendui.core.email_url import mailers_setting
 from opendui.core.proxies import parse_trusted_proxies
+from opendui.documents.storage_config import records_storage
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -314,10 +315,14 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
 RECORDS_ROOT = Path(env("RECORDS_ROOT", str(PROJECT_DIR / "var" / "records")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "records": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(RECORDS_ROOT), "base_url": None},
-    },
+    # OPENDUI_STORAGE_URL=s3://bucket/prefix?endpoint_url=…: S3-compatible object storage
+    # (documents/storage_config.py); the local folder above when unset.
+    "records": records_storage(
+        env("STORAGE_URL"),
+        local_root=str(RECORDS_ROOT),
+        access_key=env("S3_ACCESS_KEY_ID").strip(),
+        secret_key=env("S3_SECRET_ACCESS_KEY").strip(),
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Serve static files straight from the apps unless collectstatic was run.
@@ -326,6 +331,18 @@ if WHITENOISE_USE_FINDERS:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist
 
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+# Document store (documents/): largest accepted file, after assembling camera images.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+# Optional antivirus: clamd's address, tcp://host:port or a unix socket path.
+CLAMD_URL = env("CLAMD_URL").strip()
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
+# Uploads over DOCUMENT_MAX_BYTES stop while the body is read (documents/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "opendui.documents.uploads.DocumentSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

@@ -125,6 +125,37 @@ def _link_of_anne(w) -> dict:
     return {"pk": w.anne.pk, "link_pk": link.pk}
 
 
+def _document_of_anne(w) -> int:
+    """An administrative document of world.anne (rows only: outsiders never reach the file)."""
+    from django.utils import timezone
+
+    from opendui.documents.models import Document, DocumentVersion
+
+    document = Document.objects.create(
+        person=w.anne,
+        facility=w.ehpad,
+        data_category="administrative",
+        type_system="LOCAL",
+        type_code="COURRIER",
+        type_label="Courrier",
+        title="Courrier",
+        act_date=dt.date(2026, 1, 5),
+        author_kind="person",
+    )
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=1,
+        stored_name=f"documents/walk-{document.pk}",
+        original_name="courrier.pdf",
+        mime_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+        uploaded_at=timezone.now(),
+    )
+    Document.objects.filter(pk=document.pk).update(current=version, version_count=1)
+    return document.pk
+
+
 def _note_of_anne(w) -> int:
     """A social-category transmission about world.anne, written in world.ehpad."""
     from django.utils import timezone
@@ -298,6 +329,18 @@ KWARGS: dict[str, Callable] = {
     "stays:discharge": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:transfer": lambda w: {"pk": w.anne.stays.get().pk},
     # Transmissions: world.anne's, in world.ehpad.
+    "documents:person_documents": lambda w: {"pk": w.anne.pk},
+    "documents:person_withdrawn": lambda w: {"pk": w.anne.pk},
+    "documents:upload": lambda w: {"pk": w.anne.pk},
+    "documents:detail": lambda w: {"pk": _document_of_anne(w)},
+    "documents:download": lambda w: {"pk": _document_of_anne(w)},
+    "documents:download_version": lambda w: {"pk": _document_of_anne(w), "number": 1},
+    "documents:viewer": lambda w: {"pk": _document_of_anne(w)},
+    "documents:viewer_version": lambda w: {"pk": _document_of_anne(w), "number": 1},
+    "documents:inline": lambda w: {"pk": _document_of_anne(w), "number": 1},
+    "documents:thumbnail": lambda w: {"pk": _document_of_anne(w)},
+    "documents:replace": lambda w: {"pk": _document_of_anne(w)},
+    "documents:withdraw": lambda w: {"pk": _document_of_anne(w)},
     "notes:liaison": lambda w: {"facility_pk": w.ehpad.pk},
     "notes:mark_all": lambda w: {"facility_pk": w.ehpad.pk},
     "notes:person": lambda w: {"pk": w.anne.pk},

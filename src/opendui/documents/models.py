@@ -9,10 +9,12 @@ change when the clients arrive.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from opendui.accounts.permissions import DataCategory
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
 
@@ -63,3 +65,224 @@ class Sharing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.sent_at:%d/%m/%Y}"
+
+
+# --- The document store -------------------------------------------------------------------
+#
+# A `Document` is the metadata of one piece of a person's record (type, class, act date,
+# author, data category, confidentiality); its content lives in the "records" storage as
+# `DocumentVersion` files. Replacing a document adds a version and points `current` at it;
+# nothing is ever deleted. Withdrawal is a status with its reason, who and when.
+
+
+class TypeSystem(models.TextChoices):
+    J07 = "J07", _("JDV_J07 (type national CI-SIS)")
+    LOCAL = "LOCAL", _("type médico-social OpenDUI")
+
+
+class AuthorKind(models.TextChoices):
+    PROFESSIONAL = "professional", _("professionnel de l'organisme")
+    EXTERNAL = "external", _("professionnel extérieur")
+    PERSON = "person", _("la personne accompagnée")
+    RELATIVE = "relative", _("un proche")
+
+
+class Confidentiality(models.TextChoices):
+    # HL7 v3 Confidentiality (N, R, V): the CI-SIS confidentialityCode.
+    NORMAL = "N", _("normal")
+    RESTRICTED = "R", _("restreint")
+    VERY_RESTRICTED = "V", _("très restreint")
+
+
+class DocumentStatus(models.TextChoices):
+    ACTIVE = "active", _("actif")
+    WITHDRAWN = "withdrawn", _("retiré")
+
+
+class ThumbnailStatus(models.TextChoices):
+    PENDING = "pending", _("en préparation")
+    READY = "ready", _("prête")
+    NONE = "none", _("sans aperçu")
+    FAILED = "failed", _("échec")
+
+
+class AntivirusStatus(models.TextChoices):
+    NOT_SCANNED = "not_scanned", _("non analysé (pas d'antivirus configuré)")
+    CLEAN = "clean", _("sain")
+
+
+class Document(models.Model):
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="documents", verbose_name=_("personne")
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("établissement"),
+    )
+    data_category = models.CharField(_("catégorie de données"), max_length=20)
+    type_system = models.CharField(_("système du type"), max_length=5, choices=TypeSystem)
+    type_code = models.CharField(_("type"), max_length=40)
+    type_label = models.CharField(_("libellé du type"), max_length=200)
+    class_code = models.CharField(_("classe (JDV_J06)"), max_length=40, blank=True)
+    title = models.CharField(_("titre"), max_length=200)
+    act_date = models.DateField(_("date de l'acte"))
+    author_kind = models.CharField(_("auteur"), max_length=15, choices=AuthorKind)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professionnel de l'organisme"),
+    )
+    # An external professional or a relative: their name as written on the document.
+    author_name = models.CharField(_("nom de l'auteur"), max_length=200, blank=True)
+    # Id of the external professional in the directory (directory.ExternalProfessional).
+    # A plain integer for now: the directory app is built beside this one; the foreign key
+    # (on_delete=PROTECT, null=True) replaces it once both are in the same release.
+    external_professional_id = models.BigIntegerField(
+        _("professionnel extérieur (annuaire)"), null=True, blank=True
+    )
+    author_relative = models.ForeignKey(
+        "persons.RelatedPerson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proche"),
+    )
+    confidentiality = models.CharField(
+        _("confidentialité"), max_length=1, choices=Confidentiality, default=Confidentiality.NORMAL
+    )
+    status = models.CharField(
+        _("statut"), max_length=10, choices=DocumentStatus, default=DocumentStatus.ACTIVE
+    )
+    withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("retiré par"),
+    )
+    withdrawal_reason = models.CharField(_("motif du retrait"), max_length=500, blank=True)
+    # Versions of the content: `current` is the latest, `version_count` their number.
+    current = models.ForeignKey(
+        "DocumentVersion", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    version_count = models.PositiveIntegerField(_("nombre de versions"), default=0)
+    # Optimistic locking of the metadata (core.services.check_version).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("ajouté par"),
+    )
+
+    class Meta:
+        verbose_name = _("document")
+        indexes = [
+            # The documents tab: a person's documents in force, newest act first.
+            models.Index(
+                "person",
+                "status",
+                models.F("act_date").desc(),
+                models.F("id").desc(),
+                name="document_person_tab",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(data_category__in=[c.value for c in DataCategory]),
+                name="document_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(type_system__in=TypeSystem.values), name="document_type_system_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(author_kind__in=AuthorKind.values), name="document_author_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidentiality__in=Confidentiality.values),
+                name="document_confidentiality_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(author_kind=AuthorKind.PROFESSIONAL) | Q(author_user__isnull=False),
+                name="document_professional_author",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status=DocumentStatus.ACTIVE,
+                    withdrawn_at__isnull=True,
+                    withdrawn_by__isnull=True,
+                    withdrawal_reason="",
+                )
+                | (
+                    Q(
+                        status=DocumentStatus.WITHDRAWN,
+                        withdrawn_at__isnull=False,
+                        withdrawn_by__isnull=False,
+                    )
+                    & ~Q(withdrawal_reason="")
+                ),
+                name="document_withdrawal_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.act_date:%d/%m/%Y})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == DocumentStatus.ACTIVE
+
+
+class DocumentVersion(models.Model):
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="versions", verbose_name=_("document")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    # Name in the records storage: generated (documents/<uuid>), never the user's name.
+    stored_name = models.CharField(_("nom de stockage"), max_length=200, unique=True)
+    original_name = models.CharField(_("nom d'origine"), max_length=200)
+    mime_type = models.CharField(_("type de contenu"), max_length=100)
+    size = models.BigIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("déposé le"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    thumbnail_name = models.CharField(_("aperçu"), max_length=200, blank=True)
+    thumbnail_status = models.CharField(
+        _("état de l'aperçu"),
+        max_length=10,
+        choices=ThumbnailStatus,
+        default=ThumbnailStatus.PENDING,
+    )
+    antivirus_status = models.CharField(
+        _("analyse antivirus"),
+        max_length=15,
+        choices=AntivirusStatus,
+        default=AntivirusStatus.NOT_SCANNED,
+    )
+
+    class Meta:
+        verbose_name = _("version de document")
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="document_version_unique"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_version_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} (v{self.number})"

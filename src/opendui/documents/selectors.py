@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Channel, Sharing, SharingStatus
+from opendui.notes.selectors import categories_for
+from opendui.persons.models import Person
+
+from .models import Channel, Document, DocumentStatus, Sharing, SharingStatus
 
 
 def sharings_in_period(
@@ -64,3 +68,41 @@ def sharing_counts(
         )
     )
     return {row["facility_id"]: (row["messages"], row["dmp"]) for row in rows}
+
+
+# --- The document store -------------------------------------------------------------------
+
+
+def readable_categories(user: Any, person: Person) -> list[str]:
+    """Data categories whose documents the user may read on this person."""
+    return categories_for(user, person)
+
+
+def writable_categories(user: Any, person: Person) -> list[str]:
+    return categories_for(user, person, write=True)
+
+
+def person_documents(
+    person: Person,
+    categories: list[str],
+    *,
+    withdrawn: bool = False,
+    type_key: str = "",
+    category: str = "",
+):
+    """The person's documents of `categories` (filtered in SQL: a category the reader may
+    not read is never loaded), in force or withdrawn, newest act first. Uses the
+    `document_person_tab` index (person, status, act date desc, id desc)."""
+    rows = Document.objects.filter(
+        person=person,
+        status=DocumentStatus.WITHDRAWN if withdrawn else DocumentStatus.ACTIVE,
+        data_category__in=categories,
+    )
+    if category:
+        rows = rows.filter(data_category=category)
+    if type_key:
+        system, _sep, code = type_key.partition(":")
+        rows = rows.filter(type_system=system, type_code=code)
+    return rows.select_related("current", "author_user", "withdrawn_by").order_by(
+        "-act_date", "-id"
+    )

@@ -1,5 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "documents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("personne/<int:pk>/", views.documents_tab, name="person_documents"),
+    path("personne/<int:pk>/retires/", views.withdrawn_tab, name="person_withdrawn"),
+    path("personne/<int:pk>/ajouter/", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/telecharger/", views.download, name="download"),
+    path(
+        "<int:pk>/versions/<int:number>/telecharger/",
+        views.download,
+        name="download_version",
+    ),
+    path("<int:pk>/voir/", views.viewer, name="viewer"),
+    path("<int:pk>/versions/<int:number>/voir/", views.viewer, name="viewer_version"),
+    path("<int:pk>/versions/<int:number>/contenu/", views.inline_content, name="inline"),
+    path("<int:pk>/apercu/", views.thumbnail, name="thumbnail"),
+    path("<int:pk>/remplacer/", views.replace, name="replace"),
+    path("<int:pk>/retirer/", views.withdraw, name="withdraw"),
+]
