@@ -124,7 +124,7 @@ def normalise_phone(text: str) -> tuple[str, str | None]:
 
     Accepted: a French national number (10 digits, 0 then 1–9), mapped to +33 or to
     the overseas country code of its prefix; an international number (`+` or `00`,
-    then 8 to 15 digits, the first not 0, ITU-T E.164); +33 numbers must have 9 digits
+    then 9 to 15 digits, the first not 0, ITU-T E.164); +33 numbers must have 9 digits
     after the code, the first not 0.
     """
     raw = _SEPARATORS.sub("", text or "")
@@ -134,7 +134,7 @@ def normalise_phone(text: str) -> tuple[str, str | None]:
         raw = "+" + raw[2:]
     if raw.startswith("+"):
         digits = raw[1:]
-        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits[0] == "0":
+        if not digits.isdigit() or not 9 <= len(digits) <= 15 or digits[0] == "0":
             return "", PHONE_FORMAT
         if digits.startswith("33") and (len(digits) != 11 or digits[2] == "0"):
             return "", "Un numéro français (+33) compte 9 chiffres après l'indicatif."

@@ -77,19 +77,20 @@ def update_item[M: Model](
     if isinstance(row, ContactPoint):
         raise TypeError("contact points are corrected with correct_contact (history kept)")
     decision = require_edit(actor, row.person)
-    if expected_version is None:
-        check_version(row.version, None)
-    if all(getattr(row, name) == value for name, value in fields.items()):
-        raise ValidationError("Aucune modification : rien n'a été enregistré.")
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean()
     with transaction.atomic():
+        # The stored row, locked: the caller's instance is left as it was.
+        stored = type(row).objects.select_for_update().get(pk=row.pk)
+        check_version(stored.version, expected_version)
+        if all(getattr(stored, name) == value for name, value in fields.items()):
+            raise ValidationError("Aucune modification : rien n'a été enregistré.")
+        for name, value in fields.items():
+            setattr(stored, name, value)
+        stored.full_clean()
         return save_audited(
             actor,
-            row,
-            _action(row, "update"),
-            expected_version=expected_version,
+            stored,
+            _action(stored, "update"),
+            expected_version=stored.version,
             **_audit(row.person, decision),
         )
 
