@@ -16,7 +16,10 @@ def records_storage(settings, tmp_path):
     storages = {name: dict(value) for name, value in settings.STORAGES.items()}
     storages["records"] = {
         **storages["records"],
-        "OPTIONS": {**storages["records"].get("OPTIONS", {}), "location": str(tmp_path / "records")},
+        "OPTIONS": {
+            **storages["records"].get("OPTIONS", {}),
+            "location": str(tmp_path / "records"),
+        },
     }
     settings.STORAGES = storages
     return tmp_path / "records"

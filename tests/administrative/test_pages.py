@@ -82,7 +82,12 @@ def test_the_page_query_count_does_not_grow_with_rows(
         services.add_item(
             Actor(user=secretary), world.anne, Address, **{**ADDRESS, "line1": f"{i} rue Haute"}
         )
-        right(world.anne, secretary, kind=RightKind.RQTH, end=dt.date(2030, 1, 1) + dt.timedelta(days=i))
+        right(
+            world.anne,
+            secretary,
+            kind=RightKind.RQTH,
+            end=dt.date(2030, 1, 1) + dt.timedelta(days=i),
+        )
     client = login(secretary)
     with django_assert_max_num_queries(25):
         assert client.get(page_url(world.anne)).status_code == 200
@@ -165,7 +170,9 @@ def test_a_concurrent_edit_is_a_409(world, login, secretary):
 
 
 def test_correcting_an_address_shows_the_history(world, login, secretary):
-    row = services.add_item(Actor(user=secretary), world.anne, Address, **{**ADDRESS, "city": "Lyon"})
+    row = services.add_item(
+        Actor(user=secretary), world.anne, Address, **{**ADDRESS, "city": "Lyon"}
+    )
     client = login(secretary)
     url = f"{page_url(world.anne)}adresse/{row.pk}/modifier/"
     data = {**ADDRESS, "city": "Lyon", "line1": "5 place de la Mairie", "expected_version": 1}
@@ -189,13 +196,17 @@ def test_profile_is_created_then_versioned(world, login, secretary):
     profile = Profile.objects.get()
     assert profile.language_name.startswith("langue des signes")
     assert client.post(url, {**data, "family_situation": "marie"}).status_code == 409
-    assert client.post(url, {**data, "expected_version": 1, "nationality": "99999"}).status_code == 200
+    assert (
+        client.post(url, {**data, "expected_version": 1, "nationality": "99999"}).status_code == 200
+    )
     body = text(client.get(page_url(world.anne)))
     assert "interprète nécessaire" in body and "Veuf·ve" in body
 
 
 def test_an_educator_reads_but_cannot_edit(world, login, educator, secretary):
-    row = services.add_item(Actor(user=secretary), world.anne, Address, **{**ADDRESS, "city": "Lyon"})
+    row = services.add_item(
+        Actor(user=secretary), world.anne, Address, **{**ADDRESS, "city": "Lyon"}
+    )
     client = login(educator)
     response = client.get(page_url(world.anne))
     assert response.status_code == 200
@@ -283,3 +294,38 @@ def test_home_panel_not_shown_to_an_educator(world, login, educator, secretary):
     right(world.anne, secretary, end=timezone.localdate() + dt.timedelta(days=3))
     body = text(login(educator).get("/"))
     assert "Droits à renouveler" not in body
+
+
+def test_every_form_posted_empty_or_hostile_never_answers_500(world, login, secretary):
+    row = services.add_item(
+        Actor(user=secretary), world.anne, Address, **{**ADDRESS, "city": "Lyon"}
+    )
+    client = login(secretary)
+    base = page_url(world.anne)
+    urls = [
+        f"{base}profil/",
+        f"{base}adresse/ajouter/",
+        f"{base}droit/ajouter/",
+        f"{base}couverture/ajouter/",
+        f"{base}adresse/{row.pk}/modifier/",
+        f"{base}adresse/{row.pk}/fin/",
+        f"{base}droit/{row.pk}/fin/",
+        f"{base}photo/",
+        f"{base}photo/consentement/",
+        f"{base}photo/consentement/99999999999/retrait/",
+    ]
+    hostile = {
+        "expected_version": "99999999999999999999",
+        "start_date": "9999-12-31",
+        "end_date": "0001-01-01",
+        "valid_until": "\x00",
+        "kind": "\x00",
+        "regime": "9" * 50,
+        "number": "+" + "9" * 40,
+        "representative": "99999999999999999999",
+    }
+    for url in urls:
+        for data in ({}, hostile):
+            assert client.post(url, data).status_code < 500, (url, data)
+    row.refresh_from_db()
+    assert row.replaced_by_id is None and Address.objects.count() == 1

@@ -50,7 +50,9 @@ def test_no_photo_without_consent(world, secretary):
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("JPEG", "photo.jpg"), ("PNG", "photo.png")])
-def test_a_real_image_is_resized_and_reencoded_as_jpeg(world, secretary, records_storage, fmt, name):
+def test_a_real_image_is_resized_and_reencoded_as_jpeg(
+    world, secretary, records_storage, fmt, name
+):
     consent(secretary, world.anne)
     photo = services.store_photo(
         Actor(user=secretary), world.anne, upload(name, image_bytes(fmt, (1200, 900)))
@@ -79,7 +81,9 @@ def test_a_text_file_renamed_jpg_is_refused_in_french(world, secretary):
     consent(secretary, world.anne)
     with pytest.raises(PhotoRefused) as error:
         services.store_photo(
-            Actor(user=secretary), world.anne, upload("photo.jpg", b"<html><script>alert(1)</script>")
+            Actor(user=secretary),
+            world.anne,
+            upload("photo.jpg", b"<html><script>alert(1)</script>"),
         )
     assert "n'est pas une image lisible" in error.value.message
     assert not Photo.objects.exists()
@@ -195,3 +199,43 @@ def test_consent_by_a_representative_needs_one(world, secretary):
             form=ConsentForm.WRITTEN,
         )
     assert "représentant" in " ".join(error.value.message_dict["representative"])
+
+
+def test_storage_down_leaves_nothing_and_says_so(world, secretary, monkeypatch):
+    from django.core.files.storage import storages
+
+    consent(secretary, world.anne)
+    storage = storages["records"]
+
+    def down(*args, **kwargs):
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(storage, "save", down)
+    with pytest.raises(PhotoRefused) as error:
+        services.store_photo(Actor(user=secretary), world.anne, upload("a.jpg", image_bytes()))
+    assert "indisponible" in error.value.message
+    assert not Photo.objects.exists()
+
+
+def test_a_failed_row_write_removes_the_stored_file(world, secretary, monkeypatch, records_storage):
+    consent(secretary, world.anne)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database failure")
+
+    monkeypatch.setattr(services, "save_audited", broken)
+    with pytest.raises(RuntimeError):
+        services.store_photo(Actor(user=secretary), world.anne, upload("a.jpg", image_bytes()))
+    assert not Photo.objects.exists()
+    assert not list(records_storage.rglob("*.jpg"))  # no orphan file
+
+
+def test_a_missing_file_is_a_503_not_a_500(world, login, secretary):
+    from django.core.files.storage import storages
+
+    consent(secretary, world.anne)
+    photo = services.store_photo(Actor(user=secretary), world.anne, upload("a.jpg", image_bytes()))
+    storages["records"].delete(photo.storage_name)
+    response = login(secretary).get(f"/administratif/photo/{photo.pk}/")
+    assert response.status_code == 503
+    assert response["Cache-Control"] == "no-store"

@@ -155,7 +155,11 @@ def test_coverage_code_organisme_follows_the_regime(world, secretary):
 def test_rights_rules_department_and_cmi_mentions(world, secretary):
     with pytest.raises(ValidationError) as error:
         services.add_item(
-            actor(secretary), world.anne, Right, kind=RightKind.APA_FACILITY, start_date=dt.date(2025, 1, 1)
+            actor(secretary),
+            world.anne,
+            Right,
+            kind=RightKind.APA_FACILITY,
+            start_date=dt.date(2025, 1, 1),
         )
     assert "département" in " ".join(error.value.message_dict["department"])
     with pytest.raises(ValidationError):
@@ -186,7 +190,10 @@ def test_editing_a_right_is_versioned_and_audited(world, secretary):
     )
     with pytest.raises(ConcurrentEditError):
         services.update_item(
-            actor(secretary), right, expected_version=right.version + 1, end_date=dt.date(2027, 1, 1)
+            actor(secretary),
+            right,
+            expected_version=right.version + 1,
+            end_date=dt.date(2027, 1, 1),
         )
     services.update_item(
         actor(secretary), right, expected_version=right.version, end_date=dt.date(2027, 1, 1)

@@ -34,6 +34,10 @@ VIEW = "person.view_administrative"
 REFUSED = "Vous n'avez pas le droit de modifier le dossier administratif de cette personne."
 MIN_REASON_CHARACTERS = 3
 PHOTO_FOLDER = "photos"
+STORAGE_DOWN = (
+    "Le stockage des fichiers est momentanément indisponible : rien n'a été enregistré, "
+    "réessayez dans quelques minutes."
+)
 
 
 def require_edit(actor: Actor, person: Person) -> Decision:
@@ -271,7 +275,10 @@ def store_photo(actor: Actor, person: Person, upload: Any) -> Photo:
     upload.seek(0)
     prepared = photos.prepare(upload, upload.size)
     storage = storages["records"]
-    name = storage.save(f"{PHOTO_FOLDER}/{uuid.uuid4().hex}.jpg", ContentFile(prepared.data))
+    try:
+        name = storage.save(f"{PHOTO_FOLDER}/{uuid.uuid4().hex}.jpg", ContentFile(prepared.data))
+    except Exception as error:  # any backend's failure (disk full, S3 unreachable...)
+        raise photos.PhotoRefused(STORAGE_DOWN) from error
     try:
         with transaction.atomic():
             now = timezone.now()

@@ -446,8 +446,18 @@ def photo(request: HttpRequest, photo_pk: int) -> HttpResponse:
     decision = authorize(request, VIEW, person=found.person)
     if found.consent.withdrawn_on is not None:
         raise Http404("Photo retirée.")
-    with storages["records"].open(found.storage_name, "rb") as f:
-        data = f.read()
+    try:
+        with storages["records"].open(found.storage_name, "rb") as f:
+            data = f.read()
+    except Exception:
+        # A missing file, or the storage unreachable (any backend's error): say so,
+        # never a 500.
+        return HttpResponse(
+            "La photo est momentanément indisponible.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Cache-Control": "no-store", "Retry-After": "60"},
+        )
     record_person_access(
         Actor.from_request(request),
         "administrative.photo_view",
