@@ -230,12 +230,41 @@ def test_a_failed_row_write_removes_the_stored_file(world, secretary, monkeypatc
     assert not list(records_storage.rglob("*.jpg"))  # no orphan file
 
 
-def test_a_missing_file_is_a_503_not_a_500(world, login, secretary):
+def test_a_missing_file_is_a_404_an_unreachable_storage_a_503(world, login, secretary, monkeypatch):
     from django.core.files.storage import storages
 
     consent(secretary, world.anne)
     photo = services.store_photo(Actor(user=secretary), world.anne, upload("a.jpg", image_bytes()))
     storages["records"].delete(photo.storage_name)
-    response = login(secretary).get(f"/administratif/photo/{photo.pk}/")
+    client = login(secretary)
+    assert client.get(f"/administratif/photo/{photo.pk}/").status_code == 404
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(storages["records"], "open", unreachable)
+    response = client.get(f"/administratif/photo/{photo.pk}/")
     assert response.status_code == 503
     assert response["Cache-Control"] == "no-store"
+
+
+def test_withdrawing_the_consent_from_the_page_hides_the_photo(world, login, secretary):
+    given = consent(secretary, world.anne)
+    photo = services.store_photo(Actor(user=secretary), world.anne, upload("a.jpg", image_bytes()))
+    client = login(secretary)
+    page = client.get(f"/administratif/personne/{world.anne.pk}/")
+    assert f"/administratif/photo/{photo.pk}/" in page.content.decode()
+    form = page.context["withdraw_form"]
+    url = f"/administratif/personne/{world.anne.pk}/photo/consentement/{given.pk}/retrait/"
+    data = {
+        "on": timezone.localdate().isoformat(),
+        "reason": "Ne souhaite plus",
+        "expected_version": form["expected_version"].value(),
+    }
+    response = client.post(url, data, follow=True)
+    assert "la photo n'est plus affichée" in response.content.decode().replace("&#x27;", "'")
+    given.refresh_from_db()
+    assert given.withdrawn_on == timezone.localdate()
+    assert f"/administratif/photo/{photo.pk}/" not in response.content.decode()
+    assert client.get(f"/administratif/photo/{photo.pk}/").status_code == 404
+    assert Photo.objects.filter(pk=photo.pk).exists()  # kept

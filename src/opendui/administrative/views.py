@@ -151,6 +151,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         Photo.objects.filter(person=person).select_related("consent").order_by("-created_at", "-pk")
     )
     consents = list(PhotoConsent.objects.filter(person=person).select_related("representative"))
+    consent = next((c for c in consents if c.withdrawn_on is None), None)
     current_photo = next(
         (p for p in photos if p.superseded_at is None and p.consent.withdrawn_on is None), None
     )
@@ -172,9 +173,11 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "alerts": [a.message for a in alerts],
         "current_photo": current_photo,
         "photos": photos,
-        "consent": next((c for c in consents if c.withdrawn_on is None), None),
+        "consent": consent,
         "consents": consents,
-        "withdraw_form": WithdrawConsentForm(initial={"on": today}),
+        "withdraw_form": WithdrawConsentForm(
+            initial={"on": today, "expected_version": consent.version if consent else None}
+        ),
     }
     record_person_access(Actor.from_request(request), "administrative.view", [person], decision)
     return render(request, "administrative/page.html", context)
@@ -449,9 +452,10 @@ def photo(request: HttpRequest, photo_pk: int) -> HttpResponse:
     try:
         with storages["records"].open(found.storage_name, "rb") as f:
             data = f.read()
+    except FileNotFoundError:
+        raise Http404("Le fichier de cette photo est introuvable.") from None
     except Exception:
-        # A missing file, or the storage unreachable (any backend's error): say so,
-        # never a 500.
+        # The storage unreachable (any backend's error): say so, never a 500.
         return HttpResponse(
             "La photo est momentanément indisponible.",
             status=503,
