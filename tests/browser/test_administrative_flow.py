@@ -59,7 +59,7 @@ def test_secretary_fills_the_administrative_file(world, page, settings, tmp_path
     page.get_by_label("Droit ou prestation").select_option(label="APA en établissement")
     page.get_by_label("Département").fill("69")
     page.get_by_label("Valable du").fill("2024-01-01")
-    page.get_by_label("Au", exact=True).fill(end.isoformat())
+    page.get_by_label("Valable jusqu'au").fill(end.isoformat())
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_role("heading", name="Droits et prestations").wait_for()
     assert "droit à renouveler" in page.locator("main").inner_text()

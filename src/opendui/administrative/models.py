@@ -335,7 +335,7 @@ class Coverage(VersionedModel):
         help_text=_("9 chiffres : régime (2), caisse (3), centre (4)."),
     )
     start_date = models.DateField(_("droits ouverts du"))
-    end_date = models.DateField(_("au"), null=True, blank=True)
+    end_date = models.DateField(_("droits ouverts jusqu'au"), null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -392,7 +392,7 @@ class ComplementaryCover(VersionedModel):
         _("numéro de contrat ou d'adhérent"), max_length=50, blank=True
     )
     start_date = models.DateField(_("valable du"))
-    end_date = models.DateField(_("au"), null=True, blank=True)
+    end_date = models.DateField(_("valable jusqu'au"), null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -442,7 +442,10 @@ class Right(VersionedModel):
     decision_date = models.DateField(_("date de la décision"), null=True, blank=True)
     start_date = models.DateField(_("valable du"))
     end_date = models.DateField(
-        _("au"), null=True, blank=True, help_text=_("Vide si le droit est accordé sans limite.")
+        _("valable jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_("Vide si le droit est accordé sans limite."),
     )
     cmi_invalidity = models.BooleanField(_("CMI mention invalidité"), default=False)
     cmi_priority = models.BooleanField(_("CMI mention priorité"), default=False)
