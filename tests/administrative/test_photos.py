@@ -268,3 +268,14 @@ def test_withdrawing_the_consent_from_the_page_hides_the_photo(world, login, sec
     assert f"/administratif/photo/{photo.pk}/" not in response.content.decode()
     assert client.get(f"/administratif/photo/{photo.pk}/").status_code == 404
     assert Photo.objects.filter(pk=photo.pk).exists()  # kept
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(world, secretary):
+    consent(secretary, world.anne)
+    out = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(out, "PNG")  # 64 Mpx in a few kB
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(PhotoRefused) as error:
+        services.store_photo(Actor(user=secretary), world.anne, upload("p.png", out.getvalue()))
+    assert "trop grande" in error.value.message
+    assert not Photo.objects.exists()
