@@ -75,9 +75,12 @@ def test_secretary_fills_the_administrative_file(world, page, settings, tmp_path
         {"name": "tablette.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}
     )
     page.get_by_role("button", name="Enregistrer la photo").click()
-    image = page.get_by_role("img", name="Photo de")
-    image.wait_for()
-    assert page.evaluate("img => img.complete && img.naturalWidth === 480", image.element_handle())
+    page.get_by_role("img", name="Photo de").wait_for()
+    # The image is served by the audited view and decodes in the browser (480 px wide).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img[alt^=\"Photo de\"]');"
+        " return img && img.complete && img.naturalWidth === 480; }"
+    )
 
     assert Address.objects.get().city.startswith("Lyon")
     assert Phone.objects.get().number == "+33612345678"
