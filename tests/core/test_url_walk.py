@@ -269,6 +269,46 @@ def _grant_request_in_og(w) -> int:
     return assignment.grant_request.pk
 
 
+def _address_of_anne(w) -> dict:
+    """A current address of world.anne's administrative file."""
+    from opendui.administrative.models import Address
+
+    row = Address.objects.create(
+        person=w.anne, kind="domicile", line1="1 rue Haute", postal_code="75001", city="Paris"
+    )
+    return {"pk": w.anne.pk, "kind": "adresse", "item_pk": row.pk}
+
+
+def _photo_consent_of_anne(w):
+    from django.utils import timezone
+
+    from opendui.administrative.models import PhotoConsent
+
+    return PhotoConsent.objects.create(
+        person=w.anne,
+        given_on=timezone.localdate(),
+        given_by="personne",
+        form="oral",
+        recorded_by=w.user("accueil", facility=w.ehpad),
+    )
+
+
+def _photo_of_anne(w) -> int:
+    """A photo row of world.anne (the view refuses before reading any file)."""
+    from opendui.administrative.models import Photo
+
+    consent = _photo_consent_of_anne(w)
+    return Photo.objects.create(
+        person=w.anne,
+        consent=consent,
+        storage_name="photos/walk.jpg",
+        width=1,
+        height=1,
+        byte_size=1,
+        uploaded_by=consent.recorded_by,
+    ).pk
+
+
 # For URLs with parameters: objects inside world.og, outside the outsiders' scope.
 KWARGS: dict[str, Callable] = {
     "agenda:person": lambda w: {"pk": w.anne.pk},
@@ -458,6 +498,19 @@ KWARGS: dict[str, Callable] = {
     "accounts:role_edit": lambda w: {
         "pk": w.user("chef-de-service", facility=w.ehpad).assignments.get().role_id
     },
+    # Administrative file: world.anne's.
+    "administrative:page": lambda w: {"pk": w.anne.pk},
+    "administrative:profile_edit": lambda w: {"pk": w.anne.pk},
+    "administrative:item_add": lambda w: {"pk": w.anne.pk, "kind": "adresse"},
+    "administrative:item_edit": _address_of_anne,
+    "administrative:item_end": _address_of_anne,
+    "administrative:photo_consent": lambda w: {"pk": w.anne.pk},
+    "administrative:photo_consent_withdraw": lambda w: {
+        "pk": w.anne.pk,
+        "consent_pk": _photo_consent_of_anne(w).pk,
+    },
+    "administrative:photo_upload": lambda w: {"pk": w.anne.pk},
+    "administrative:photo": lambda w: {"photo_pk": _photo_of_anne(w)},
 }
 
 IGNORED_MODELS = {
