@@ -69,13 +69,15 @@ def test_secretary_fills_the_administrative_file(world, page, settings, tmp_path
     page.get_by_label("Forme").select_option(label="Oral")
     page.get_by_role("button", name="Enregistrer le consentement").click()
     page.get_by_role("link", name="Prendre ou ajouter une photo").click()
-    photo_input = page.get_by_label("Photo")
+    photo_input = page.locator("#record-content input[type=file]")
     assert photo_input.get_attribute("capture") == "user"
     photo_input.set_input_files(
         {"name": "tablette.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}
     )
     page.get_by_role("button", name="Enregistrer la photo").click()
-    page.get_by_role("img", name="Photo de").wait_for()
+    # The photo shows in the page and in the record banner.
+    page.locator("#record-content").get_by_role("img", name="Photo de").wait_for()
+    page.locator(".person-banner").get_by_role("img").wait_for()
     # The image is served by the audited view and decodes in the browser (480 px wide).
     page.wait_for_function(
         "() => { const img = document.querySelector('img[alt^=\"Photo de\"]');"

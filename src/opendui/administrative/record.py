@@ -11,9 +11,11 @@ import datetime as dt
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from opendui.accounts.access import check
 from opendui.persons.models import Person
+from opendui.persons.sections import BannerPart
 
 from . import rules
 from .models import Photo
@@ -29,6 +31,10 @@ def photo_url(user: Any, person: Person) -> str | None:
     """
     if not check(user, VIEW, person=person):
         return None
+    return _current_photo_url(person)
+
+
+def _current_photo_url(person: Person) -> str | None:
     pk = (
         Photo.objects.filter(
             person_id=person.pk, superseded_at__isnull=True, consent__withdrawn_on__isnull=True
@@ -46,3 +52,33 @@ def rights_alerts(user: Any, person: Person, today: dt.date) -> list[str]:
         return []
     facts = right_facts(rights(person), mdph_decisions(person))
     return [alert.message for alert in rules.alerts(facts, today)]
+
+
+# --- record registry providers (persons.sections, registered in apps.py) -----------------
+
+
+def banner_photo(reading: Any) -> str | None:
+    """The banner's photo: the current one, when the reader may see the administrative file."""
+    if not reading.allowed(VIEW):
+        return None
+    return _current_photo_url(reading.person)
+
+
+def rights_banner(reading: Any) -> BannerPart | None:
+    """A banner alert when rights or MDPH orientations end within 60 days (or have ended)."""
+    if not reading.allowed(VIEW):
+        return None
+    facts = right_facts(rights(reading.person), mdph_decisions(reading.person))
+    expiring = rules.alerts(facts, reading.today)
+    if not expiring:
+        return None
+    return BannerPart(
+        alerts=(
+            ngettext(
+                "Un droit à renouveler",
+                "%(n)d droits à renouveler",
+                len(expiring),
+            )
+            % {"n": len(expiring)},
+        )
+    )

@@ -32,6 +32,7 @@ from opendui.core.forms import (
 )
 from opendui.core.params import posted
 from opendui.core.services import ConcurrentEditError
+from opendui.directory.selectors import professionals_of
 from opendui.persons.models import Person
 from opendui.persons.services import record_person_access
 
@@ -178,7 +179,13 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "withdraw_form": WithdrawConsentForm(
             initial={"on": today, "expected_version": consent.version if consent else None}
         ),
+        # The médecin traitant and the other professionals (directory app, one query).
+        "person_professionals": professionals_of(request.user, person),
     }
+    # Linking a professional also needs the directory (directory.views.person_link_add).
+    context["can_edit_professionals"] = context["can_edit"] and bool(
+        check(request.user, "directory.view", organisation=person.organisation)
+    )
     record_person_access(Actor.from_request(request), "administrative.view", [person], decision)
     return render(request, "administrative/page.html", context)
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentsConfig(AppConfig):
@@ -6,4 +7,18 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents et partages"
 
     def ready(self) -> None:
+        from opendui.accounts.permissions import DataCategory
+        from opendui.persons.sections import register_tab
+
         from . import checks  # noqa: F401 - registers the deployment check
+
+        # The tab shows to whoever may read at least one data category of the person;
+        # the list itself keeps to the categories the reader may read.
+        register_tab(
+            "documents",
+            _("Documents"),
+            order=90,
+            url_name="documents:person_documents",
+            permission=tuple(f"person.view_{category}" for category in DataCategory),
+            pages=("documents:person_withdrawn", "documents:upload", "documents:generate"),
+        )

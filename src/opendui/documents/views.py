@@ -249,6 +249,7 @@ def detail(
         {
             "document": document,
             "person": document.person,
+            "record_tab": "documents",
             "decision": decision,
             "versions": versions,
             "history": history,
@@ -335,7 +336,12 @@ def viewer(request: HttpRequest, pk: int, number: int | None = None) -> HttpResp
     return render(
         request,
         "documents/viewer.html",
-        {"document": document, "person": document.person, "version": version},
+        {
+            "document": document,
+            "person": document.person,
+            "version": version,
+            "record_tab": "documents",
+        },
     )
 
 
