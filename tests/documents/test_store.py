@@ -505,3 +505,23 @@ def test_the_thumbnail_job_retries_while_the_storage_is_down(world, secretary, m
     run_pending(now=timezone.now() + datetime.timedelta(minutes=5))
     document.current.refresh_from_db()
     assert document.current.thumbnail_status == ThumbnailStatus.READY
+
+
+def test_the_external_author_comes_from_the_persons_organisation_directory(world, secretary):
+    from opendui.directory.models import ExternalProfessional
+
+    ours = ExternalProfessional.objects.create(
+        organisation=world.og, last_name="Moreau", profession_code="10", profession_label="Médecin"
+    )
+    theirs = ExternalProfessional.objects.create(
+        organisation=world.other_og,
+        last_name="Roux",
+        profession_code="10",
+        profession_label="Médecin",
+    )
+    with pytest.raises(ValidationError) as refused:
+        store(world, secretary, author_kind="external", external_professional=theirs)
+    assert "external_professional" in refused.value.message_dict
+    assert not Document.objects.exists()
+    document = store(world, secretary, author_kind="external", external_professional=ours)
+    assert document.external_professional == ours

@@ -140,10 +140,13 @@ class Document(models.Model):
     # An external professional or a relative: their name as written on the document.
     author_name = models.CharField(_("nom de l'auteur"), max_length=200, blank=True)
     # Id of the external professional in the directory (directory.ExternalProfessional).
-    # A plain integer for now: the directory app is built beside this one; the foreign key
-    # (on_delete=PROTECT, null=True) replaces it once both are in the same release.
-    external_professional_id = models.BigIntegerField(
-        _("professionnel extérieur (annuaire)"), null=True, blank=True
+    external_professional = models.ForeignKey(
+        "directory.ExternalProfessional",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("professionnel extérieur (annuaire)"),
     )
     author_relative = models.ForeignKey(
         "persons.RelatedPerson",

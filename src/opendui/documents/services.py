@@ -171,10 +171,18 @@ def _check_metadata(
     author_name: str,
     author_relative,
     confidentiality: str,
+    external_professional=None,
 ):
     errors: dict[str, str] = {}
     if facility.organisation_id != person.organisation_id:
         errors["facility"] = "L'établissement n'est pas celui de l'organisme de la personne."
+    if (
+        external_professional is not None
+        and external_professional.organisation_id != person.organisation_id
+    ):
+        errors["external_professional"] = (
+            "Ce professionnel n'est pas dans l'annuaire de l'organisme de la personne."
+        )
     if data_category not in {c.value for c in DataCategory}:
         errors["data_category"] = "Catégorie de données inconnue."
     doc_type = document_type(type_system, type_code)
@@ -193,7 +201,7 @@ def _check_metadata(
     elif author_kind == AuthorKind.PROFESSIONAL and author_user is None:
         errors["author_kind"] = "Indiquez le professionnel de l'organisme auteur du document."
     elif author_kind in (AuthorKind.EXTERNAL, AuthorKind.RELATIVE) and not (
-        author_name.strip() or author_relative is not None
+        author_name.strip() or author_relative is not None or external_professional is not None
     ):
         errors["author_name"] = "Indiquez le nom de l'auteur du document."
     if author_relative is not None and author_relative.person_id != person.pk:
@@ -267,7 +275,7 @@ def store_document(
     author_kind: str = AuthorKind.PROFESSIONAL,
     author_user=None,
     author_name: str = "",
-    external_professional_id: int | None = None,
+    external_professional=None,
     author_relative=None,
     confidentiality: str = Confidentiality.NORMAL,
 ) -> Document:
@@ -297,6 +305,7 @@ def store_document(
         author_name=author_name,
         author_relative=author_relative,
         confidentiality=str(confidentiality),
+        external_professional=external_professional,
     )
     data, mime, name = prepare_content(files)
     stored_name, scan = _store_file(data)
@@ -315,7 +324,7 @@ def store_document(
             author_kind=str(author_kind),
             author_user=author_user if author_kind == AuthorKind.PROFESSIONAL else None,
             author_name=author_name.strip()[:200],
-            external_professional_id=external_professional_id,
+            external_professional=external_professional,
             author_relative=author_relative,
             confidentiality=str(confidentiality),
             created_by=actor.user,

@@ -8,6 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("documents", "0002_remove_demo_sharings"),
+        ("directory", "0001_initial"),
         ("organisations", "0002_load_finess_categories"),
         ("persons", "0012_entourage_end"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
@@ -64,9 +65,14 @@ class Migration(migrations.Migration):
                     models.CharField(blank=True, max_length=200, verbose_name="nom de l'auteur"),
                 ),
                 (
-                    "external_professional_id",
-                    models.BigIntegerField(
-                        blank=True, null=True, verbose_name="professionnel extérieur (annuaire)"
+                    "external_professional",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.externalprofessional",
+                        verbose_name="professionnel extérieur (annuaire)",
                     ),
                 ),
                 (
