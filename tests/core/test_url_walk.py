@@ -372,6 +372,7 @@ KWARGS: dict[str, Callable] = {
     "documents:person_documents": lambda w: {"pk": w.anne.pk},
     "documents:person_withdrawn": lambda w: {"pk": w.anne.pk},
     "documents:upload": lambda w: {"pk": w.anne.pk},
+    "documents:generate": lambda w: {"pk": w.anne.pk},
     "documents:detail": lambda w: {"pk": _document_of_anne(w)},
     "documents:download": lambda w: {"pk": _document_of_anne(w)},
     "documents:download_version": lambda w: {"pk": _document_of_anne(w), "number": 1},

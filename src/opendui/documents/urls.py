@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_generate
 
 app_name = "documents"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("personne/<int:pk>/", views.documents_tab, name="person_documents"),
     path("personne/<int:pk>/retires/", views.withdrawn_tab, name="person_withdrawn"),
     path("personne/<int:pk>/ajouter/", views.upload, name="upload"),
+    path("personne/<int:pk>/generer/", views_generate.generate_document, name="generate"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/telecharger/", views.download, name="download"),
     path(

@@ -100,6 +100,8 @@ def documents_tab(request: HttpRequest, pk: int, *, withdrawn: bool = False) -> 
             "documents": page.object_list,
             "withdrawn": withdrawn,
             "can_add": bool(writable_categories(request.user, person)),
+            # Generated documents (contract, attestations, letters) are administrative.
+            "can_generate": bool(check(request.user, "person.edit_administrative", person=person)),
             "categories": [(c, DATA_CATEGORY_LABELS[DataCategory(c)]) for c in categories],
             "category": category,
             "types": [(t.key, t.label) for t in document_types().values()],

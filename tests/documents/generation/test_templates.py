@@ -47,7 +47,7 @@ def contract(world):
 
 def test_contrat_de_sejour_in_an_ehpad(world, contract):
     document = generate(
-        "CONTRAT_SEJOUR",
+        "CONTRAT-SEJOUR",
         contract=contract,
         director_name="Claire BERNARD",
         prestations=[
@@ -57,7 +57,7 @@ def test_contrat_de_sejour_in_an_ehpad(world, contract):
         act_date=dt.date(2024, 1, 10),
     )
     assert isinstance(document, GeneratedDocument)
-    assert document.type_code == "CONTRAT_SEJOUR"
+    assert document.type_code == "CONTRAT-SEJOUR"
     assert document.title == "Contrat de séjour"
     assert document.data_category is DataCategory.ADMINISTRATIVE
     assert document.act_date == dt.date(2024, 1, 10)
@@ -120,7 +120,7 @@ def test_represented_person_without_recorded_representative_gets_an_empty_block(
     LegalProtection.objects.create(
         person=world.anne, measure=MeasureType.TUTELLE, start_date=dt.date(2020, 1, 1)
     )
-    text = flat(pdf_text(generate("CONTRAT_SEJOUR", contract=contract).pdf))
+    text = flat(pdf_text(generate("CONTRAT-SEJOUR", contract=contract).pdf))
     assert "La personne accompagnée" in text
     assert "Le représentant légal" in text
     assert "représentée par son représentant légal : ……" in text
@@ -172,9 +172,9 @@ def test_attestation_de_presence_lists_the_dates_and_absences(world):
         start_date=dt.date(2024, 3, 2),
         end_date=dt.date(2024, 3, 9),
     )
-    document = generate("ATTESTATION_PRESENCE", stay=stay, act_date=dt.date(2024, 4, 1))
+    document = generate("ATTEST-PRESENCE", stay=stay, act_date=dt.date(2024, 4, 1))
     text = flat(pdf_text(document.pdf))
-    assert document.type_code == "ATTESTATION_PRESENCE"
+    assert document.type_code == "ATTEST-PRESENCE"
     assert document.data_category is DataCategory.ADMINISTRATIVE
     assert "LEFÈVRE" in text or "LEFEVRE" in text
     assert "depuis le 01/01/2024" in text and "01/04/2024" in text
@@ -186,21 +186,21 @@ def test_attestation_of_an_ended_stay(world):
     stay = world.bruno.stays.get()
     stay.end_date = dt.date(2024, 2, 29)
     stay.save()
-    text = flat(pdf_text(generate("ATTESTATION_PRESENCE", stay=stay).pdf))
+    text = flat(pdf_text(generate("ATTEST-PRESENCE", stay=stay).pdf))
     assert "du 01/01/2024 au 29/02/2024" in text
 
 
 def test_no_attestation_before_the_stay(world):
     with pytest.raises(GenerationError):
-        generate("ATTESTATION_PRESENCE", stay=world.bruno.stays.get(), act_date=dt.date(2023, 1, 1))
+        generate("ATTEST-PRESENCE", stay=world.bruno.stays.get(), act_date=dt.date(2023, 1, 1))
 
 
 def test_certificat_d_admission(world):
     document = generate(
-        "CERTIFICAT_ADMISSION", stay=world.anne.stays.get(), director_name="Claire BERNARD"
+        "CERTIF-ADMISSION", stay=world.anne.stays.get(), director_name="Claire BERNARD"
     )
     text = flat(pdf_text(document.pdf))
-    assert document.type_code == "CERTIFICAT_ADMISSION"
+    assert document.type_code == "CERTIF-ADMISSION"
     assert "Certificat d'admission" in text
     assert "a été admise dans l'établissement le 01/01/2024" in text
     assert "Claire BERNARD" in text and "EHPAD Les Tilleuls" in text
@@ -275,9 +275,9 @@ def test_a_doubtful_identity_prints_no_ins(world):
     ("kind", "objects", "message"),
     [
         ("FACTURE", {}, "Type de document inconnu"),
-        ("CONTRAT_SEJOUR", {}, "Il manque : contract"),
-        ("ATTESTATION_PRESENCE", {"stay": "1"}, "n'est pas un objet"),
-        ("CERTIFICAT_ADMISSION", {"stay": None}, "Il manque"),
+        ("CONTRAT-SEJOUR", {}, "Il manque : contract"),
+        ("ATTEST-PRESENCE", {"stay": "1"}, "n'est pas un objet"),
+        ("CERTIF-ADMISSION", {"stay": None}, "Il manque"),
     ],
 )
 def test_generate_refuses_bad_arguments(kind, objects, message):
@@ -288,7 +288,7 @@ def test_generate_refuses_bad_arguments(kind, objects, message):
 
 def test_generate_refuses_unexpected_arguments(world):
     with pytest.raises(GenerationError) as error:
-        generate("CERTIFICAT_ADMISSION", stay=world.anne.stays.get(), body="x")
+        generate("CERTIF-ADMISSION", stay=world.anne.stays.get(), body="x")
     assert "inattendu" in error.value.message
 
 
@@ -303,11 +303,11 @@ def test_letter_input_is_checked(world):
 
 def test_every_kind_has_a_code():
     assert {k.value for k in DocumentKind} == {
-        "CONTRAT_SEJOUR",
+        "CONTRAT-SEJOUR",
         "DIPC",
         "AVENANT",
-        "ATTESTATION_PRESENCE",
-        "CERTIFICAT_ADMISSION",
+        "ATTEST-PRESENCE",
+        "CERTIF-ADMISSION",
         "COURRIER",
     }
 
@@ -332,4 +332,4 @@ def test_a_contract_costs_a_bounded_number_of_queries(world, django_assert_max_n
     ).get(pk=contract_id)
     # The representative's lookup (protection measures, legal representative) only.
     with django_assert_max_num_queries(2):
-        generate("CONTRAT_SEJOUR", contract=fresh)
+        generate("CONTRAT-SEJOUR", contract=fresh)

@@ -6,7 +6,7 @@ The one entry point for a page: `generate(kind, **objects)`, e.g. behind a
 
     from opendui.documents.generation import generate
 
-    document = generate("CONTRAT_SEJOUR", contract=contract, director_name="M. Durand")
+    document = generate("CONTRAT-SEJOUR", contract=contract, director_name="M. Durand")
     # document.pdf, document.title, document.type_code, document.data_category,
     # document.act_date: what documents.services.store_document(...) stores.
 
@@ -73,11 +73,11 @@ _MODELS = {
 def generate(kind: DocumentKind | str, **objects) -> GeneratedDocument:
     """Render the document `kind` (a DocumentKind code) from the objects it needs.
 
-    - CONTRAT_SEJOUR, DIPC: ``contract`` (stays.Contract, of the matching kind),
+    - CONTRAT-SEJOUR, DIPC: ``contract`` (stays.Contract, of the matching kind),
       optional ``prestations`` (a list of Prestation), ``director_name``, ``act_date``;
     - AVENANT: ``contract``, ``changes`` (text), optional ``prestations``, ``number``,
       ``effective_on``, ``director_name``, ``act_date``;
-    - ATTESTATION_PRESENCE, CERTIFICAT_ADMISSION: ``stay`` (stays.Stay), optional
+    - ATTEST-PRESENCE, CERTIF-ADMISSION: ``stay`` (stays.Stay), optional
       ``director_name``, ``act_date``;
     - COURRIER: ``person``, ``facility``, ``recipient_name``, ``body``, optional
       ``recipient_address``, ``subject``, ``author_name``, ``author_title``,
