@@ -313,6 +313,8 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
 # Person files (documents, photos) live in the "records" storage: a local folder by default,
 # never served from a public URL (every download goes through an audited view).
 RECORDS_ROOT = Path(env("RECORDS_ROOT", str(PROJECT_DIR / "var" / "records")))
+# Largest photo accepted for a person before it is decoded and resized (administrative/photos.py).
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # OPENDUI_STORAGE_URL=s3://bucket/prefix?endpoint_url=…: S3-compatible object storage
