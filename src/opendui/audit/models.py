@@ -97,7 +97,8 @@ class AuditEvent(AppendOnlyModel):
     class Meta:
         ordering = ["-seq"]
         indexes = [
-            models.Index(fields=["user_id", "seq"], name="audit_user_seq"),
+            # No index on user_id: no query filters on it (the DPO's "professional" filter
+            # reads user_label, the organisation scope is a filter on the seq order).
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
             models.Index(fields=["organisation_id", "seq"], name="audit_organisation_seq"),
             # The DPO's "break-the-glass only" filter: a small, partial index.

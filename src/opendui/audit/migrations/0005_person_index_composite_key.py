@@ -13,6 +13,10 @@ Django does not change a table's primary key in place, so this migration:
    DELETE and TRUNCATE, not DROP), renames the new one into its place (PostgreSQL: and
    its primary key constraint) and creates the triggers again (triggers.py).
 
+Also removes the index (user_id, seq) of events: no query reads it (the DPO's searches
+filter the professional on `user_label`, and the organisation scope's `user_id IN (…)` is
+a filter, never an index condition), and every event paid for it.
+
 Reversible: the way back rebuilds the old table (Django's own operations) and copies
 the rows back.
 """
@@ -92,6 +96,7 @@ class Migration(migrations.Migration):
     dependencies = [("audit", "0004_keyed_seals")]
 
     operations = [
+        migrations.RemoveIndex(model_name="auditevent", name="audit_user_seq"),
         migrations.RunPython(migrations.RunPython.noop, add_triggers),
         migrations.CreateModel(
             name="AuditEventPersonNew",
