@@ -127,9 +127,9 @@ def access_events_for_person(person: Any) -> QuerySet[AuditEvent]:
 def person_access_entries(person: Any, *, break_glass: bool = False) -> QuerySet:
     """Index rows of a person's consultations, newest first, each with its event joined.
 
-    Driven by the (person_id, event_id) index and ordered by event id (ids and
-    numbers grow together: events are inserted one at a time under the chain
-    head lock), so a page reads its rows only, however long the person's history.
+    Driven by the index's primary key (person_id, event_id), read backwards in event id
+    order (the order of insertion), so a page reads its rows only, however long the
+    person's history.
     """
     entries = AuditEventPerson.objects.filter(person_id=person.pk, event__kind=EventKind.ACCESS)
     if break_glass:

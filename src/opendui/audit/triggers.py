@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 # Seals (migration 0004) are append-only too. A table not created yet is skipped: migration
-# 0002 runs this before the seal table exists, and 0004 runs it again.
+# 0002 runs this before the seal table exists, and 0004 runs it again; 0005 rebuilds the
+# person index table (new primary key) and runs it once more.
 TABLES = ("audit_auditevent", "audit_auditeventperson", "audit_auditseal")
 
 
-def _existing(connection: Any) -> list[str]:
+def _existing(connection: Any, tables: tuple[str, ...] = TABLES) -> list[str]:
     with connection.cursor() as cursor:
         present = set(connection.introspection.table_names(cursor))
-    return [table for table in TABLES if table in present]
+    return [table for table in tables if table in present]
 
 
 def create_triggers(connection: Any) -> None:
@@ -49,8 +50,8 @@ def create_triggers(connection: Any) -> None:
                 )
 
 
-def drop_triggers(connection: Any) -> None:
-    tables = _existing(connection)
+def drop_triggers(connection: Any, tables: tuple[str, ...] = TABLES) -> None:
+    tables = _existing(connection, tables)
     with connection.cursor() as cursor:
         for table in tables:
             if connection.vendor == "sqlite":

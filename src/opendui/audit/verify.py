@@ -18,7 +18,8 @@ Three parts, each read in chunks (memory stays flat at millions of rows):
    inserted behind the application's back. They are counted in the report.
 
 The person index rows (AuditEventPerson) of every event are checked against its
-`person_ids`.
+`person_ids`, in a last pass that merges the events with the index rows grouped by event
+(`_Links`).
 
 Consistency while the application keeps writing: on PostgreSQL the walk runs in
 one read-only REPEATABLE READ transaction (one snapshot). On SQLite a long
@@ -39,7 +40,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from .chain import ANCHOR, LINKS, SEALS, ChainProblem, ChainVerifier, content_digest, keyed_hash
@@ -122,53 +123,105 @@ def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
 
 
 class _Links:
-    """Checks the person index rows of batches of events (one query per batch)."""
+    """Checks the person index against every event's `person_ids`, in one pass.
 
-    def __init__(self, using: str) -> None:
+    The index's only key is (person_id, event_id), made for the person lookups: there is
+    no index on `event_id` to look an event's rows up by. So the rows are read once,
+    grouped by event and in event order (the database sorts them, one query), beside the
+    events in id order (primary key), and the two streams are merged: linear in the
+    size of the trail, memory bounded by one chunk. Index rows of no event are found by
+    the same merge.
+
+    PostgreSQL: the walk's snapshot covers both streams. SQLite has none (the walk runs
+    without a transaction), but there ids follow commit order and an event commits with
+    its index rows: both streams stop at the newest event id read first, and the rows
+    beyond it are only checked for a missing event.
+    """
+
+    def __init__(self, using: str, chunk_size: int) -> None:
         self.using = using
+        self.chunk_size = chunk_size
         self.problems: list[ChainProblem] = []
+        self.orphans: list[ChainProblem] = []
 
-    def check(self, batch: list[dict]) -> None:
-        """Selected by event id range on the foreign key's index; rows of events
-        outside the batch are ignored here and counted with their own batch."""
-        if not batch:
-            return
-        ids = {row["id"] for row in batch}
-        found: dict[int, list[int]] = {}
-        links = AuditEventPerson.objects.using(self.using).filter(
-            event_id__gte=min(ids), event_id__lte=max(ids)
-        )
-        for event_id, person_id in links.values_list("event_id", "person_id").iterator():
-            if event_id in ids:
-                found.setdefault(event_id, []).append(person_id)
-        for row in batch:
-            expected = row["person_ids"] or []
-            actual = sorted(found.get(row["id"], ()))
-            if actual != expected:
-                expected_counts = Counter(int(pk) for pk in expected)
-                if Counter(actual) != expected_counts:
-                    self.problems.append(
-                        _links_problem(row["seq"], expected_counts, Counter(actual))
-                    )
-
-    def orphans(self) -> list[ChainProblem]:
-        """Index rows pointing to no event: the event was removed, or the row was forged."""
-        orphans = (
-            AuditEventPerson.objects.using(self.using)
-            .filter(~Exists(AuditEvent.objects.filter(pk=OuterRef("event_id"))))
-            .order_by("pk")
-            .values_list("pk", "event_id", "person_id")[:MAX_ORPHANS_LISTED]
-        )
-        return [
-            ChainProblem(
-                None,
-                f"Ligne d'index n° {pk} : rattachée à un événement inexistant (identifiant "
-                f"interne {event_id}, personne n° {person_id}) : événement supprimé ou ligne "
-                "insérée.",
-                LINKS,
+    def run(self) -> None:
+        connection = connections[self.using]
+        bound = None
+        if connection.vendor == "sqlite":
+            bound = AuditEvent.objects.using(self.using).aggregate(newest=Max("id"))["newest"]
+            bound = bound or 0
+        events = AuditEvent.objects.using(self.using).order_by("id")
+        if bound is not None:
+            events = events.filter(id__lte=bound)
+        groups = self._groups(bound)
+        pending = next(groups, None)
+        for event_id, seq, person_ids in events.values_list("id", "seq", "person_ids").iterator(
+            chunk_size=self.chunk_size
+        ):
+            while pending is not None and pending[0] < event_id:
+                self._orphan(*pending)
+                pending = next(groups, None)
+            found: list[int] = []
+            if pending is not None and pending[0] == event_id:
+                found = pending[1]
+                pending = next(groups, None)
+            self._compare(seq, person_ids or [], found)
+        while pending is not None:
+            self._orphan(*pending)
+            pending = next(groups, None)
+        if bound is not None:
+            late = (
+                AuditEventPerson.objects.using(self.using)
+                .filter(event_id__gt=bound)
+                .filter(~Exists(AuditEvent.objects.filter(pk=OuterRef("event_id"))))
+                .order_by("event_id", "person_id")
+                .values_list("event_id", "person_id")[:MAX_ORPHANS_LISTED]
             )
-            for pk, event_id, person_id in orphans
-        ]
+            for event_id, person_id in late:
+                self._orphan(event_id, [person_id])
+
+    def _groups(self, bound: int | None) -> Iterator[tuple[int, list[int]]]:
+        """(event id, its persons' ids), in event id order."""
+        connection = connections[self.using]
+        table = connection.ops.quote_name(AuditEventPerson._meta.db_table)
+        if connection.vendor == "postgresql":
+            persons = "array_agg(person_id)"
+        else:
+            persons = "group_concat(person_id)"
+        where = "" if bound is None else "WHERE event_id <= %s"
+        sql = (
+            f"SELECT event_id, {persons} FROM {table} {where} "  # noqa: S608
+            "GROUP BY event_id ORDER BY event_id"
+        )
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, [] if bound is None else [bound])
+            while rows := cursor.fetchmany(self.chunk_size):
+                for event_id, ids in rows:
+                    if isinstance(ids, str):
+                        ids = [int(pk) for pk in ids.split(",")]
+                    yield event_id, ids
+
+    def _compare(self, seq: int, expected: list, found: list[int]) -> None:
+        actual = sorted(found)
+        if actual != expected:
+            expected_counts = Counter(int(pk) for pk in expected)
+            if Counter(actual) != expected_counts:
+                self.problems.append(_links_problem(seq, expected_counts, Counter(actual)))
+
+    def _orphan(self, event_id: int, person_ids: list[int]) -> None:
+        """Index rows pointing to no event: the event was removed, or the rows were forged."""
+        for person_id in sorted(person_ids):
+            if len(self.orphans) >= MAX_ORPHANS_LISTED:
+                return
+            self.orphans.append(
+                ChainProblem(
+                    None,
+                    f"Ligne d'index de la personne n° {person_id} : rattachée à un événement "
+                    f"inexistant (identifiant interne {event_id}) : événement supprimé ou "
+                    "ligne insérée.",
+                    LINKS,
+                )
+            )
 
 
 class _Walk:
@@ -180,7 +233,6 @@ class _Walk:
         chunk_size: int,
         progress: Callable[[int], None] | None,
         anchors: Mapping[int, str],
-        links: _Links,
     ) -> None:
         self.using = using
         self.chunk_size = chunk_size
@@ -188,7 +240,6 @@ class _Walk:
         self.anchors = dict(anchors)
         self.seen_anchors: set[int] = set()
         self.verifier = ChainVerifier()
-        self.links = links
         self.problems: list[ChainProblem] = []
 
     def _events(self, after: int | None = None, upto: int | None = None) -> Iterator[dict]:
@@ -200,15 +251,13 @@ class _Walk:
         return events.values().iterator(chunk_size=self.chunk_size)
 
     def run(self, after: int | None = None, upto: int | None = None) -> None:
-        for batch in _batches(self._events(after, upto), self.chunk_size):
-            self.links.check(batch)
-            for row in batch:
-                seq = row["seq"]
-                self.verifier.feed(seq, row["prev_hash"], row["hash"], event_content(row))
-                if seq in self.anchors:
-                    self._check_anchor(seq, row["hash"])
-                if self.progress:
-                    self.progress(1)
+        for row in self._events(after, upto):
+            seq = row["seq"]
+            self.verifier.feed(seq, row["prev_hash"], row["hash"], event_content(row))
+            if seq in self.anchors:
+                self._check_anchor(seq, row["hash"])
+            if self.progress:
+                self.progress(1)
 
     def _check_anchor(self, seq: int, stored_hash: str) -> None:
         self.seen_anchors.add(seq)
@@ -247,7 +296,6 @@ class _SealWalk:
         genesis: str,
         anchors: list[AnchorCheck],
         window: float,
-        links: _Links,
     ) -> None:
         self.using = using
         self.chunk_size = chunk_size
@@ -258,7 +306,6 @@ class _SealWalk:
         for anchor in anchors:
             self.anchors.setdefault(anchor.seq, []).append(anchor)
         self.window = window
-        self.links = links
         self.verifier: ChainVerifier | None = None
         self.problems: list[ChainProblem] = []
         self.unknown_keys: set[str] = set()
@@ -300,7 +347,6 @@ class _SealWalk:
                 .filter(pk__in=[seal["event_id"] for seal in batch])
                 .values()
             }
-            self.links.check(sorted(events.values(), key=lambda row: row["id"]))
             for seal in batch:
                 self._feed(seal, events.get(seal["event_id"]))
 
@@ -404,14 +450,12 @@ def _read_seal_head(using: str) -> tuple[int, str] | None:
 
 
 def _unsealed(
-    using: str, window: float, now: dt.datetime, links: _Links, chunk_size: int
+    using: str, window: float, now: dt.datetime
 ) -> tuple[int, dt.datetime | None, list[ChainProblem]]:
     events = AuditEvent.objects.using(using).filter(hash="", seal__isnull=True)
     stats = events.aggregate(count=Count("id"), oldest=Min("occurred_at"))
     if not stats["count"]:
         return 0, None, []
-    for batch in _batches(events.order_by("id").values().iterator(chunk_size), chunk_size):
-        links.check(batch)
     overdue = events.filter(occurred_at__lt=now - dt.timedelta(seconds=window))
     late_count = overdue.count()
     problems = []
@@ -458,8 +502,8 @@ def verify_trail(
     window = settings.AUDIT_SEAL_WINDOW if window is None else window
     connection = connections[using]
     counter = _Progress(progress, progress_every)
-    links = _Links(using)
-    legacy = _Walk(using, chunk_size, counter, anchors or {}, links)
+    links = _Links(using, chunk_size)
+    legacy = _Walk(using, chunk_size, counter, anchors or {})
     if connection.vendor == "sqlite":
         context: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     else:
@@ -490,16 +534,17 @@ def verify_trail(
                         ANCHOR,
                     )
                 )
-        sealed = _SealWalk(using, chunk_size, counter, keyring, genesis, checks, window, links)
+        sealed = _SealWalk(using, chunk_size, counter, keyring, genesis, checks, window)
         sealed.run()
         # Read after the seals: seals committed meanwhile are walked too (SQLite).
         seal_head = _read_seal_head(using)
         if seal_head is not None and seal_head[0] > sealed.last_seq:
             sealed.run(after=sealed.last_seq, upto=seal_head[0])
         problems += sealed.finish(seal_head)
-        unsealed, oldest, late = _unsealed(using, window, now, links, chunk_size)
+        unsealed, oldest, late = _unsealed(using, window, now)
         problems += late
-        problems += sorted(links.problems, key=lambda p: p.seq or 0) + links.orphans()
+        links.run()
+        problems += sorted(links.problems, key=lambda p: p.seq or 0) + links.orphans
     warnings = []
     if sealed.late_count:
         warnings.append(

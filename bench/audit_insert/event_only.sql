@@ -1,0 +1,2 @@
+\set p random(1, 99950)
+WITH ev AS (INSERT INTO audit_auditevent (seq, prev_hash, hash, occurred_at, kind, action, user_id, user_label, address, organisation_id, facility_id, object_type, object_id, person_ids, details, break_glass, reason) VALUES (nextval('audit_auditevent_number'), '', '', now(), 'access', 'person.list', 7, 'directeur@example.org', '127.0.0.1', 1, null, '', '', (SELECT jsonb_agg(g) FROM generate_series(:p, :p + 50) g), '{"page": 1}', false, '') RETURNING id, seq, txid) SELECT id, seq, txid FROM ev;
