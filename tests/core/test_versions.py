@@ -138,6 +138,9 @@ CREATE_OR_EDIT = {
     "opendui.programme.forms.GrappeForm",
     "opendui.programme.forms.MilestoneForm",
     "opendui.persons.forms_identity.RequiredVersionMixin",  # requires it itself
+    "opendui.administrative.forms._ItemForm",  # a model form: required when it edits a row
+    "opendui.directory.forms.ProfessionalForm",  # edits = True when given the row it edits
+    "opendui.directory.forms.StructureForm",
 }
 
 

@@ -240,5 +240,6 @@ def test_query_counts_do_not_grow(world, team, login, client, django_assert_max_
     login(team["medecin"])
     with django_assert_max_num_queries(15):
         assert client.get(_liaison_url(world)).status_code == 200
-    with django_assert_max_num_queries(17):
+    # The person page: its own reads and the record banner (photo, rights, MDPH orientations).
+    with django_assert_max_num_queries(20):
         assert client.get(_person_url(world.anne)).status_code == 200

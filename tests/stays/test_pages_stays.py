@@ -205,8 +205,8 @@ def test_page_queries_do_not_grow_with_stays(
 ):
     client = login(secretary)
     # One stay: 19 queries on SQLite, savepoints included, and the record banner's
-    # (persons.sections: current stays, protection measures).
-    with django_assert_max_num_queries(22):
+    # (persons.sections: current stays, protection measures, photo, rights, MDPH orientations).
+    with django_assert_max_num_queries(25):
         client.get(url(world.anne))
     for year in range(2010, 2023):
         old = Stay.objects.create(
@@ -217,6 +217,6 @@ def test_page_queries_do_not_grow_with_stays(
         )
         Contract.objects.create(stay=old, handed_on=D(year, 1, 2))
         Absence.objects.create(stay=old, kind="vacances", start_date=D(year, 3, 1))
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(25):
         response = client.get(url(world.anne))
     assert len(response.context["rows"]) == 14
