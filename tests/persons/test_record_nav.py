@@ -33,6 +33,7 @@ RECORD_PAGES = [
     "persons:entourage_related_end",
     "stays:person_stays",
     "stays:request_create",
+    "stays:request_detail",
     "accompaniment:person",
     "accompaniment:detail",
     "evaluations:person",

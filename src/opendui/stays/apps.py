@@ -25,6 +25,7 @@ class StaysConfig(AppConfig):
             # The stay's forms render the stays page again on an error.
             pages=(
                 "stays:request_create",
+                "stays:request_detail",
                 "stays:contract_record",
                 "stays:absence_add",
                 "stays:discharge",

@@ -251,6 +251,9 @@ def _detail(
         "stays/request_detail.html",
         {
             "admission": admission,
+            # The record's banner and tabs (persons/record_base.html), under "Séjours".
+            "person": admission.person,
+            "record_tab": "stays",
             "status_label": STATUS_LABELS[current],
             "targets": targets,
             "final": not TRANSITIONS[current],
