@@ -347,8 +347,8 @@ def render(result: dict[str, Any], command: str) -> str:
         f"Command: `{command}`",
         "",
         f"Machine: {', '.join(f'{k} {v}' for k, v in info.items())}, commit "
-        f"{result['commit']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} — shared with other work at the time of measurement (2 cores for "
-        "six engineers): absolute times are pessimistic and noisy.",
+        f"{result['commit']}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        "(the load average says whether other work shared the cores).",
         f"PostgreSQL: {result['server_version']}. Documents in the database: "
         f"{result['documents']:,}; the measured person: {result['person_documents']}.",
         "",
