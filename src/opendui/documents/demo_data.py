@@ -101,7 +101,10 @@ def seed_documents(
         document_kind = "DIPC" if kind == DIPC else "CONTRAT-SEJOUR"
         _store(actor, stay, generate(document_kind, contract=contract, director_name="Mme Durand"))
         _store(actor, stay, generate("ATTEST-PRESENCE", stay=stay, act_date=today))
-        decided = stay.start_date - dt.timedelta(days=rng.randint(60, 400))
+        decided = max(
+            stay.start_date - dt.timedelta(days=rng.randint(60, 400)),
+            stay.person.birth_date + dt.timedelta(days=30),  # never before the birth
+        )
         store_document(
             actor,
             stay.person,
