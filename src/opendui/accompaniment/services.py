@@ -36,6 +36,7 @@ from opendui.persons.models import Person
 from opendui.persons.models_entourage import RelatedPerson
 from opendui.stays.models import Stay
 
+from . import hooks
 from .base import (  # noqa: F401  (READ/WRITE/VALIDATE: public names)
     FROZEN,
     READ,
@@ -232,6 +233,8 @@ def validate(
                 item.status = ItemStatus.ACTIVE
                 # Follows the validation; item writes are serialised by the PP lock.
                 audit(actor, item, "pp.item_status", project, expected_version=CURRENT)
+        # The stored PDF (documents): enqueued with the validation, or not at all.
+        hooks.version_validated(actor, current)
     return sync(project, current)
 
 

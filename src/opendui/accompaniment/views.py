@@ -63,6 +63,7 @@ from .forms import (
     referents_for,
 )
 from .from_evaluation import complete_from_evaluation
+from .hooks import stored_pdf_url
 from .models import Action, Expectation, Goal, Need, PersonalisedProject, Service
 from .rules import (
     ITEM_STATUS_LABELS,
@@ -284,6 +285,7 @@ def _page(
         if can_validate
         else [],
         "can_export": project.frozen and may_export(request.user, person=person),
+        "stored_pdf": stored_pdf_url(project) if project.frozen else None,
         "review_due": due,
         "review_overdue": is_overdue(due, today),
         "today": today,

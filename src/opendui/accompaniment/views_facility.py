@@ -23,6 +23,7 @@ from opendui.core.exports import authorize_export
 from opendui.organisations.models import Facility
 
 from .base import READ
+from .hooks import stored_pdf_url
 from .pdf import project_pdf
 from .selectors import first_projects_page, overdue_reviews_page
 from .views import _project
@@ -86,6 +87,11 @@ def pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if not project.frozen:
         raise PermissionDenied("Seule une version validée s'imprime.")
     permit = authorize_export(request, person=project.person)
+    stored = stored_pdf_url(project)
+    if stored:
+        # The stored document (documents): its page audits the reading and offers the
+        # download; the PDF is not rendered twice.
+        return redirect(stored)
     content = project_pdf(project)
     from .services import record_project_access
 

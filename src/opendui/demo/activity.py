@@ -36,6 +36,9 @@ Progress = Callable[[str, int, int], None]
 AGENDA_YEARS = 1
 #: Persons who get the modules' activity, at most (see the module docstring).
 ACTIVITY_PERSONS = 2000
+#: Of those, persons whose administrative file and directory links are written through
+#: the services (audited one by one, like a secretary would): a few hundred at most.
+ADMINISTRATIVE_PERSONS = 300
 
 
 def seed_activity(
@@ -48,7 +51,10 @@ def seed_activity(
     """Create the modules' demo data for the organisation, for at most `persons` persons
     (0: all); returns rows created per module."""
     from opendui.accompaniment.demo_data import seed_projects
+    from opendui.administrative.demo_data import seed_administrative
     from opendui.agenda.demo_data import seed_events
+    from opendui.directory.demo_data import seed_directory
+    from opendui.documents.demo_data import seed_documents
     from opendui.evaluations.demo_data import seed_evaluations
     from opendui.incidents.demo_data import seed_incidents
     from opendui.notes.demo_data import seed_notes
@@ -58,7 +64,7 @@ def seed_activity(
 
     stays = list(
         Stay.objects.filter(facility__organisation=organisation)
-        .select_related("facility")
+        .select_related("facility", "person")
         .order_by("pk")
     )
     stays = sample(stays, persons)
@@ -90,6 +96,21 @@ def seed_activity(
         "projet_esms_numerique": seed_programme(organisation, today),
         "activite_dossiers": seed_usage(organisation.pk, facility_ids, rng, today, rows),
     }
+    # Written through the services (validation and audit of real use), after the raw rows.
+    files = sample(current, ADMINISTRATIVE_PERSONS)
+    secretaries = staff.secretaries()
+    if files:
+        counts["annuaire"] = seed_directory(
+            organisation,
+            files[0].facility,
+            staff.first_with("directory.manage"),
+            files,
+            secretaries,
+            rng,
+            today,
+        )
+        counts["dossiers_administratifs"] = seed_administrative(files, secretaries, rng, today)
+        counts["documents"] = seed_documents(files, secretaries, rng, today)
     return counts
 
 
@@ -137,6 +158,24 @@ class _Staff:
             ):
                 result[a.facility_id].append(a.user)
         return dict(result)
+
+    def secretaries(self) -> dict[int, object]:
+        """Per facility, the first user assigned there who writes the administrative file
+        and manages the stays (person.create): the secretariat."""
+        result: dict[int, object] = {}
+        for a in self.assignments:
+            if (
+                a.facility_id is not None
+                and a.facility_id not in result
+                and a.role.data_access.get("administrative") == AccessLevel.WRITE.value
+                and "person.create" in a.role.permissions
+            ):
+                result[a.facility_id] = a.user
+        return result
+
+    def first_with(self, permission: str):
+        """The first user whose role holds `permission`, or None."""
+        return next((a.user for a in self.assignments if permission in a.role.permissions), None)
 
     @staticmethod
     def _unique(users) -> list:

@@ -7,10 +7,16 @@ class DocumentsConfig(AppConfig):
     verbose_name = "Documents et partages"
 
     def ready(self) -> None:
+        from opendui.accompaniment.hooks import on_stored_pdf, on_version_validated
         from opendui.accounts.permissions import DataCategory
         from opendui.persons.sections import register_tab
 
         from . import checks  # noqa: F401 - registers the deployment check
+        from .project_pdf import queue_project_pdf, stored_project_url
+
+        # A validated PP version is stored as a document of the person (project_pdf.py).
+        on_version_validated(queue_project_pdf)
+        on_stored_pdf(stored_project_url)
 
         # The tab shows to whoever may read at least one data category of the person;
         # the list itself keeps to the categories the reader may read.

@@ -44,7 +44,10 @@ class GenerateForm(forms.Form):
     def __init__(self, *args, stays=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", "---------")] + [
-            (kind.value, kind_label(kind)) for kind in DocumentKind
+            (kind.value, kind_label(kind))
+            for kind in DocumentKind
+            # The PP is generated when a version is validated (project_pdf), not here.
+            if kind is not DocumentKind.PROJET_PERSONNALISE
         ]
         self.fields["stay"].choices = [
             (

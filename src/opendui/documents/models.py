@@ -289,3 +289,35 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} (v{self.number})"
+
+
+class ProjectDocument(models.Model):
+    """The stored PDF of one validated projet personnalisé version (project_pdf.py).
+
+    One row per PP version (the one-to-one makes the job idempotent); every version of the
+    PP of a stay points to the same `Document`, each to its own `DocumentVersion`, so the
+    Documents tab shows one "Projet personnalisé" with its versions.
+    """
+
+    project = models.OneToOneField(
+        "accompaniment.PersonalisedProject",
+        on_delete=models.PROTECT,
+        related_name="stored_document",
+        verbose_name=_("version du projet personnalisé"),
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="projects", verbose_name=_("document")
+    )
+    document_version = models.OneToOneField(
+        DocumentVersion,
+        on_delete=models.PROTECT,
+        related_name="project",
+        verbose_name=_("version du document"),
+    )
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("projet personnalisé enregistré")
+
+    def __str__(self) -> str:
+        return f"PP {self.project_id} → document {self.document_id}"

@@ -355,11 +355,24 @@ def _locked(document: Document, expected_version) -> Document:
 
 
 def replace_document(
-    actor: Actor, document: Document, *, files, expected_version: int | Current
+    actor: Actor,
+    document: Document,
+    *,
+    files,
+    expected_version: int | Current,
+    title: str | None = None,
+    act_date: dt.date | None = None,
 ) -> DocumentVersion:
     """Add a new version of the content (the previous ones stay); same guarantees as
-    `store_document`. ConcurrentEditError when the document changed since it was loaded."""
+    `store_document`. ConcurrentEditError when the document changed since it was loaded.
+
+    `title` and `act_date`, when given, become the document's (a new version of a
+    generated document is a new act: the PP validated again); audited with the change."""
     _require_write(actor, document.person, document.data_category)
+    if title is not None and not (title.strip() and len(title) <= 200):
+        raise ValidationError({"title": "Indiquez un titre (200 caractères au plus)."})
+    if act_date is not None and act_date > timezone.localdate():
+        raise ValidationError({"act_date": "La date de l'acte ne peut pas être dans le futur."})
     if not document.is_active:
         raise ValidationError("Un document retiré ne peut plus être remplacé.")
     data, mime, name = prepare_content(files)
@@ -375,7 +388,14 @@ def replace_document(
         locked.current = version
         locked.version_count = number
         locked.version += 1
-        locked.save(update_fields=["current", "version_count", "version"])
+        fields = ["current", "version_count", "version"]
+        if title is not None:
+            locked.title = document.title = title.strip()
+            fields.append("title")
+        if act_date is not None:
+            locked.act_date = document.act_date = act_date
+            fields.append("act_date")
+        locked.save(update_fields=fields)
         record_change(
             actor,
             "document.replace",

@@ -1,4 +1,5 @@
-"""Background jobs of the document store: first-page thumbnails.
+"""Background jobs of the document store: first-page thumbnails, and the stored PDF of a
+validated projet personnalisé version (`store_project_pdf`, project_pdf.py).
 
 `render_thumbnail` reads a version from the records storage and writes a small PNG of its
 first page beside it (`thumbnails/<uuid>.png`): pypdfium2 renders a PDF's first page,
@@ -18,6 +19,7 @@ from opendui.jobs.tasks import JobError
 
 from . import content, store
 from .models import DocumentVersion, ThumbnailStatus
+from .project_pdf import ProjectPdfStorageDown
 
 SIZE = (240, 320)
 
@@ -79,3 +81,12 @@ def render_thumbnail(version_id: int) -> str:
     if not updated:
         store.remove(name)
     return "prête"
+
+
+@task(max_attempts=5, retry_on=(ProjectPdfStorageDown,), backoff_seconds=60)
+def store_project_pdf(project_id: int) -> str:
+    """Store the PDF of a validated PP version (project_pdf.py); retried while the
+    records storage or the antivirus is down."""
+    from .project_pdf import store_validated_project
+
+    return store_validated_project(project_id)

@@ -309,6 +309,7 @@ def test_every_kind_has_a_code():
         "ATTEST-PRESENCE",
         "CERTIF-ADMISSION",
         "COURRIER",
+        "PROJET-PERSO",
     }
 
 

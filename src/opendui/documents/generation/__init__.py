@@ -16,6 +16,7 @@ looked the objects up within them); this package reads only the objects it is gi
 
 from __future__ import annotations
 
+from .project import project_document
 from .templates import (
     DocumentKind,
     GeneratedDocument,
@@ -61,12 +62,14 @@ _DISPATCH = {
             "data_category",
         },
     ),
+    DocumentKind.PROJET_PERSONNALISE: (project_document, ("project",), set()),
 }
 _MODELS = {
     "contract": ("stays", "Contract"),
     "stay": ("stays", "Stay"),
     "person": ("persons", "Person"),
     "facility": ("organisations", "Facility"),
+    "project": ("accompaniment", "PersonalisedProject"),
 }
 
 
@@ -82,7 +85,9 @@ def generate(kind: DocumentKind | str, **objects) -> GeneratedDocument:
     - COURRIER: ``person``, ``facility``, ``recipient_name``, ``body``, optional
       ``recipient_address``, ``subject``, ``author_name``, ``author_title``,
       ``data_category`` (a health category puts the INS on a qualified identity),
-      ``act_date``.
+      ``act_date``;
+    - PROJET-PERSO: ``project`` (a validated accompaniment.PersonalisedProject),
+      optional ``act_date`` (the validation date by default).
 
     Raises GenerationError (a French message for the page) on an unknown kind, a missing
     or unexpected argument or an object of the wrong type; IncompleteInsError or
@@ -99,7 +104,9 @@ def generate(kind: DocumentKind | str, **objects) -> GeneratedDocument:
     if missing:
         raise GenerationError(f"Il manque : {', '.join(missing)}.")
     unexpected = set(objects) - set(positional) - accepted - _OPTIONAL
-    if kind is DocumentKind.COURRIER and "director_name" in objects:
+    if kind in (DocumentKind.COURRIER, DocumentKind.PROJET_PERSONNALISE) and (
+        "director_name" in objects
+    ):
         unexpected.add("director_name")
     if unexpected:
         raise GenerationError(

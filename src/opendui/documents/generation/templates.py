@@ -53,6 +53,7 @@ class DocumentKind(StrEnum):
     ATTESTATION_PRESENCE = "ATTEST-PRESENCE"
     CERTIFICAT_ADMISSION = "CERTIF-ADMISSION"
     COURRIER = "COURRIER"
+    PROJET_PERSONNALISE = "PROJET-PERSO"
 
 
 def kind_label(kind: DocumentKind) -> str:
@@ -63,6 +64,7 @@ def kind_label(kind: DocumentKind) -> str:
         DocumentKind.ATTESTATION_PRESENCE: _("Attestation de présence"),
         DocumentKind.CERTIFICAT_ADMISSION: _("Certificat d'admission"),
         DocumentKind.COURRIER: _("Courrier"),
+        DocumentKind.PROJET_PERSONNALISE: _("Projet personnalisé"),
     }[kind]
 
 

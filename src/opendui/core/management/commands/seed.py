@@ -127,6 +127,9 @@ class Command(BaseCommand):
                 "transmissions": "transmissions",
                 "evenements_agenda": "rendez-vous et activités",
                 "evenements_indesirables": "événements indésirables",
+                "annuaire": "entrées et liens de l'annuaire",
+                "dossiers_administratifs": "éléments de dossiers administratifs",
+                "documents": "documents enregistrés",
             }
             self.stdout.write(
                 "Activité : "
