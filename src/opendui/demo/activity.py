@@ -37,8 +37,9 @@ AGENDA_YEARS = 1
 #: Persons who get the modules' activity, at most (see the module docstring).
 ACTIVITY_PERSONS = 2000
 #: Of those, persons whose administrative file and directory links are written through
-#: the services (audited one by one, like a secretary would): a few hundred at most.
-ADMINISTRATIVE_PERSONS = 300
+#: the services (audited one by one, like a secretary would): 150 at most, the others
+#: show a file not filled in yet (the seed of every size stays within its time).
+ADMINISTRATIVE_PERSONS = 150
 
 
 def seed_activity(
