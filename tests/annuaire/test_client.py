@@ -49,8 +49,10 @@ def test_search_by_names(annuaire):
 def test_search_by_profession(annuaire):
     assert names(annuaire.search_practitioners(profession="70")) == [
         "DUBOIS Marc",
+        "LAMBERT Yann",
         "MARTIN Paul",
     ]
+    assert names(annuaire.search_practitioners(profession="21")) == ["PETIT Julien"]
 
 
 def test_search_by_city_postal_code_and_finess(annuaire):
@@ -93,7 +95,7 @@ def test_search_organisations(annuaire):
     assert [o.name for o in annuaire.search_organisations(city="blois").organisations] == [
         "SSIAD du Blésois"
     ]
-    assert len(annuaire.search_organisations(postal_code="37").organisations) == 4
+    assert len(annuaire.search_organisations(postal_code="37").organisations) == 7
     assert [o.finess for o in annuaire.search_organisations(name="maison").organisations] == [
         "370100034"
     ]
@@ -106,20 +108,34 @@ def test_inactive_professional_only_by_identifier(annuaire):
     assert annuaire.practitioner_by_idnat("810100001139") is None
 
 
-def test_paging_follows_next_links_across_three_pages(annuaire_url):
-    client = AnnuaireClient(annuaire_url, DEFAULT_API_KEY, page_size=2)
+def test_paging_follows_next_links_across_three_pages(annuaire_url, monkeypatch):
+    from opendui.annuaire import simulator
+
+    served = []
+    original = simulator.search
+
+    def counting(resource_type, query, base_url):
+        served.append(dict(query).get("_offset", "0"))
+        return original(resource_type, query, base_url)
+
+    monkeypatch.setattr(simulator, "search", counting)
+    client = AnnuaireClient(annuaire_url, DEFAULT_API_KEY, page_size=5)
     result = client.search_practitioners(profession="10")
-    # 5 active médecins: pages of 2, 2 and 1.
-    assert len(result.practitioners) == 5
-    assert result.total == 5
+    # 13 active médecins: pages of 5, 5 and 3.
+    assert served == ["0", "5", "10"]
+    assert len(result.practitioners) == 13
+    assert result.total == 13
     assert result.truncated is False
-    assert len({p.idnat_ps for p in result.practitioners}) == 5
+    assert len({p.idnat_ps for p in result.practitioners}) == 13
+    # Roles and organisations included on each page complete their own practitioners.
+    assert all(p.city for p in result.practitioners)
 
 
 def test_page_cap_marks_the_result_truncated(annuaire_url):
     client = AnnuaireClient(annuaire_url, DEFAULT_API_KEY, page_size=2, max_pages=2)
     result = client.search_practitioners(profession="10")
     assert len(result.practitioners) == 4
+    assert result.total == 13
     assert result.truncated is True
 
 
@@ -186,6 +202,19 @@ def test_next_link_to_another_host_is_not_followed(annuaire_url, monkeypatch):
     monkeypatch.setattr(simulator, "search", hostile)
     with pytest.raises(AnnuaireError, match="autre serveur"):
         client.search_practitioners(profession="10")
+
+
+def test_the_demo_directory_is_in_the_annuaire(annuaire):
+    """The external professionals of the demo (directory/demo_data.py) can be checked and
+    refreshed against the simulator: same RPPS, names and MSSanté addresses."""
+    from opendui.core.identifiers import luhn_check_digit
+
+    body = "1099000003"  # demo_data._rpps(3): Dr NGUYEN Thi Mai
+    [record] = annuaire.search_practitioners(rpps=body + luhn_check_digit(body)).practitioners
+    assert (record.last_name, record.first_name) == ("NGUYEN", "Thi Mai")
+    assert record.mssante_addresses == ("thi-mai.nguyen@opendui-demo.mssante.fr",)
+    [pharmacy] = annuaire.search_organisations(finess="370900011").organisations
+    assert pharmacy.name == "Pharmacie du Marché (démonstration)"
 
 
 def test_fixture_identifiers_are_valid():
