@@ -207,3 +207,54 @@ def test_idnat_with_a_wrong_rpps_key_gives_nothing(body, shift):
 @given(st.sampled_from(["37", "2A", "75"]), st.text(alphabet="0123456789", min_size=7, max_size=7))
 def test_idnat_of_adeli(department, digits):
     assert parsing.idnat_parts("0" + department + digits) == ("", department + digits)
+
+
+@given(
+    body=st.text(alphabet="0123456789", min_size=10, max_size=10),
+    family=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈ -'", min_size=1, max_size=30).filter(
+        lambda s: s.strip()
+    ),
+    given_name=st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèï -", min_size=1, max_size=30),
+    civility=st.sampled_from(["DR", "PR", "M", "MME", ""]),
+    locals_=st.lists(
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=20).filter(
+            lambda s: not s.startswith(".") and not s.endswith(".") and ".." not in s
+        ),
+        max_size=3,
+        unique=True,
+    ),
+    kind=st.sampled_from(parsing.MAILBOX_KINDS),
+)
+def test_what_the_simulator_publishes_is_read_back(
+    body, family, given_name, civility, locals_, kind
+):
+    """A Practitioner as the simulator writes it (the Annuaire's shape) parses back to
+    the same identifiers, names, civilité and mailboxes (with their kind)."""
+    from opendui.annuaire import simulator
+
+    rpps = body + luhn_check_digit(body)
+    row = {
+        "id": "p1",
+        "rpps": rpps,
+        "adeli": "",
+        "civility": civility,
+        "family": family,
+        "given": given_name,
+        "profession_code": "60",
+        "profession_label": "Infirmier",
+        "mailboxes": [
+            {"address": f"{local}@infirmier.mssante.fr", "type": kind} for local in locals_
+        ],
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": simulator.practitioner(row)}],
+    }
+    [record] = parsing.practitioners_of([parsing.parse_bundle(bundle)])
+    assert (record.idnat_ps, record.rpps, record.adeli) == ("8" + rpps, rpps, "")
+    assert (record.last_name, record.first_name, record.civility) == (family, given_name, civility)
+    assert record.profession_code == "60"
+    assert [(m.address, m.kind) for m in record.mailboxes] == [
+        (f"{local}@infirmier.mssante.fr", kind) for local in locals_
+    ]
