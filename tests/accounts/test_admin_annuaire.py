@@ -255,3 +255,34 @@ def test_proof_expires_and_must_match(monkeypatch):
 )
 def test_profession_of(code, value):
     assert annuaire_lookup.profession_of(code) == value
+
+
+def test_annuaire_too_slow_keeps_the_form_usable(world, admin_client, settings):
+    from opendui.annuaire.simulator import DEFAULT_API_KEY, serve
+
+    server, _thread, url = serve("127.0.0.1", 0, delay=1.0)
+    settings.ANNUAIRE_URL = url
+    settings.ANNUAIRE_API_KEY = DEFAULT_API_KEY
+    settings.ANNUAIRE_TIMEOUT = 0.2
+    try:
+        token = form_token(admin_client.get(CREATE))
+        response = admin_client.post(CREATE, {**typed(world, token), "annuaire_lookup": "1"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 200
+    assert "L'Annuaire Santé n'a pas répondu à temps." in html.unescape(response.content.decode())
+    assert form_token(response) == token
+    saved = admin_client.post(
+        CREATE,
+        typed(
+            world,
+            token,
+            first_name="Claire",
+            last_name="Fontaine",
+            password1=STRONG_PASSWORD,
+            password2=STRONG_PASSWORD,
+        ),
+    )
+    assert saved.status_code == 302
+    assert User.objects.get(email="claire.fontaine@example.org").annuaire_checked_at is None
