@@ -279,3 +279,69 @@ def test_invalid_record_is_kept_as_it_is(world, annuaire_settings, monkeypatch):
     assert (summary.checked, summary.invalid) == (1, 1)
     entry.refresh_from_db()
     assert entry.active
+
+
+# --- structures -------------------------------------------------------------------------------
+
+ADD_STRUCTURE = "/annuaire/annuaire-sante/ajouter-structure/"
+
+
+def test_add_a_structure_from_the_search_page(world, login, secretary, annuaire_settings):
+    from opendui.directory.models import ExternalStructure
+
+    client = login(secretary)
+    back = f"{SEARCH}?kind=structures&city=Tours"
+    page = text(client.get(back))
+    assert "Ajouter à l'annuaire de l'organisation" in page
+    response = client.post(ADD_STRUCTURE, {"finess": "370000101", "back": back})
+    assert (response.status_code, response.url) == (302, back)
+    structure = ExternalStructure.objects.get(organisation=world.og)
+    assert (structure.name, structure.kind, structure.finess) == (
+        "Centre hospitalier fictif de Tours",
+        "service_hospitalier",
+        "370000101",
+    )
+    assert (structure.city, structure.postal_code, structure.phone) == (
+        "Tours",
+        "37000",
+        "02 47 00 30 03",
+    )
+    assert structure.mssante_address == "geriatrie@ch-fictif-tours.mssante.fr"
+    assert structure.source == Source.ANNUAIRE and structure.synced_at is not None
+    event = AuditEvent.objects.get(action="directory.annuaire_structure_create")
+    assert event.user_id == secretary.pk
+    assert "Déjà dans l'annuaire de l'organisme." in text(client.get(back))
+    # Twice: refused with a French message, nothing added.
+    again = client.post(ADD_STRUCTURE, {"finess": "370000101"}, follow=True)
+    assert "déjà dans l'annuaire" in text(again)
+    assert ExternalStructure.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("finess", "message"),
+    [
+        ("370100019", "clé du numéro FINESS"),
+        ("370100042", "introuvable dans l'Annuaire"),
+        ("", "9 caractères"),
+    ],
+)
+def test_add_structure_refuses_what_the_annuaire_does_not_confirm(
+    world, login, secretary, annuaire_settings, finess, message
+):
+    from opendui.directory.models import ExternalStructure
+
+    response = login(secretary).post(ADD_STRUCTURE, {"finess": finess}, follow=True)
+    assert message in text(response)
+    assert not ExternalStructure.objects.exists()
+
+
+def test_educator_may_not_add_a_structure(world, login, educator, annuaire_settings):
+    assert login(educator).post(ADD_STRUCTURE, {"finess": "370000101"}).status_code == 403
+
+
+def test_kind_of_a_structure_follows_its_finess_category():
+    from opendui.annuaire.parsing import Organisation
+
+    assert annuaire_sync.kind_of(Organisation("x", "P", kind_code="620")) == "pharmacie"
+    assert annuaire_sync.kind_of(Organisation("x", "S", kind_code="354")) == "ssiad"
+    assert annuaire_sync.kind_of(Organisation("x", "C", kind_code="")) == "autre"

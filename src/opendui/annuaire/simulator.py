@@ -40,6 +40,7 @@ MAX_COUNT = 50
 G15 = "https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante"
 R38 = "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale"
 R256 = "https://mos.esante.gouv.fr/NOS/TRE_R256-TypeMessagerie/FHIR/TRE-R256-TypeMessagerie"
+R66 = "https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement"
 J139 = "https://mos.esante.gouv.fr/NOS/JDV_J139-TypeBAL-RASS/FHIR/JDV-J139-TypeBAL-RASS"
 V2_0203 = "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
 
@@ -94,7 +95,9 @@ def organization(row: dict[str, Any]) -> dict[str, Any]:
                 "value": row["finess"],
             }
         ],
-        "type": [{"coding": [{"code": row["kind"], "display": row["kind"]}]}],
+        "type": [{"coding": [{"system": R66, "code": row["category"]}]}]
+        if row.get("category")
+        else [],
         "name": row["name"],
         "telecom": _telecom(row.get("phone", ""), row.get("mailboxes", [])),
         "address": [
@@ -244,7 +247,7 @@ def _filters(resource_type: str, data: dict[str, Any]):
             if name == "mailbox-mss":
                 return _string_match(value, mails, modifier)
             if name == "type":
-                return _token_match(value, [row["kind"]])
+                return _token_match(value, [row.get("category", "")])
             if name == "_id":
                 return value == row["id"]
             if name == "active":

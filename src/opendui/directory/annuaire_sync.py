@@ -18,15 +18,25 @@ from django.utils import timezone
 
 from opendui.annuaire.client import AnnuaireClient
 from opendui.annuaire.config import client_from_settings
-from opendui.annuaire.parsing import Practitioner
+from opendui.annuaire.parsing import Organisation, Practitioner
 from opendui.core.actor import Actor
-from opendui.core.identifiers import idnat_ps_problem, normalise_identifier
+from opendui.core.identifiers import (
+    finess_problem,
+    idnat_ps_problem,
+    mssante_address_problem,
+    normalise_identifier,
+)
 from opendui.core.services import CURRENT, save_audited
 from opendui.organisations.models import ManagingOrganisation
 
-from .models import ExternalProfessional, Source
+from .models import ExternalProfessional, ExternalStructure, Source, StructureKind
 from .selectors import annuaire_entries_to_refresh
-from .services import AnnuairePractitioner, require_manage, upsert_from_annuaire
+from .services import (
+    AnnuairePractitioner,
+    _normalise_structure,
+    require_manage,
+    upsert_from_annuaire,
+)
 
 SYNC_ACTOR = "annuaire.sync"
 NOT_FOUND = "Ce professionnel est introuvable dans l'Annuaire Santé : rien n'a été enregistré."
@@ -77,6 +87,86 @@ def add_from_annuaire(
     if not practitioner.active:
         raise ValidationError(INACTIVE)
     return upsert_from_annuaire(organisation, record_of(practitioner), actor=actor)
+
+
+#: FINESS categories (TRE_R66) of the Annuaire's Organization.type → the directory's kinds.
+#: Anything else is « autre structure », which the user can correct.
+CATEGORY_KINDS = {
+    "620": StructureKind.PHARMACIE,  # pharmacie d'officine
+    "611": StructureKind.LABORATOIRE,  # laboratoire de biologie médicale
+    "101": StructureKind.SERVICE_HOSPITALIER,  # CHR
+    "106": StructureKind.SERVICE_HOSPITALIER,  # centre hospitalier local
+    "355": StructureKind.SERVICE_HOSPITALIER,  # centre hospitalier
+    "124": StructureKind.CENTRE_SANTE,  # centre de santé
+    "354": StructureKind.SSIAD,
+    "209": StructureKind.SSIAD,  # SPASAD
+    "460": StructureKind.SAAD,
+}
+NOT_FOUND_STRUCTURE = (
+    "Cette structure est introuvable dans l'Annuaire Santé : rien n'a été enregistré."
+)
+INACTIVE_STRUCTURE = "Cette structure est inactive dans l'Annuaire Santé : rien n'a été enregistré."
+
+
+def kind_of(organisation: Organisation) -> str:
+    """The directory's kind of a structure from its FINESS category ('autre' otherwise)."""
+    return CATEGORY_KINDS.get(organisation.kind_code, StructureKind.AUTRE)
+
+
+def add_structure_from_annuaire(
+    actor: Actor,
+    organisation: ManagingOrganisation,
+    finess: str,
+    *,
+    client: AnnuaireClient | None = None,
+    now: dt.datetime | None = None,
+) -> ExternalStructure:
+    """Add the structure `finess` to the organisation's directory from the Annuaire
+    (name, kind, address, phone, first organisational MSSanté mailbox), marked as coming
+    from it. Same checks as for professionals: `directory.manage` first, the record
+    fetched on the server; a FINESS already in the directory is refused (French)."""
+    require_manage(actor, organisation)
+    finess = normalise_identifier(finess)[:20]
+    problem = finess_problem(finess)
+    if problem:
+        raise ValidationError(problem)
+    found = (client or client_from_settings()).search_organisations(finess=finess)
+    record = next((o for o in found.organisations if o.finess == finess), None)
+    if record is None:
+        raise ValidationError(NOT_FOUND_STRUCTURE)
+    if not record.active:
+        raise ValidationError(INACTIVE_STRUCTURE)
+    mailbox = next(
+        (
+            m.address
+            for m in sorted(record.mailboxes, key=lambda m: m.kind != "ORG")
+            if mssante_address_problem(m.address) is None
+        ),
+        "",
+    )
+    structure = ExternalStructure(
+        organisation=organisation,
+        name=record.name[:200],
+        kind=kind_of(record),
+        finess=finess,
+        address=record.address[:200],
+        postal_code=record.postal_code[:5],
+        city=record.city[:100],
+        phone=record.phone,
+        mssante_address=mailbox,
+        source=Source.ANNUAIRE,
+        external_id=record.external_id[:64],
+        synced_at=now or timezone.now(),
+    )
+    with transaction.atomic():
+        _normalise_structure(structure)
+        structure.full_clean()
+        return save_audited(
+            actor,
+            structure,
+            "directory.annuaire_structure_create",
+            organisation_id=organisation.pk,
+        )
 
 
 @dataclass

@@ -21,7 +21,7 @@ from opendui.annuaire.client import AnnuaireError
 from opendui.annuaire.config import client_from_settings
 from opendui.core.actor import Actor
 
-from .annuaire_sync import add_from_annuaire
+from .annuaire_sync import add_from_annuaire, add_structure_from_annuaire
 from .forms_annuaire import PROFESSIONALS, AnnuaireSearchForm
 from .models import ExternalProfessional, ExternalStructure
 from .views import MANAGE, organisation_for
@@ -69,13 +69,34 @@ def annuaire_search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest) -> str:
+    """Back to the search page (with its query): never an address the post names."""
+    back = request.POST.get("back", "")
+    search_url = reverse("directory:annuaire_search")
+    return back if back.startswith(search_url + "?") and "//" not in back else search_url
+
+
+@require_POST
+def annuaire_add_structure(request: HttpRequest) -> HttpResponse:
+    organisation = organisation_for(request, MANAGE)
+    back = _back(request)
+    try:
+        structure = add_structure_from_annuaire(
+            Actor.from_request(request), organisation, request.POST.get("finess", "")
+        )
+    except AnnuaireError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{structure} a été ajoutée à l'annuaire de l'organisme.")
+    return redirect(back)
+
+
 @require_POST
 def annuaire_add(request: HttpRequest) -> HttpResponse:
     organisation = organisation_for(request, MANAGE)
-    back = request.POST.get("back", "")
-    search_url = reverse("directory:annuaire_search")
-    # Only back to the search page (with its query): never an address the post names.
-    back = back if back.startswith(search_url + "?") and "//" not in back else search_url
+    back = _back(request)
     try:
         entry, created = add_from_annuaire(
             Actor.from_request(request), organisation, request.POST.get("idnat_ps", "")
