@@ -288,6 +288,17 @@ INSI_TIMEOUT = float(env("INSI_TIMEOUT", "10") or 10)
 INSI_REVERIFY_DAYS = env_int("INSI_REVERIFY_DAYS", 365)
 INSI_REVERIFY_BATCH = env_int("INSI_REVERIFY_BATCH", 20)
 
+# Annuaire Santé (FHIR API of the ANS): base URL (https://gateway.api.esante.gouv.fr/fhir/v2)
+# and the key of the ANS API portal (ESANTE-API-KEY header). Unset: `opendui demo` starts
+# the loopback simulator; elsewhere the forms say the Annuaire is unreachable.
+ANNUAIRE_URL = env("ANNUAIRE_URL").strip()
+ANNUAIRE_API_KEY = env("ANNUAIRE_API_KEY").strip()
+ANNUAIRE_TIMEOUT = float(env("ANNUAIRE_TIMEOUT", "10") or 10)
+ANNUAIRE_PAGE_SIZE = env_int("ANNUAIRE_PAGE_SIZE", 20)
+ANNUAIRE_MAX_PAGES = env_int("ANNUAIRE_MAX_PAGES", 5)
+# Entries of the directory that came from the Annuaire are checked again after this many days.
+ANNUAIRE_REFRESH_DAYS = env_int("ANNUAIRE_REFRESH_DAYS", 1)
+
 # Background jobs (Django's Tasks API) stored in the database and run by `opendui worker`.
 # A job claimed by a worker that died is taken again after the lease; failed attempts of
 # retryable jobs wait BACKOFF_SECONDS, then twice as long at each further attempt.

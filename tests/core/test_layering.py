@@ -16,6 +16,8 @@ import opendui
 ORDER = (
     "core",
     "geography",
+    # The Annuaire Santé client (no models): accounts and directory both use it.
+    "annuaire",
     "nomenclatures",
     "organisations",
     "accounts",
@@ -60,6 +62,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("core/views.py", "persons"): "the home page's person search",
     ("core/views.py", "stays"): "the home page's facility switcher reads placements",
     ("core/middleware.py", "organisations"): "the current facility of the request",
+    ("core/management/commands/demo.py", "annuaire"): _CORE_DEMO,
     ("core/management/commands/demo.py", "audit"): _CORE_DEMO,
     ("core/management/commands/demo.py", "interop"): _CORE_DEMO,
     ("core/management/commands/demo.py", "organisations"): _CORE_DEMO,

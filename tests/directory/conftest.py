@@ -9,6 +9,11 @@ import pytest
 from opendui.core.actor import Actor
 from opendui.core.identifiers import luhn_check_digit
 from opendui.directory.models import ExternalProfessional, ExternalStructure
+from tests.annuaire.fixtures import (  # noqa: F401 - fixtures of the Annuaire simulator
+    annuaire_down,
+    annuaire_server_url,
+    annuaire_settings,
+)
 
 
 def valid_rpps(body10: str) -> str:

@@ -21,6 +21,7 @@ from opendui.core.forms import VersionedFormMixin
 from opendui.core.identifiers import normalise_identifier
 from opendui.organisations.models import Facility, ManagingOrganisation, Unit
 
+from . import annuaire_lookup
 from .models import Assignment, Role, User
 from .permissions import (
     ACCESS_LEVEL_LABELS,
@@ -83,6 +84,9 @@ class UserForm(VersionedFormMixin, bounded.BoundedModelForm):
         }
         widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
 
+    # Signed record of an Annuaire Santé lookup (accounts.annuaire_lookup): not typed.
+    annuaire_proof = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+
     def __init__(self, *args: Any, protected: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if protected:
@@ -111,7 +115,19 @@ class UserForm(VersionedFormMixin, bounded.BoundedModelForm):
         return normalise_identifier(self.cleaned_data["rpps_plus"])
 
     def account_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        """The account's fields, with `annuaire_checked_at` when it changes: set by a
+        lookup the saved values still match, cleared when names, profession or
+        identifiers change without one, left out (kept) otherwise."""
+        fields = {name: self.cleaned_data[name] for name in self._meta.fields}
+        checked = annuaire_lookup.checked_at(self.cleaned_data.get("annuaire_proof", ""), fields)
+        if checked is not None:
+            fields["annuaire_checked_at"] = checked
+        elif self.instance.pk is None or any(
+            (self.initial.get(name) or "") != fields[name]
+            for name in annuaire_lookup.CHECKED_FIELDS
+        ):
+            fields["annuaire_checked_at"] = None
+        return fields
 
 
 # --------------------------------------------------------------------------- assignments

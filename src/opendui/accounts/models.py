@@ -74,6 +74,11 @@ class User(AbstractBaseUser, VersionedModel):
         blank=True,
         validators=[validate_rpps],
     )
+    # When the names, profession and national identifier were last confirmed in the
+    # Annuaire Santé (accounts.annuaire); null: typed by hand, « non vérifié dans l'Annuaire ».
+    annuaire_checked_at = models.DateTimeField(
+        _("vérifié dans l'Annuaire Santé le"), null=True, blank=True
+    )
     is_active = models.BooleanField(_("compte actif"), default=True)
 
     # Second factor (TOTP, RFC 6238).

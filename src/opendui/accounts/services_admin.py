@@ -203,6 +203,7 @@ def create_user(
     if organisation.pk not in managed_organisation_ids(actor.user):
         raise PermissionDenied("accounts.manage")
     user = User(**{name: fields[name] for name in ACCOUNT_FIELDS if name in fields})
+    user.annuaire_checked_at = fields.get("annuaire_checked_at")
     user.email = User.objects.normalize_email(user.email).lower()
     if password:
         user.set_password(password)
@@ -236,7 +237,7 @@ def update_user(
             check_version(user.version, expected_version)
             stored = snapshot(user)
             current_email = user.email
-            for name in ACCOUNT_FIELDS:
+            for name in (*ACCOUNT_FIELDS, "annuaire_checked_at"):
                 if name in fields:
                     setattr(user, name, fields[name])
             user.email = User.objects.normalize_email(user.email).lower()

@@ -33,7 +33,7 @@ from opendui.core.params import posted
 from opendui.core.services import ConcurrentEditError
 from opendui.organisations.models import ManagingOrganisation
 
-from . import grants, lockout
+from . import annuaire_lookup, grants, lockout
 from . import services_admin as services
 from .forms import AdminPasswordResetForm
 from .forms_admin import (
@@ -123,9 +123,33 @@ def user_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _annuaire_lookup(request: HttpRequest):
+    """For the « Chercher dans l'Annuaire Santé » button: the form data filled from the
+    Annuaire (or as typed when it cannot answer) and the message said; None for any
+    other submission. Nothing is saved: the administrator checks, then saves."""
+    if request.method != "POST" or "annuaire_lookup" not in request.POST:
+        return None
+    filled, message = annuaire_lookup.lookup(request.POST)
+    if filled is None:
+        messages.warning(request, message)
+        return request.POST
+    messages.success(request, message)
+    return filled
+
+
 def user_create(request: HttpRequest) -> HttpResponse:
     authorize(request, "accounts.manage")
     organisation_ids = services.managed_organisation_ids(request.user)
+    looked_up = _annuaire_lookup(request)
+    if looked_up is not None:
+        # Unbound, with the filled values: shown for checking, without the errors of
+        # the fields still to be typed.
+        form = UserCreateForm(initial=looked_up.dict(), organisation_ids=organisation_ids)
+        return render(
+            request,
+            "accounts/user_form.html",
+            {"form": form, "form_token": creation_token(request), "creating": True},
+        )
     form = UserCreateForm(posted(request), organisation_ids=organisation_ids)
     outcome = handle_creation(
         request,
@@ -185,8 +209,14 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     _authorize_account(request, target, account_level=True)
     protected = services.takeover_protected(target)
-    form = UserForm(posted(request), instance=target, protected=protected)
-    if request.method == "POST" and form.is_valid():
+    looked_up = _annuaire_lookup(request)
+    if looked_up is not None:
+        # Filled for checking (unbound: not a submission to validate); the version the
+        # administrator loaded travels on, so a concurrent edit is still caught.
+        form = UserForm(instance=target, initial=looked_up.dict(), protected=protected)
+    else:
+        form = UserForm(posted(request), instance=target, protected=protected)
+    if looked_up is None and request.method == "POST" and form.is_valid():
         saved = save_or_refuse(
             form,
             lambda: services.update_user(
@@ -213,7 +243,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "protected": protected,
             "login_email_change": grants.open_login_email_change(target),
         },
-        status=conflict_status(form),
+        status=conflict_status(form) if form.is_bound else 200,
     )
 
 

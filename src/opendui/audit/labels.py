@@ -232,6 +232,10 @@ ACTION_LABELS: dict[str, Any] = {
     "directory.structure_reactivate": _("Structure de l'annuaire réactivée"),
     "directory.annuaire_create": _("Professionnel ajouté depuis l'Annuaire Santé"),
     "directory.annuaire_update": _("Professionnel mis à jour depuis l'Annuaire Santé"),
+    "directory.annuaire_structure_create": _("Structure ajoutée depuis l'Annuaire Santé"),
+    "directory.annuaire_gone": _(
+        "Professionnel désactivé : introuvable ou inactif dans l'Annuaire Santé"
+    ),
     "document.list": _("Documents de la personne consultés"),
     "document.withdrawn_list": _("Documents retirés de la personne consultés"),
     "document.view": _("Fiche d'un document consultée"),

@@ -48,6 +48,7 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[CheckMessage]:
         )
     errors.extend(_audit_key())
     errors.extend(_insi_endpoint())
+    errors.extend(_annuaire_url())
     errors.extend(_email())
     errors.extend(_demo_accounts())
     return errors
@@ -100,6 +101,36 @@ def _insi_endpoint() -> list[Error]:
                 "(simulateur ou adresse locale).",
                 hint="OPENDUI_INSI_ENDPOINT doit désigner le téléservice de l'Assurance maladie.",
                 id="opendui.E007",
+            )
+        ]
+    return []
+
+
+def _annuaire_url() -> list[Error]:
+    """A configured Annuaire Santé must be the ANS gateway: HTTPS, not this machine (the
+    demo's simulator listens on loopback), with an API key."""
+    from urllib.parse import urlsplit
+
+    url = (getattr(settings, "ANNUAIRE_URL", "") or "").strip()
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if parts.scheme != "https" or _is_loopback(parts.hostname or ""):
+        return [
+            Error(
+                "L'Annuaire Santé configuré n'est pas un service HTTPS distant "
+                "(simulateur ou adresse locale).",
+                hint="OPENDUI_ANNUAIRE_URL doit désigner l'API de l'ANS "
+                "(https://gateway.api.esante.gouv.fr/fhir/v2).",
+                id="opendui.E030",
+            )
+        ]
+    if not getattr(settings, "ANNUAIRE_API_KEY", ""):
+        return [
+            Error(
+                "OPENDUI_ANNUAIRE_URL est renseigné sans clé d'API.",
+                hint="Renseignez OPENDUI_ANNUAIRE_API_KEY (clé du portail API de l'ANS).",
+                id="opendui.E031",
             )
         ]
     return []

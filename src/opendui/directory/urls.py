@@ -1,12 +1,19 @@
 from django.urls import path
 
-from . import views
+from . import views, views_annuaire
 
 app_name = "directory"
 
 urlpatterns = [
     path("", views.professional_list, name="list"),
     path("structures/", views.structure_list, name="structures"),
+    path("annuaire-sante/", views_annuaire.annuaire_search, name="annuaire_search"),
+    path("annuaire-sante/ajouter/", views_annuaire.annuaire_add, name="annuaire_add"),
+    path(
+        "annuaire-sante/ajouter-structure/",
+        views_annuaire.annuaire_add_structure,
+        name="annuaire_add_structure",
+    ),
     path("professionnels/nouveau/", views.professional_create, name="professional_create"),
     path("professionnels/<int:pk>/modifier/", views.professional_edit, name="professional_edit"),
     path(

@@ -51,6 +51,12 @@ SCHEDULE: tuple[Daily, ...] = (
     Daily("audit.anchor", "opendui.audit.tasks.anchor_audit_trail", dt.time(1, 30)),
     # Re-verify INS retrieved from INSi long ago (settings.INSI_REVERIFY_DAYS).
     Daily("insi.reverify", "opendui.interop.insi.tasks.reverify_due_identities", dt.time(2, 0)),
+    # Directory entries that came from the Annuaire Santé: checked again, national data updated.
+    Daily(
+        "directory.annuaire_refresh",
+        "opendui.directory.tasks.refresh_annuaire_entries",
+        dt.time(2, 30),
+    ),
     # Keep the usage indicators of the closed months (the dashboard then reads them).
     Daily("pilotage.closed_months", "opendui.pilotage.tasks.keep_closed_months", dt.time(3, 0)),
     # Grant requests left without a decision past OPENDUI_GRANT_APPROVAL_DAYS become expired.

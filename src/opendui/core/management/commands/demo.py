@@ -26,6 +26,12 @@ class Command(BaseCommand):
             help="Port du simulateur INSi sur 127.0.0.1 (0 : port libre quelconque).",
         )
         parser.add_argument(
+            "--annuaire-port",
+            type=int,
+            default=8090,
+            help="Port du simulateur de l'Annuaire Santé sur 127.0.0.1 (0 : port libre quelconque).",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_true",
             help="Ne pas exécuter les tâches de fond dans ce processus (lancer `opendui worker`).",
@@ -59,6 +65,7 @@ class Command(BaseCommand):
         if options["no_server"]:
             return
         self._start_insi_simulator(options["insi_port"])
+        self._start_annuaire_simulator(options["annuaire_port"])
         if not options["no_worker"]:
             self._start_worker()
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
@@ -102,6 +109,28 @@ class Command(BaseCommand):
             # The simulator, like the real service, refuses an empty IDAM.
             settings.INSI_IDAM = "OPENDUI-DEMO"
         self.stdout.write(f"\nSimulateur INSi (identités fictives) : {url}")
+
+    def _start_annuaire_simulator(self, port: int) -> None:
+        """Serve the Annuaire Santé simulator (fictitious professionals) on loopback in a
+        daemon thread and point ANNUAIRE_URL at it, unless OPENDUI_ANNUAIRE_URL names a
+        server."""
+        self.annuaire_server = None
+        if settings.ANNUAIRE_URL:
+            self.stdout.write(f"Annuaire Santé : {settings.ANNUAIRE_URL}")
+            return
+        from opendui.annuaire.simulator import DEFAULT_API_KEY, serve
+
+        try:
+            self.annuaire_server, _thread, url = serve("127.0.0.1", port, api_key=DEFAULT_API_KEY)
+        except OSError as exc:
+            raise CommandError(
+                f"Le simulateur de l'Annuaire Santé ne peut pas écouter sur 127.0.0.1:{port} "
+                f"({exc.strerror or exc}) : choisissez un autre port avec --annuaire-port "
+                "(0 : port libre)."
+            ) from exc
+        settings.ANNUAIRE_URL = url
+        settings.ANNUAIRE_API_KEY = DEFAULT_API_KEY
+        self.stdout.write(f"Simulateur de l'Annuaire Santé (professionnels fictifs) : {url}")
 
     def _start_worker(self) -> None:
         """Run background jobs (INSi searches) in a daemon thread of this process, so the
