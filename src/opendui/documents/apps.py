@@ -8,9 +8,10 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.accounts.permissions import DataCategory
-        from opendui.persons.sections import register_tab
+        from opendui.persons.sections import register_synthesis, register_tab
 
         from . import checks  # noqa: F401 - registers the deployment check
+        from .record import export_block
 
         # The tab shows to whoever may read at least one data category of the person;
         # the list itself keeps to the categories the reader may read.
@@ -22,3 +23,5 @@ class DocumentsConfig(AppConfig):
             permission=tuple(f"person.view_{category}" for category in DataCategory),
             pages=("documents:person_withdrawn", "documents:upload", "documents:generate"),
         )
+        # The "Exporter le dossier" action, at the end of the synthèse (person.export).
+        register_synthesis(export_block, order=900)
