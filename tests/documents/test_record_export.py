@@ -82,11 +82,12 @@ def documents(world, secretary, physician):
 
 
 def pdf_text(data: bytes) -> str:
+    """The PDF's text, white space (line breaks of wrapped cells) made single spaces."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
     try:
-        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+        return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdf)
     finally:
         pdf.close()
 

@@ -58,14 +58,18 @@ def _person(pk: int) -> Person:
     return get_object_or_404(Person.objects.select_related("organisation"), pk=pk)
 
 
-def _export(request: HttpRequest, pk: int, export_id: uuid.UUID) -> RecordExport:
-    """The requester's own export of this person; any other id is a 404."""
-    return get_object_or_404(
+def _export(request: HttpRequest, pk: int, export_id: uuid.UUID):
+    """(the requester's own export of this person, the export permit): the permission on
+    the person first (a refusal is a 403 with its audit row), then the export, which any
+    id but the requester's own for this person makes a 404."""
+    permit = authorize_export(request, person=_person(pk))
+    export = get_object_or_404(
         RecordExport.objects.select_related("person", "person__organisation"),
         public_id=export_id,
         person_id=pk,
         requested_by_id=request.user.pk,
     )
+    return export, permit
 
 
 def export_request(request: HttpRequest, pk: int) -> HttpResponse:
@@ -109,8 +113,8 @@ def _state(export: RecordExport) -> dict:
 
 
 def export_status(request: HttpRequest, pk: int, export_id: uuid.UUID) -> HttpResponse:
-    export = _export(request, pk, export_id)
-    decision = authorize_export(request, person=export.person).decision
+    export, permit = _export(request, pk, export_id)
+    decision = permit.decision
     if record_export.is_expired(export):
         record_export.expire_exports(RecordExport.objects.filter(pk=export.pk))
         export.refresh_from_db()
@@ -130,8 +134,7 @@ def export_status(request: HttpRequest, pk: int, export_id: uuid.UUID) -> HttpRe
 
 def export_progress(request: HttpRequest, pk: int, export_id: uuid.UUID) -> JsonResponse:
     """The export's state for app.js: no personal data, so no access event."""
-    export = _export(request, pk, export_id)
-    authorize_export(request, person=export.person)
+    export, _permit = _export(request, pk, export_id)
     response = JsonResponse(_state(export))
     response["Cache-Control"] = "no-store"
     return response
@@ -149,8 +152,7 @@ def _gone(request: HttpRequest, export: RecordExport, message: str) -> HttpRespo
 def export_download(request: HttpRequest, pk: int, export_id: uuid.UUID) -> HttpResponse:
     """The zip, once: the row is marked downloaded before the file is sent, and the file
     is deleted from the storage when the response is closed."""
-    export = _export(request, pk, export_id)
-    permit = authorize_export(request, person=export.person)
+    export, permit = _export(request, pk, export_id)
     if export.status == ExportStatus.DOWNLOADED:
         return _gone(request, export, GONE_DOWNLOADED)
     if record_export.is_expired(export):
