@@ -15,8 +15,8 @@ from opendui.persons.sections import RecordReading, export_sections
 from tests.core.test_url_walk import (
     _address_of_anne,
     _aggir_of_anne,
-    _event_of_anne,
     _evaluation_of_anne,
+    _event_of_anne,
     _link_of_anne,
     _note_of_anne,
     _pp_goal_of_anne,
