@@ -371,3 +371,20 @@ def test_a_revoked_exporter_is_refused_at_download(world, secretary, documents, 
     export.refresh_from_db()
     assert export.status == ExportStatus.READY
     assert AuditEvent.objects.filter(action="access.denied", user_id=secretary.pk).exists()
+
+
+def test_reconcile_keeps_ready_exports_and_reports_left_over_zips(world, secretary, documents):
+    import os
+
+    from opendui.documents.reconcile import reconcile
+
+    export = ask(world, secretary)
+    run_pending()
+    export.refresh_from_db()
+    left_over = records.write(records.new_name(record_export.EXPORTS, ".zip"), b"PK")
+    old = timezone.now().timestamp() - 3 * 3600
+    for name in (export.stored_name, left_over):
+        os.utime(records.records().path(name), (old, old))
+    report = reconcile(older_than=dt.timedelta(minutes=60), delete=True)
+    assert report.orphan_files == [left_over] and report.removed == [left_over]
+    assert stored_exports() == [export.stored_name]
