@@ -321,8 +321,7 @@ def test_status_page_progress_and_download_once(
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
-    body = b"".join(response.streaming_content)
-    response.close()
+    body = b"".join(response.streaming_content)  # the test client closes it at the end
     export.refresh_from_db()
     assert hashlib.sha256(body).hexdigest() == export.sha256
     assert export.status == ExportStatus.DOWNLOADED and export.downloaded_at
