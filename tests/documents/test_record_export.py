@@ -390,3 +390,38 @@ def test_reconcile_keeps_ready_exports_and_reports_left_over_zips(world, secreta
     report = reconcile(older_than=dt.timedelta(minutes=60), delete=True)
     assert report.orphan_files == [left_over] and report.removed == [left_over]
     assert stored_exports() == [export.stored_name]
+
+
+@pytest.mark.usefixtures("backend")
+def test_the_export_is_written_read_and_deleted_on_each_storage(world, secretary, documents):
+    """The spooled zip goes through the storage's file API: local folder and S3."""
+    card = documents[0]
+    export = ask(world, secretary)
+    run_pending()
+    archive = exported(export)
+    assert archive.read(document_entry_name(1, card, card.current)) == records.read(
+        card.current.stored_name
+    )
+    assert stored_exports() == [export.stored_name]
+    assert record_export.expire_exports(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    assert stored_exports() == []
+
+
+def test_an_export_under_break_the_glass_is_flagged(world, client, login):
+    from opendui.accounts.models import BreakGlassGrant
+
+    chief = world.user("chef-de-service", facility=world.ime)
+    BreakGlassGrant.objects.create(
+        user=chief,
+        person=world.anne,
+        reason="Transfert en urgence",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    login(chief)
+    url = reverse("documents:export_request", args=[world.anne.pk])
+    assert client.post(url, {"reason": "transfer"}).status_code == 302
+    event = AuditEvent.objects.get(action="record_export.request")
+    assert event.break_glass
+    assert event.reason == (
+        "transfert vers un autre établissement ; accès exceptionnel : Transfert en urgence"
+    )

@@ -136,6 +136,15 @@ def reason_text(reason: str, detail: str) -> str:
     return f"{label} – {detail}" if detail else label
 
 
+def audit_reason(reason: str, detail: str, decision: Any = None) -> str:
+    """The event's reason: the export's, and the break-the-glass reason when the access
+    was exceptional (the trail keeps both)."""
+    text = reason_text(reason, detail)
+    if decision is not None and decision.break_glass and decision.reason:
+        return f"{text} ; accès exceptionnel : {decision.reason}"
+    return text
+
+
 def may_still_export(user: Any, person: Person) -> bool:
     """Whether the requester may still read the identity and export the record."""
     return bool(
@@ -204,7 +213,7 @@ def request_export(
                 facility_id=facility_id,
                 details={"export": str(export.public_id), "reason": reason},
                 break_glass=bool(decision and decision.break_glass),
-                reason=reason_text(reason, detail),
+                reason=audit_reason(reason, detail, decision),
             )
             # The job is a row of the same database: it commits with the export or not at all.
             build_record_export.using(idempotency_key=f"record_export:{export.pk}").enqueue(
