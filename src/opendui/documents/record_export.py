@@ -39,6 +39,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from opendui.accounts.access import check
+from opendui.accounts.permissions import DATA_CATEGORY_LABELS, DataCategory
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
@@ -295,7 +296,7 @@ def index_csv(documents: list[tuple[str, Document]]) -> str:
                 f"{d.act_date:%d/%m/%Y}",
                 d.type_label,
                 d.title,
-                d.data_category,
+                str(DATA_CATEGORY_LABELS[DataCategory(d.data_category)]),
                 d.current.number,
                 d.current.sha256,
             ]
