@@ -156,6 +156,25 @@ def _document_of_anne(w) -> int:
     return document.pk
 
 
+def _export_of_anne(w) -> dict:
+    """A record export of world.anne, requested by a secretary of world.ehpad."""
+    import uuid
+
+    from django.utils import timezone
+
+    from opendui.documents.models import RecordExport
+
+    export = RecordExport.objects.create(
+        public_id=uuid.uuid4(),
+        person=w.anne,
+        requested_by=w.user("accueil", facility=w.ehpad),
+        reason="access_right",
+        created_at=timezone.now(),
+        expires_at=timezone.now() + dt.timedelta(hours=24),
+    )
+    return {"pk": w.anne.pk, "export_id": export.public_id}
+
+
 def _note_of_anne(w) -> int:
     """A social-category transmission about world.anne, written in world.ehpad."""
     from django.utils import timezone
@@ -382,6 +401,10 @@ KWARGS: dict[str, Callable] = {
     "documents:thumbnail": lambda w: {"pk": _document_of_anne(w)},
     "documents:replace": lambda w: {"pk": _document_of_anne(w)},
     "documents:withdraw": lambda w: {"pk": _document_of_anne(w)},
+    "documents:export_request": lambda w: {"pk": w.anne.pk},
+    "documents:export_status": _export_of_anne,
+    "documents:export_progress": _export_of_anne,
+    "documents:export_download": _export_of_anne,
     "notes:liaison": lambda w: {"facility_pk": w.ehpad.pk},
     "notes:mark_all": lambda w: {"facility_pk": w.ehpad.pk},
     "notes:person": lambda w: {"pk": w.anne.pk},

@@ -48,7 +48,14 @@ def test_the_apps_register_the_record_tabs_in_order():
 
 def test_the_apps_register_the_synthesis_blocks_in_order():
     names = [name.rsplit(".", 1)[-1] for _, name, _ in sections._SYNTHESIS]
-    assert names == ["stays_block", "project_block", "gir_block", "events_block", "notes_block"]
+    assert names == [
+        "stays_block",
+        "project_block",
+        "gir_block",
+        "events_block",
+        "notes_block",
+        "export_block",
+    ]
 
 
 def test_register_tab_replaces_a_key_and_rejects_unknown_permissions(empty_registry):

@@ -7,9 +7,15 @@ class AccompanimentConfig(AppConfig):
     verbose_name = "Accompagnement"
 
     def ready(self) -> None:
-        from opendui.persons.sections import register_banner, register_synthesis, register_tab
+        from opendui.persons.sections import (
+            register_banner,
+            register_export_section,
+            register_synthesis,
+            register_tab,
+        )
 
         from .base import READ
+        from .export import project_section
         from .record import project_banner, project_block
 
         register_tab(
@@ -36,3 +42,4 @@ class AccompanimentConfig(AppConfig):
         )
         register_synthesis(project_block, order=20)
         register_banner(project_banner, order=30)
+        register_export_section("project", _("Projet personnalisé"), project_section, order=50)

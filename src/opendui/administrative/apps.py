@@ -8,8 +8,14 @@ class AdministrativeConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-        from opendui.persons.sections import register_banner, register_photo, register_tab
+        from opendui.persons.sections import (
+            register_banner,
+            register_export_section,
+            register_photo,
+            register_tab,
+        )
 
+        from .export import administrative_section
         from .home import expiring_rights_panel
         from .record import banner_photo, rights_banner
 
@@ -35,3 +41,6 @@ class AdministrativeConfig(AppConfig):
         )
         register_photo(banner_photo, order=10)
         register_banner(rights_banner, order=40)
+        register_export_section(
+            "administrative", _("Dossier administratif"), administrative_section, order=20
+        )

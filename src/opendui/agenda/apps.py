@@ -8,8 +8,13 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-        from opendui.persons.sections import register_synthesis, register_tab
+        from opendui.persons.sections import (
+            register_export_section,
+            register_synthesis,
+            register_tab,
+        )
 
+        from .export import agenda_section
         from .home import today_events_panel
         from .record import events_block
 
@@ -23,3 +28,4 @@ class AgendaConfig(AppConfig):
             permission="person.view_identity",
         )
         register_synthesis(events_block, order=40)
+        register_export_section("agenda", _("Agenda"), agenda_section, order=70)

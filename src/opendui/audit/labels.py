@@ -247,6 +247,11 @@ ACTION_LABELS: dict[str, Any] = {
     "document.create": _("Document ajouté au dossier"),
     "document.replace": _("Nouvelle version d'un document"),
     "document.withdraw": _("Document retiré du dossier"),
+    "record_export.form": _("Formulaire d'export du dossier ouvert"),
+    "record_export.request": _("Export du dossier demandé"),
+    "record_export.ready": _("Export du dossier préparé"),
+    "record_export.status": _("État d'un export du dossier consulté"),
+    "record_export.download": _("Export du dossier téléchargé"),
 }
 
 KIND_LABELS = {kind.value: kind.label for kind in EventKind}

@@ -9,10 +9,11 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from opendui.accompaniment.hooks import on_stored_pdf, on_version_validated
         from opendui.accounts.permissions import DataCategory
-        from opendui.persons.sections import register_tab
+        from opendui.persons.sections import register_synthesis, register_tab
 
         from . import checks  # noqa: F401 - registers the deployment check
         from .project_pdf import queue_project_pdf, stored_project_url
+        from .record import export_block
 
         # A validated PP version is stored as a document of the person (project_pdf.py).
         on_version_validated(queue_project_pdf)
@@ -28,3 +29,5 @@ class DocumentsConfig(AppConfig):
             permission=tuple(f"person.view_{category}" for category in DataCategory),
             pages=("documents:person_withdrawn", "documents:upload", "documents:generate"),
         )
+        # The "Exporter le dossier" action, at the end of the synthèse (person.export).
+        register_synthesis(export_block, order=900)

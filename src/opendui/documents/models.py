@@ -321,3 +321,99 @@ class ProjectDocument(models.Model):
 
     def __str__(self) -> str:
         return f"PP {self.project_id} → document {self.document_id}"
+
+
+# --- The record export --------------------------------------------------------------------
+#
+# The whole readable record of one person, as `dossier.pdf` and the person's documents in
+# one zip, built by a background job (record_export.py) for the user who asked, downloaded
+# once by that user within EXPORT_LIFETIME, then deleted from the storage.
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("en attente")
+    RUNNING = "running", _("en préparation")
+    READY = "ready", _("prêt à télécharger")
+    DOWNLOADED = "downloaded", _("téléchargé")
+    FAILED = "failed", _("échec")
+    EXPIRED = "expired", _("expiré")
+
+
+class ExportReason(models.TextChoices):
+    ACCESS_RIGHT = "access_right", _("droit d'accès de la personne (RGPD art. 15, CASF)")
+    TRANSFER = "transfer", _("transfert vers un autre établissement")
+    COURT = "court", _("réquisition judiciaire")
+    OTHER = "other", _("autre")
+
+
+#: Exports not yet finished: one at a time per (user, person).
+UNFINISHED_EXPORTS = (ExportStatus.PENDING, ExportStatus.RUNNING, ExportStatus.READY)
+
+
+class RecordExport(models.Model):
+    public_id = models.UUIDField(_("identifiant"), unique=True, editable=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("personne")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("demandé par"),
+    )
+    facility = models.ForeignKey(
+        Facility,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("établissement"),
+    )
+    reason = models.CharField(_("motif"), max_length=20, choices=ExportReason)
+    reason_detail = models.CharField(_("précision du motif"), max_length=300, blank=True)
+    status = models.CharField(
+        _("état"), max_length=12, choices=ExportStatus, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("avancement (%)"), default=0)
+    step = models.CharField(_("étape"), max_length=200, blank=True)
+    stored_name = models.CharField(_("nom de stockage"), max_length=200, blank=True)
+    size = models.BigIntegerField(_("taille (octets)"), null=True, blank=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, blank=True)
+    document_count = models.PositiveIntegerField(_("documents joints"), default=0)
+    error = models.CharField(_("erreur"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("demandé le"))
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("téléchargé le"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expire le"))
+
+    class Meta:
+        verbose_name = _("export de dossier")
+        indexes = [
+            models.Index(fields=["requested_by", "person", "status"], name="record_export_owner"),
+            models.Index(fields=["status", "expires_at"], name="record_export_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ExportStatus.values), name="record_export_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=ExportReason.values), name="record_export_reason_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="record_export_progress_percent"
+            ),
+            # The "one unfinished export per user and person" rule, held by the database
+            # (a double click racing past the view's lookup gets an IntegrityError).
+            models.UniqueConstraint(
+                fields=["requested_by", "person"],
+                condition=Q(status__in=["pending", "running", "ready"]),
+                name="record_export_one_unfinished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.public_id} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (ExportStatus.PENDING, ExportStatus.RUNNING)

@@ -7,6 +7,9 @@ outer transaction rolled back after the service returned. `opendui documents rec
 lists them, and with `--supprimer` deletes the files with no row older than
 `--minutes` (default 60: an upload in progress has its file before its row). A row whose
 file is missing is only reported: it needs a person to look (restore from backup).
+
+Record exports (`exports/`) count too: only a ready export keeps its zip; the zip of a
+downloaded, expired or failed one whose delete failed is an orphan like any other.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from . import store
-from .models import DocumentVersion
+from .models import DocumentVersion, ExportStatus, RecordExport
 
 
 @dataclass
@@ -34,6 +37,11 @@ def _known() -> set[str]:
         names.add(stored)
         if thumb:
             names.add(thumb)
+    names.update(
+        RecordExport.objects.filter(status=ExportStatus.READY)
+        .exclude(stored_name="")
+        .values_list("stored_name", flat=True)
+    )
     return names
 
 
@@ -43,7 +51,7 @@ def reconcile(*, older_than: dt.timedelta, delete: bool = False) -> Report:
     known = _known()
     limit = timezone.now() - older_than
     present: set[str] = set()
-    for folder in (store.DOCUMENTS, store.THUMBNAILS):
+    for folder in (store.DOCUMENTS, store.THUMBNAILS, "exports"):
         for name in store.listing(folder):
             present.add(name)
             if name in known:

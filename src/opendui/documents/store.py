@@ -80,3 +80,20 @@ def listing(folder: str) -> Iterator[str]:
         return
     for name in files:
         yield f"{folder}/{name}"
+
+
+def write_file(name: str, handle) -> str:
+    """`write` for a file object (a large export spooled to disk): same guarantees, the
+    bytes are not held in memory."""
+    from django.core.files import File
+
+    try:
+        saved = records().save(name, File(handle, name=name))
+    except Exception as error:
+        logger.warning("records storage write failed: %s", type(error).__name__)
+        remove(name)
+        raise StorageUnavailable(StorageUnavailable.message) from error
+    if saved != name:
+        remove(saved)
+        raise StorageUnavailable(StorageUnavailable.message)
+    return saved

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_generate
+from . import views, views_export, views_generate
 
 app_name = "documents"
 
@@ -22,4 +22,20 @@ urlpatterns = [
     path("<int:pk>/apercu/", views.thumbnail, name="thumbnail"),
     path("<int:pk>/remplacer/", views.replace, name="replace"),
     path("<int:pk>/retirer/", views.withdraw, name="withdraw"),
+    path("personne/<int:pk>/export/", views_export.export_request, name="export_request"),
+    path(
+        "personne/<int:pk>/export/<uuid:export_id>/",
+        views_export.export_status,
+        name="export_status",
+    ),
+    path(
+        "personne/<int:pk>/export/<uuid:export_id>/etat/",
+        views_export.export_progress,
+        name="export_progress",
+    ),
+    path(
+        "personne/<int:pk>/export/<uuid:export_id>/telecharger/",
+        views_export.export_download,
+        name="export_download",
+    ),
 ]

@@ -8,8 +8,14 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-        from opendui.persons.sections import register_banner, register_synthesis, register_tab
+        from opendui.persons.sections import (
+            register_banner,
+            register_export_section,
+            register_synthesis,
+            register_tab,
+        )
 
+        from .export import evaluations_section
         from .home import gmp_panel
         from .record import gir_banner, gir_block
 
@@ -34,3 +40,4 @@ class EvaluationsConfig(AppConfig):
         )
         register_synthesis(gir_block, order=30)
         register_banner(gir_banner, order=20)
+        register_export_section("evaluations", _("Évaluations"), evaluations_section, order=60)

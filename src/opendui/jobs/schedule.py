@@ -102,6 +102,8 @@ class Every:
 FREQUENT: tuple[Every, ...] = (
     # Link the events written by requests into the keyed audit chain.
     Every("audit.seal", "opendui.audit.tasks.seal_audit_trail", "AUDIT_SEAL_EVERY"),
+    # Delete the record exports not downloaded within their 24 hours (documents app).
+    Every("documents.expire_exports", "opendui.documents.record_export.expire_record_exports", 600),
 )
 
 

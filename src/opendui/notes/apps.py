@@ -8,8 +8,13 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-        from opendui.persons.sections import register_synthesis, register_tab
+        from opendui.persons.sections import (
+            register_export_section,
+            register_synthesis,
+            register_tab,
+        )
 
+        from .export import notes_section
         from .home import unread_notes_panel
         from .record import notes_block
 
@@ -24,3 +29,4 @@ class NotesConfig(AppConfig):
             pages=("notes:create", "notes:edit", "notes:correct", "notes:withdraw"),
         )
         register_synthesis(notes_block, order=50)
+        register_export_section("notes", _("Transmissions"), notes_section, order=80)

@@ -9,8 +9,9 @@ class PersonsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from .export import entourage_section, identity_section
         from .record import protection_banner
-        from .sections import check_tabs, register_banner, register_tab
+        from .sections import check_tabs, register_banner, register_export_section, register_tab
 
         checks.register(check_tabs, checks.Tags.urls)
 
@@ -53,3 +54,5 @@ class PersonsConfig(AppConfig):
             permission="audit.view_person_access",
         )
         register_banner(protection_banner, order=60)
+        register_export_section("identity", _("Identité"), identity_section, order=10)
+        register_export_section("entourage", _("Entourage"), entourage_section, order=30)

@@ -10,7 +10,13 @@ apps never import higher ones). Each app that owns part of a record registers, f
   the synthèse page (`persons:detail`), with the alerts that belong to it;
 - optionally a **banner** provider (`register_banner`): short facts and alerts shown at
   the top of every page of the record;
-- optionally a **photo** provider (`register_photo`): the URL of the person's photo.
+- optionally a **photo** provider (`register_photo`): the URL of the person's photo;
+- optionally an **export section** provider (`register_export_section`): the app's part
+  of the whole record exported as one PDF (documents.record_export), as an
+  `ExportSection` of facts and tables. Unlike the synthèse, an export for a right of
+  access holds the *whole* history: a provider may return tables whose rows are a
+  generator over `.iterator()`, so memory stays bounded by the rendered page, not by
+  the querysets.
 
 A provider receives a `RecordReading`: the reader, the person, the moment, a cached
 permission check (`allowed`) and a memo (`shared`) through which providers of one page
@@ -24,7 +30,7 @@ does not grow with the person's history (asserted by the record pages' tests).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,6 +117,51 @@ class RecordReading:
         return key in self._shared
 
 
+@dataclass(frozen=True)
+class ExportTable:
+    """A table of an export section: French headers, rows of text (an iterable, possibly
+    a generator reading the database in chunks), and what to write when it has none."""
+
+    caption: str
+    headers: tuple[str, ...]
+    rows: Iterable[Sequence[Any]]
+    empty: str = "Aucun élément."
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    """One app's part of the exported record: facts (label, value) then tables."""
+
+    title: str
+    facts: tuple[Fact, ...] = ()
+    tables: tuple[ExportTable, ...] = ()
+    note: str = ""  # a French sentence shown under the title (a limit, a rule)
+
+
+def export_date(value: dt.date | dt.datetime | None) -> str:
+    """A date (or a moment, in local time) as the export writes it; "–" for none."""
+    if value is None:
+        return "–"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+def export_period(start: dt.date | None, end: dt.date | None) -> str:
+    """`du 01/02/2024 au 03/04/2025`, or `depuis le …` while it runs."""
+    if end is None:
+        return f"depuis le {export_date(start)}"
+    return f"du {export_date(start)} au {export_date(end)}"
+
+
+@dataclass(frozen=True)
+class ExportEntry:
+    key: str
+    label: str
+    order: int
+    provider: Callable[[RecordReading], ExportSection | None]
+
+
 IDENTITY = "person.view_identity"
 
 SynthesisProvider = Callable[[RecordReading], Block | None]
@@ -121,6 +172,7 @@ _TABS: dict[str, Tab] = {}
 _SYNTHESIS: list[tuple[int, str, SynthesisProvider]] = []
 _BANNER: list[tuple[int, str, BannerProvider]] = []
 _PHOTO: list[tuple[int, str, PhotoProvider]] = []
+_EXPORT: dict[str, ExportEntry] = {}
 
 
 def register_tab(
@@ -168,6 +220,25 @@ def register_banner(provider: BannerProvider, *, order: int = 100) -> None:
 def register_photo(provider: PhotoProvider, *, order: int = 100) -> None:
     """Add a photo provider (once); the first one returning a URL wins."""
     _add(_PHOTO, provider, order)
+
+
+def register_export_section(
+    key: str,
+    label: str,
+    provider: Callable[[RecordReading], ExportSection | None],
+    *,
+    order: int,
+) -> None:
+    """Add (or replace, when `key` is registered again) a section of the record export.
+
+    `provider(reading)` returns the section, or None when the reader may not see it (it
+    decides with `reading.allowed`, exactly as the app's tab does) or it has nothing."""
+    _EXPORT[key] = ExportEntry(key, label, order, provider)
+
+
+def export_sections() -> list[ExportEntry]:
+    """Every registered export section, in order."""
+    return sorted(_EXPORT.values(), key=lambda entry: (entry.order, entry.key))
 
 
 def tabs() -> list[Tab]:

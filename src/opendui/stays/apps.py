@@ -8,8 +8,14 @@ class StaysConfig(AppConfig):
 
     def ready(self) -> None:
         from opendui.core.home import register_panel
-        from opendui.persons.sections import register_banner, register_synthesis, register_tab
+        from opendui.persons.sections import (
+            register_banner,
+            register_export_section,
+            register_synthesis,
+            register_tab,
+        )
 
+        from .export import stays_section
         from .home import my_residents_panel, overdue_contracts_panel
         from .record import stays_banner, stays_block
 
@@ -33,4 +39,5 @@ class StaysConfig(AppConfig):
             ),
         )
         register_synthesis(stays_block, order=10)
+        register_export_section("stays", _("Séjours"), stays_section, order=40)
         register_banner(stays_banner, order=10)

@@ -40,10 +40,19 @@ document.addEventListener("DOMContentLoaded", () => {
           credentials: "same-origin",
         });
         if (!response.ok || response.redirected) return; // logged out or refused: stop
-        if (!(await response.json()).pending) {
+        const state = await response.json();
+        if (!state.pending) {
           window.location.reload();
           return;
         }
+        // A job that reports its progress: the <progress> bar and the step's label.
+        const bar = region.querySelector("progress");
+        if (bar && typeof state.progress === "number") {
+          bar.value = state.progress;
+          bar.textContent = `${state.progress} %`;
+        }
+        const step = region.querySelector("[data-poll-step]");
+        if (step && typeof state.step === "string") step.textContent = state.step;
       } catch {
         // Network hiccup: try again at the next tick.
       }
