@@ -66,9 +66,10 @@ def test_the_page_shows_every_section_and_is_audited_once(
     right(world.anne, secretary, end=timezone.localdate() + dt.timedelta(days=10))
     client = login(secretary)
     before = AuditEvent.objects.filter(action="administrative.view").count()
-    # 27 on SQLite: the page's own reads, the record banner and tabs (persons.sections) and
-    # the professionals of the directory (one query).
-    with django_assert_max_num_queries(27):
+    # 25 on SQLite: the page's own reads, the record banner and tabs (persons.sections) and
+    # the professionals of the directory (one query); the rights and MDPH decisions are
+    # read once for the page and the banner (RecordReading.shared).
+    with django_assert_max_num_queries(25):
         response = client.get(page_url(world.anne))
     assert response.status_code == 200
     body = text(response)
@@ -93,7 +94,7 @@ def test_the_page_query_count_does_not_grow_with_rows(
             end=dt.date(2030, 1, 1) + dt.timedelta(days=i),
         )
     client = login(secretary)
-    with django_assert_max_num_queries(27):  # the same as with one row of each
+    with django_assert_max_num_queries(25):  # the same as with one row of each
         assert client.get(page_url(world.anne)).status_code == 200
 
 

@@ -13,9 +13,10 @@ from django.utils.translation import ngettext
 
 from opendui.persons.models import Person
 from opendui.persons.sections import BannerPart
+from opendui.stays.models import AdmissionRequest
 
 from . import rules
-from .models import Photo
+from .models import Photo, Right
 from .selectors import VIEW, mdph_decisions, right_facts, rights
 
 
@@ -39,12 +40,22 @@ def banner_photo(reading: Any) -> str | None:
     return _current_photo_url(reading.person)
 
 
+RIGHTS = "administrative.rights"
+
+
+def rights_and_decisions(reading: Any) -> tuple[list[Right], list[AdmissionRequest]]:
+    """The person's rights and MDPH orientation decisions, read once per reading (two
+    queries): the administrative page lists them and the banner counts their alerts.
+    The caller has checked `person.view_administrative`."""
+    person = reading.person
+    return reading.shared(RIGHTS, lambda: (rights(person), mdph_decisions(person)))
+
+
 def rights_banner(reading: Any) -> BannerPart | None:
     """A banner alert when rights or MDPH orientations end within 60 days (or have ended)."""
     if not reading.allowed(VIEW):
         return None
-    facts = right_facts(rights(reading.person), mdph_decisions(reading.person))
-    expiring = rules.alerts(facts, reading.today)
+    expiring = rules.alerts(right_facts(*rights_and_decisions(reading)), reading.today)
     if not expiring:
         return None
     return BannerPart(
