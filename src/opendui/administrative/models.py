@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core.models import VersionedModel, ends_after_start
+from opendui.core.phones import display_phone, normalise_phone
 from opendui.geography.places import FRANCE_COUNTRY_CODE
 from opendui.persons.ins import matricule_problem, normalise_matricule
 
@@ -134,11 +135,11 @@ class Phone(ContactPoint):
         indexes = [models.Index(fields=["person"], name="admin_phone_person")]
 
     def __str__(self) -> str:
-        return rules.display_phone(self.number)
+        return display_phone(self.number)
 
     def clean(self) -> None:
         super().clean()
-        number, problem = rules.normalise_phone(self.number)
+        number, problem = normalise_phone(self.number)
         if problem:
             raise ValidationError({"number": problem})
         self.number = number

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
-from opendui.core import identifiers
+from opendui.core import identifiers, phones
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.params import PK_MAX, parse_int
 
@@ -43,12 +43,13 @@ def _identifier(value: str, check) -> str:
 
 
 def _phone(value: str) -> str:
-    value = identifiers.normalise_phone(value) if value.strip() else ""
-    if value:
-        problem = identifiers.phone_problem(value)
-        if problem:
-            raise forms.ValidationError(problem)
-    return value
+    """The number typed, in its stored form (E.164); "" when left empty."""
+    if not value.strip():
+        return ""
+    number, problem = phones.normalise_phone(value)
+    if problem:
+        raise forms.ValidationError(problem)
+    return number
 
 
 def _mssante(value: str) -> str:
@@ -76,6 +77,11 @@ class _AddressFields(forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         help_text=_("01 23 45 67 89 ou +33 1 23 45 67 89"),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.initial.get("phone"):  # stored in E.164: shown as people write it
+            self.initial["phone"] = phones.display_phone(self.initial["phone"])
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
