@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
 from opendui.core import identifiers, phones
+from opendui.core.address_forms import PostalAddressFields
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.params import PK_MAX, parse_int
 
@@ -61,15 +62,10 @@ def _mssante(value: str) -> str:
     return value
 
 
-class _AddressFields(forms.Form):
-    address = forms.CharField(label=_("Adresse"), max_length=200, required=False)
-    postal_code = forms.CharField(
-        label=_("Code postal"),
-        max_length=5,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )
-    city = forms.CharField(label=_("Commune"), max_length=100, required=False)
+class _AddressFields(PostalAddressFields):
+    """The address (core.address_forms, shared with the administrative file) and the
+    phone of a directory entry."""
+
     phone = forms.CharField(
         label=_("Téléphone"),
         max_length=30,
@@ -85,12 +81,6 @@ class _AddressFields(forms.Form):
 
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
-
-    def clean_postal_code(self) -> str:
-        value = self.cleaned_data["postal_code"].strip()
-        if value and not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError(_("Un code postal comporte 5 chiffres."))
-        return value
 
 
 class ProfessionalForm(VersionedFormMixin, _AddressFields):
