@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html as htmllib
+import re
 
 import pytest
 from django.utils import timezone
 
 from opendui.administrative import services
 from opendui.administrative.models import Address, AddressKind, Coverage, Profile, Right, RightKind
-from opendui.administrative.record import rights_alerts
+from opendui.administrative.record import rights_banner
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
+from opendui.persons.sections import RecordReading
 from opendui.stays.models import AdmissionRequest
 
 from .conftest import nir
@@ -64,9 +66,10 @@ def test_the_page_shows_every_section_and_is_audited_once(
     right(world.anne, secretary, end=timezone.localdate() + dt.timedelta(days=10))
     client = login(secretary)
     before = AuditEvent.objects.filter(action="administrative.view").count()
-    # 27 on SQLite: the page's own reads, the record banner and tabs (persons.sections) and
-    # the professionals of the directory (one query).
-    with django_assert_max_num_queries(27):
+    # 25 on SQLite: the page's own reads, the record banner and tabs (persons.sections) and
+    # the professionals of the directory (one query); the rights and MDPH decisions are
+    # read once for the page and the banner (RecordReading.shared).
+    with django_assert_max_num_queries(25):
         response = client.get(page_url(world.anne))
     assert response.status_code == 200
     body = text(response)
@@ -91,7 +94,7 @@ def test_the_page_query_count_does_not_grow_with_rows(
             end=dt.date(2030, 1, 1) + dt.timedelta(days=i),
         )
     client = login(secretary)
-    with django_assert_max_num_queries(27):  # the same as with one row of each
+    with django_assert_max_num_queries(25):  # the same as with one row of each
         assert client.get(page_url(world.anne)).status_code == 200
 
 
@@ -238,7 +241,7 @@ def test_ids_tampered_across_records_are_refused(world, login, secretary):
     assert chloe_row.replaced_by_id is None
 
 
-def test_rights_alerts_for_the_record(world, secretary, educator):
+def test_rights_alerts_for_the_record(world, login, secretary, educator):
     today = timezone.localdate()
     right(world.anne, secretary, kind=RightKind.AAH, end=today + dt.timedelta(days=60))
     right(world.anne, secretary, kind=RightKind.RQTH, end=today + dt.timedelta(days=61))
@@ -251,11 +254,19 @@ def test_rights_alerts_for_the_record(world, secretary, educator):
         mdph_category="13.3 MAS",
         mdph_valid_until=today - dt.timedelta(days=1),
     )
-    alerts = rights_alerts(secretary, world.anne, today)
-    assert len(alerts) == 2
-    assert alerts[0].startswith("Orientation MDPH 13.3 MAS : droit expiré")
-    assert alerts[1].startswith("AAH")
-    assert rights_alerts(world.user("educateur", facility=world.ime), world.anne, today) == []
+    # The banner counts them (the RQTH ends in 61 days: no alert yet)...
+    banner = rights_banner(RecordReading(secretary, world.anne))
+    assert banner is not None and banner.alerts == ("2 droits à renouveler",)
+    outsider = world.user("educateur", facility=world.ime)
+    assert rights_banner(RecordReading(outsider, world.anne)) is None
+    # ... the page says which, soonest end first.
+    body = text(login(secretary).get(page_url(world.anne)))
+    section = re.search(r'aria-labelledby="rights-alerts-title".*?</section>', body, re.S)
+    assert section is not None
+    assert re.findall(r"<li>(.*?) : ", section.group()) == [
+        "Orientation MDPH 13.3 MAS",
+        "AAH (allocation aux adultes handicapés)",
+    ]
 
 
 @pytest.fixture

@@ -13,11 +13,17 @@ from PIL import Image
 from opendui.administrative import services
 from opendui.administrative.models import ConsentForm, ConsentGiver, Photo
 from opendui.administrative.photos import MAX_SIDE, PhotoRefused
-from opendui.administrative.record import photo_url
+from opendui.administrative.record import banner_photo
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
+from opendui.persons.sections import RecordReading
 
 from .conftest import image_bytes
+
+
+def photo_url(user, person):
+    """The photo the record banner shows `user` (its registered provider)."""
+    return banner_photo(RecordReading(user, person))
 
 
 def consent(user, person):

@@ -1,4 +1,4 @@
-"""Pure rules: renewal alerts at the 60-day boundary, phone numbers, code organisme."""
+"""Pure rules: renewal alerts at the 60-day boundary, code organisme, département."""
 
 from __future__ import annotations
 
@@ -65,39 +65,6 @@ def test_alert_messages_are_french_and_sorted_by_end():
         "PCH : droit expiré le 04/12/2026, à renouveler.",
         "AAH : droit à renouveler, il prend fin le 06/01/2027.",
     ]
-
-
-def test_french_phone_numbers_become_e164():
-    assert rules.normalise_phone("01 23 45 67 89") == ("+33123456789", None)
-    assert rules.normalise_phone("06.12.34.56.78") == ("+33612345678", None)
-    assert rules.normalise_phone("0033 6 12 34 56 78") == ("+33612345678", None)
-    assert rules.normalise_phone("0692 12 34 56") == ("+262692123456", None)
-    assert rules.normalise_phone("0596 12 34 56") == ("+596596123456", None)
-    assert rules.normalise_phone("0692 12 34 56 7")[1] is not None
-    assert rules.normalise_phone("02 62 12 34 56") == ("+262262123456", None)
-    assert rules.normalise_phone("+32 2 123 45 67") == ("+3221234567", None)
-
-
-def test_bad_phone_numbers_are_refused_in_french():
-    for text in ["", "12345", "00 12 34 56 78", "+33 0 12 34 56 78", "+33 1 23", "06 12 AB 56 78"]:
-        number, problem = rules.normalise_phone(text)
-        assert number == "" and problem and problem[0].isupper()
-
-
-@given(st.from_regex(r"0[1-9][0-9]{8}", fullmatch=True))
-def test_every_french_national_number_round_trips(national):
-    number, problem = rules.normalise_phone(national)
-    assert problem is None
-    assert number.startswith("+") and number[1:].isdigit()
-    assert rules.display_phone(number).replace(" ", "") == national
-
-
-@given(st.text(max_size=30))
-def test_phone_parser_never_fails(text):
-    number, problem = rules.normalise_phone(text)
-    assert (number == "") == (problem is not None)
-    if number:
-        assert number.startswith("+") and 10 <= len(number) <= 16
 
 
 def test_code_organisme():

@@ -14,13 +14,7 @@ from tests.browser.conftest import login_with_keyboard
 from tests.conftest import PASSWORD
 
 
-def test_secretary_fills_the_administrative_file(world, page, settings, tmp_path):
-    storages = {name: dict(value) for name, value in settings.STORAGES.items()}
-    storages["records"] = {
-        **storages["records"],
-        "OPTIONS": {**storages["records"].get("OPTIONS", {}), "location": str(tmp_path)},
-    }
-    settings.STORAGES = storages
+def test_secretary_fills_the_administrative_file(world, page):
     world.user("accueil", facility=world.ehpad, email="sec@test.example")
     login_with_keyboard(page, "sec@test.example", PASSWORD)
     page.goto(f"/administratif/personne/{world.anne.pk}/")

@@ -1,4 +1,4 @@
-"""idNat_PS, MSSanté addresses and phone numbers (core.identifiers), by property and example."""
+"""idNat_PS and MSSanté addresses (core.identifiers), by property and example."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from opendui.core.identifiers import (
     luhn_check_digit,
     mssante_address_problem,
     normalise_email,
-    normalise_phone,
-    phone_problem,
     rpps_problem,
 )
 
@@ -108,39 +106,3 @@ def test_domain_is_lower_cased_local_part_kept():
 @given(st.text(max_size=60))
 def test_any_text_gets_an_answer_never_an_exception(value):
     assert mssante_address_problem(value) is None or isinstance(mssante_address_problem(value), str)
-    stored = normalise_phone(value)
-    assert phone_problem(stored) is None or isinstance(phone_problem(stored), str)
-
-
-# --- phone numbers ----------------------------------------------------------------------------
-
-
-@given(st.integers(1, 9), digits(8))
-def test_french_numbers_in_every_spelling_are_stored_alike(first, rest):
-    national = f"0{first}{rest}"
-    expected = " ".join(national[i : i + 2] for i in range(0, 10, 2))
-    spaced = " ".join(national[i : i + 2] for i in range(0, 10, 2))
-    for typed in (
-        national,
-        spaced,
-        national.replace("", ".").strip("."),
-        f"+33{first}{rest}",
-        f"+33 (0){first} {rest}",
-        f"0033{first}{rest}",
-    ):
-        assert normalise_phone(typed) == expected, typed
-    assert phone_problem(expected) is None
-
-
-@given(st.sampled_from(["+32", "+41", "+1", "+262", "+44"]), digits(9))
-def test_international_numbers_are_kept_in_e164(country, rest):
-    stored = normalise_phone(f"{country} {rest}")
-    assert stored == country + rest
-    assert phone_problem(stored) is None
-
-
-@pytest.mark.parametrize(
-    "value", ["12345", "00012345678", "00 12", "+33 1 23", "+0123456789", "01234567890", "abc"]
-)
-def test_bad_numbers_are_refused(value):
-    assert phone_problem(normalise_phone(value)) is not None

@@ -137,7 +137,6 @@ CREATE_OR_EDIT = {
     "opendui.evaluations.forms.ModelForm",
     "opendui.programme.forms.GrappeForm",
     "opendui.programme.forms.MilestoneForm",
-    "opendui.persons.forms_identity.RequiredVersionMixin",  # requires it itself
     "opendui.administrative.forms._ItemForm",  # a model form: required when it edits a row
     "opendui.directory.forms.ProfessionalForm",  # edits = True when given the row it edits
     "opendui.directory.forms.StructureForm",

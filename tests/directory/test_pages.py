@@ -135,7 +135,12 @@ def test_secretary_adds_a_professional(world, login, secretary):
     assert response.status_code == 200
     professional = ExternalProfessional.objects.get()
     assert professional.organisation == world.og and professional.idnat_ps == "8" + RPPS
+    assert professional.phone == "+33472000000"  # stored in E.164 (core.phones)
     assert "a été ajouté(e) à l'annuaire" in text(response)
+    # Shown in the national form, dialled in the international one.
+    assert '<a href="tel:+33472000000">04 72 00 00 00</a>' in text(client.get(LIST))
+    edit = client.get(f"/annuaire/professionnels/{professional.pk}/modifier/")
+    assert edit.context["form"].initial["phone"] == "04 72 00 00 00"
     # The same form sent again creates nothing.
     client.post(CREATE, data, follow=True)
     assert ExternalProfessional.objects.count() == 1
@@ -190,7 +195,7 @@ def test_a_stale_edit_is_a_409(world, login, secretary, doctor):
     data["expected_version"] = 2
     assert client.post(url, data).status_code == 302
     doctor.refresh_from_db()
-    assert doctor.phone == "04 72 00 00 00" and doctor.version == 3
+    assert doctor.phone == "+33472000000" and doctor.version == 3
 
 
 def test_an_entry_of_another_organisation_is_refused(world, login, secretary, foreign_doctor):
@@ -419,7 +424,7 @@ def test_secretary_corrects_a_structure_with_its_version(world, login, secretary
     assert client.post(url, {**data, "expected_version": 9}).status_code == 409
     assert client.post(url, data).status_code == 302
     pharmacy.refresh_from_db()
-    assert pharmacy.phone == "04 78 00 00 00" and pharmacy.version == 2
+    assert pharmacy.phone == "+33478000000" and pharmacy.version == 2
     assert AuditEvent.objects.filter(action="directory.structure_update").count() == 1
     page = client.get(f"/annuaire/structures/{pharmacy.pk}/desactiver/")
     assert 'href="/annuaire/structures/"' in page.content.decode()

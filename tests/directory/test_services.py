@@ -47,7 +47,7 @@ def test_secretary_creates_a_professional_normalised_and_audited(world, actor):
     assert professional.profession_label == "Médecin"
     assert professional.rpps == RPPS
     assert professional.idnat_ps == "8" + RPPS
-    assert professional.phone == "04 72 00 00 00"
+    assert professional.phone == "+33472000000"
     assert professional.mssante_addresses == ["claire.moreau@medecin.mssante.fr"]
     assert professional.source == Source.MANUAL and professional.version == 1
     (event,) = changes("directory.professional_create")
@@ -100,15 +100,15 @@ def test_permissions_are_denied_by_default(world, educator, doctor):
 
 def test_an_update_needs_the_current_version(world, actor, doctor):
     updated = services.update_professional(actor, doctor, expected_version=1, phone="0472000001")
-    assert updated.version == 2 and updated.phone == "04 72 00 00 01"
+    assert updated.version == 2 and updated.phone == "+33472000001"
     (event,) = changes("directory.professional_update")
-    assert event.details["changes"]["phone"] == ["", "04 72 00 00 01"]
+    assert event.details["changes"]["phone"] == ["", "+33472000001"]
     stale = ExternalProfessional.objects.get(pk=doctor.pk)
     with pytest.raises(ConcurrentEditError):
         services.update_professional(actor, stale, expected_version=1, phone="0472000002")
     with pytest.raises(ValidationError):
         services.update_professional(actor, stale, expected_version=None, phone="0472000002")
-    assert ExternalProfessional.objects.get(pk=doctor.pk).phone == "04 72 00 00 01"
+    assert ExternalProfessional.objects.get(pk=doctor.pk).phone == "+33472000001"
 
 
 def test_an_unchanged_form_saves_nothing(world, actor, doctor):
@@ -360,7 +360,7 @@ def test_upsert_creates_then_updates_by_idnat_keeping_local_fields(world, actor,
     when = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
     professional, created = upsert_from_annuaire(world.og, record(), now=when)
     assert created and professional.source == Source.ANNUAIRE and professional.synced_at == when
-    assert professional.phone == "04 72 00 00 00" and professional.city == "Lyon"
+    assert professional.phone == "+33472000000" and professional.city == "Lyon"
     (event,) = changes("directory.annuaire_create")
     assert event.user_label == "annuaire.sync" and event.user_id is None
     # Local corrections in the directory...
@@ -382,7 +382,7 @@ def test_upsert_creates_then_updates_by_idnat_keeping_local_fields(world, actor,
     again.refresh_from_db()
     assert again.last_name == "Moreau-Blanc"
     assert again.mssante_addresses == ["c.moreau@medecin.mssante.fr"]
-    assert again.phone == "04 78 00 00 00" and again.structure == pharmacy
+    assert again.phone == "+33478000000" and again.structure == pharmacy
     assert again.synced_at == later and again.version == 3
     assert ExternalProfessional.objects.count() == 1
     (update,) = changes("directory.annuaire_update")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
+from opendui.core.address_forms import address_model_widgets
 from opendui.core.forms import VersionedFormMixin
 from opendui.persons.models_entourage import RelatedPerson
 
@@ -49,7 +50,7 @@ class AddressForm(_ItemForm):
             "country",
             "valid_from",
         ]
-        widgets = {"valid_from": _date()}
+        widgets = {"valid_from": _date(), **address_model_widgets()}
         help_texts = {
             "commune_code": _("Facultatif : 5 caractères (75056 pour Paris, 2A004 pour Ajaccio)."),
         }

@@ -18,7 +18,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from opendui.core.addresses import one_line, postal_code_problem
 from opendui.core.models import VersionedModel, ends_after_start
+from opendui.core.phones import display_phone, normalise_phone
 from opendui.geography.places import FRANCE_COUNTRY_CODE
 from opendui.persons.ins import matricule_problem, normalise_matricule
 
@@ -79,7 +81,7 @@ class Address(ContactPoint):
         indexes = [models.Index(fields=["person", "kind"], name="admin_address_person")]
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.line1, self.line2, self.postal_code, self.city) if p)
+        return one_line(self.line1, self.line2, self.postal_code, self.city)
 
     @property
     def country_name(self) -> str:
@@ -91,8 +93,9 @@ class Address(ContactPoint):
         if self.country not in dict(reference.countries()):
             errors["country"] = _("Choisissez un pays de la liste.")
         if self.country == FRANCE_COUNTRY_CODE:
-            if not (len(self.postal_code) == 5 and self.postal_code.isdigit()):
-                errors["postal_code"] = _("Un code postal français comporte 5 chiffres.")
+            problem = postal_code_problem(self.postal_code)
+            if problem:
+                errors["postal_code"] = problem
             if not self.city.strip() and not self.commune_code:
                 errors["city"] = _("Indiquez la commune.")
         if self.commune_code:
@@ -134,11 +137,11 @@ class Phone(ContactPoint):
         indexes = [models.Index(fields=["person"], name="admin_phone_person")]
 
     def __str__(self) -> str:
-        return rules.display_phone(self.number)
+        return display_phone(self.number)
 
     def clean(self) -> None:
         super().clean()
-        number, problem = rules.normalise_phone(self.number)
+        number, problem = normalise_phone(self.number)
         if problem:
             raise ValidationError({"number": problem})
         self.number = number

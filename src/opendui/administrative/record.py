@@ -1,37 +1,23 @@
-"""What the record banner and the synthèse take from the administrative file.
-
-`photo_url(user, person)` and `rights_alerts(user, person, today)` are plain functions
-for the record's registry to call; they check the reader's permission themselves and
-write nothing (the page that shows them writes its access event).
+"""What the record banner takes from the administrative file: the photo and the rights'
+renewal alerts, as providers of the record's registry (persons.sections, registered in
+apps.py). They check the reader's permission themselves and write nothing (the page that
+shows them writes its access event).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from opendui.accounts.access import check
 from opendui.persons.models import Person
 from opendui.persons.sections import BannerPart
+from opendui.stays.models import AdmissionRequest
 
 from . import rules
-from .models import Photo
+from .models import Photo, Right
 from .selectors import VIEW, mdph_decisions, right_facts, rights
-
-
-def photo_url(user: Any, person: Person) -> str | None:
-    """The address of the person's current photo, or None when the reader may not see
-    the administrative file, there is no photo, or its consent was withdrawn.
-
-    One indexed query (`photo_current`) beyond the permission check, whose placements
-    are cached on the person instance (the banner has already checked).
-    """
-    if not check(user, VIEW, person=person):
-        return None
-    return _current_photo_url(person)
 
 
 def _current_photo_url(person: Person) -> str | None:
@@ -45,31 +31,31 @@ def _current_photo_url(person: Person) -> str | None:
     return reverse("administrative:photo", kwargs={"photo_pk": pk}) if pk else None
 
 
-def rights_alerts(user: Any, person: Person, today: dt.date) -> list[str]:
-    """French renewal alerts for the person's rights and MDPH orientations ending within
-    60 days or expired (not renewed); [] when the reader may not see them. Two queries."""
-    if not check(user, VIEW, person=person):
-        return []
-    facts = right_facts(rights(person), mdph_decisions(person))
-    return [alert.message for alert in rules.alerts(facts, today)]
-
-
-# --- record registry providers (persons.sections, registered in apps.py) -----------------
-
-
 def banner_photo(reading: Any) -> str | None:
-    """The banner's photo: the current one, when the reader may see the administrative file."""
+    """The banner's photo: the current one, when the reader may see the administrative
+    file; None without a photo or once its consent is withdrawn. One indexed query
+    (`photo_current`) beyond the permission check."""
     if not reading.allowed(VIEW):
         return None
     return _current_photo_url(reading.person)
+
+
+RIGHTS = "administrative.rights"
+
+
+def rights_and_decisions(reading: Any) -> tuple[list[Right], list[AdmissionRequest]]:
+    """The person's rights and MDPH orientation decisions, read once per reading (two
+    queries): the administrative page lists them and the banner counts their alerts.
+    The caller has checked `person.view_administrative`."""
+    person = reading.person
+    return reading.shared(RIGHTS, lambda: (rights(person), mdph_decisions(person)))
 
 
 def rights_banner(reading: Any) -> BannerPart | None:
     """A banner alert when rights or MDPH orientations end within 60 days (or have ended)."""
     if not reading.allowed(VIEW):
         return None
-    facts = right_facts(rights(reading.person), mdph_decisions(reading.person))
-    expiring = rules.alerts(facts, reading.today)
+    expiring = rules.alerts(right_facts(*rights_and_decisions(reading)), reading.today)
     if not expiring:
         return None
     return BannerPart(

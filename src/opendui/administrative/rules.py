@@ -1,5 +1,6 @@
-"""Pure rules of the administrative file (no Django import): rights' renewal alerts,
-telephone numbers, the code organisme of a health insurance fund, département codes.
+"""Pure rules of the administrative file (no Django import): rights' renewal alerts, the
+code organisme of a health insurance fund, département codes (telephone numbers:
+`opendui.core.phones`, shared with the directory).
 
 Each check returns None when the value is valid and a French sentence otherwise, like
 `opendui.core.identifiers`, so that forms and services share one wording.
@@ -87,76 +88,6 @@ def alerts(rights: Iterable[RightFacts], today: dt.date) -> list[RightAlert]:
         if state in (RightState.EXPIRING, RightState.EXPIRED):
             found.append(RightAlert(latest, state))
     return sorted(found, key=lambda a: (a.facts.end, a.facts.key))
-
-
-# --- telephone numbers --------------------------------------------------------------------
-
-#: French overseas numbers dialled nationally with a 0 and a 4-digit prefix belong to
-#: their own E.164 country codes (ARCEP numbering plan: Guadeloupe, Saint-Martin and
-#: Saint-Barthélemy +590, Guyane +594, Martinique +596, La Réunion and Mayotte +262,
-#: Saint-Pierre-et-Miquelon +508).
-OVERSEAS_PREFIXES: dict[str, str] = {
-    "0590": "590",
-    "0690": "590",
-    "0691": "590",
-    "0594": "594",
-    "0694": "594",
-    "0596": "596",
-    "0696": "596",
-    "0697": "596",
-    "0262": "262",
-    "0263": "262",
-    "0692": "262",
-    "0693": "262",
-    "0269": "262",
-    "0639": "262",
-    "0508": "508",
-}
-_SEPARATORS = re.compile(r"[\s.\-()/\u00a0]")
-PHONE_FORMAT = (
-    "Saisissez un numéro français à 10 chiffres (01 23 45 67 89) ou un numéro "
-    "international commençant par + et l'indicatif du pays (+32 2 123 45 67)."
-)
-
-
-def normalise_phone(text: str) -> tuple[str, str | None]:
-    """(E.164 form, None) for a valid number, ("", French sentence) otherwise.
-
-    Accepted: a French national number (10 digits, 0 then 1–9), mapped to +33 or to
-    the overseas country code of its prefix; an international number (`+` or `00`,
-    then 9 to 15 digits, the first not 0, ITU-T E.164); +33 numbers must have 9 digits
-    after the code, the first not 0.
-    """
-    raw = _SEPARATORS.sub("", text or "")
-    if not raw:
-        return "", "Le numéro de téléphone est vide."
-    if raw.startswith("00"):
-        raw = "+" + raw[2:]
-    if raw.startswith("+"):
-        digits = raw[1:]
-        if not digits.isdigit() or not 9 <= len(digits) <= 15 or digits[0] == "0":
-            return "", PHONE_FORMAT
-        if digits.startswith("33") and (len(digits) != 11 or digits[2] == "0"):
-            return "", "Un numéro français (+33) compte 9 chiffres après l'indicatif."
-        return "+" + digits, None
-    if not raw.isdigit():
-        return "", PHONE_FORMAT
-    if len(raw) != 10 or raw[0] != "0" or raw[1] == "0":
-        return "", PHONE_FORMAT
-    country = OVERSEAS_PREFIXES.get(raw[:4], "33")
-    return f"+{country}{raw[1:]}", None
-
-
-def display_phone(e164: str) -> str:
-    """A French number as people write it (01 23 45 67 89); others as stored."""
-    for country in ("33", *sorted(set(OVERSEAS_PREFIXES.values()))):
-        national = e164.removeprefix(f"+{country}")
-        if national == e164 or len(national) != 9 or not national.isdigit():
-            continue
-        number = "0" + national
-        if country == "33" or OVERSEAS_PREFIXES.get(number[:4]) == country:
-            return " ".join(number[i : i + 2] for i in range(0, 10, 2))
-    return e164
 
 
 # --- social coverage ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from opendui.core.params import posted
 from opendui.core.services import ConcurrentEditError
 from opendui.directory.selectors import professionals_of
 from opendui.persons.models import Person
+from opendui.persons.sections import RecordReading
 from opendui.persons.services import record_person_access
 
 from . import rules, selectors, services
@@ -63,6 +64,7 @@ from .models import (
     Right,
 )
 from .photos import PhotoRefused
+from .record import rights_and_decisions
 
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 VIEW, EDIT = services.VIEW, services.EDIT
@@ -144,9 +146,10 @@ def _data(form) -> dict:
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(pk)
     decision = authorize(request, VIEW, person=person)
-    today = timezone.localdate()
-    rights = selectors.rights(person)
-    decisions = selectors.mdph_decisions(person)
+    # One reading for the page and its banner: the rights are read once for both.
+    reading = RecordReading(request.user, person)
+    today = reading.today
+    rights, decisions = rights_and_decisions(reading)
     alerts = rules.alerts(selectors.right_facts(rights, decisions), today)
     photos = list(
         Photo.objects.filter(person=person).select_related("consent").order_by("-created_at", "-pk")
@@ -158,6 +161,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "person": person,
+        "record_reading": reading,
         "decision": decision,
         "can_edit": bool(check(request.user, EDIT, person=person)),
         "today": today,

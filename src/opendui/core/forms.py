@@ -79,6 +79,14 @@ class VersionedFormMixin(forms.Form):
             self.add_error(None, ValidationError(MISSING_VERSION, code=CONCURRENT_EDIT))
 
 
+class RowActionFormMixin(VersionedFormMixin):
+    """A form of an action on a stored row (a decision, a correction, an end): the
+    version the user saw is always required, a missing one being refused at the top
+    (409). One named base so that such forms need not each restate `edits = True`."""
+
+    edits = True
+
+
 # --- one-time tokens -------------------------------------------------------------------------
 #
 # A token is issued with a row (core.models.FormToken) and listed in the session. The

@@ -156,37 +156,3 @@ def mssante_address_problem(value: str) -> str | None:
             "nom.prenom@medecin.mssante.fr) : une messagerie ordinaire ne convient pas."
         )
     return None
-
-
-_PHONE_NOISE = re.compile(r"[\s.\-/()]")
-
-
-def normalise_phone(value: str) -> str:
-    """A phone number as stored: French numbers as `01 23 45 67 89` (+33 numbers, with or
-    without the `(0)`, are brought back to that form), other international numbers as
-    `+` and digits. Anything else is returned without its separators (and then refused by
-    `phone_problem`)."""
-    raw = (value or "").strip()
-    compact = _PHONE_NOISE.sub("", raw.replace("(0)", ""))
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if compact.startswith("+33") and len(compact) == 12 and compact[3:].isdigit():
-        compact = "0" + compact[3:]
-    if len(compact) == 10 and compact.isdigit() and compact[0] == "0":
-        return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
-    return compact
-
-
-def phone_problem(value: str) -> str | None:
-    """A normalised phone number (`normalise_phone`): ten digits starting with 0 (French
-    numbering plan: 0 then 1–9) or an international number in E.164 form (`+`, a country
-    code not starting with 0, 15 digits at most)."""
-    compact = value.replace(" ", "")
-    if len(compact) == 10 and compact.isdigit() and compact[0] == "0" and compact[1] != "0":
-        return None
-    if re.fullmatch(r"\+[1-9]\d{6,14}", compact) and not compact.startswith("+33"):
-        return None
-    return (
-        "Numéro de téléphone invalide : 10 chiffres commençant par 0 (01 23 45 67 89) "
-        "ou un numéro international commençant par + (+33 1 23 45 67 89)."
-    )

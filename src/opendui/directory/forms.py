@@ -9,7 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
-from opendui.core import identifiers
+from opendui.core import identifiers, phones
+from opendui.core.address_forms import PostalAddressFields
 from opendui.core.forms import VersionedFormMixin
 from opendui.core.params import PK_MAX, parse_int
 
@@ -43,12 +44,13 @@ def _identifier(value: str, check) -> str:
 
 
 def _phone(value: str) -> str:
-    value = identifiers.normalise_phone(value) if value.strip() else ""
-    if value:
-        problem = identifiers.phone_problem(value)
-        if problem:
-            raise forms.ValidationError(problem)
-    return value
+    """The number typed, in its stored form (E.164); "" when left empty."""
+    if not value.strip():
+        return ""
+    number, problem = phones.normalise_phone(value)
+    if problem:
+        raise forms.ValidationError(problem)
+    return number
 
 
 def _mssante(value: str) -> str:
@@ -60,15 +62,10 @@ def _mssante(value: str) -> str:
     return value
 
 
-class _AddressFields(forms.Form):
-    address = forms.CharField(label=_("Adresse"), max_length=200, required=False)
-    postal_code = forms.CharField(
-        label=_("Code postal"),
-        max_length=5,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )
-    city = forms.CharField(label=_("Commune"), max_length=100, required=False)
+class _AddressFields(PostalAddressFields):
+    """The address (core.address_forms, shared with the administrative file) and the
+    phone of a directory entry."""
+
     phone = forms.CharField(
         label=_("Téléphone"),
         max_length=30,
@@ -77,14 +74,13 @@ class _AddressFields(forms.Form):
         help_text=_("01 23 45 67 89 ou +33 1 23 45 67 89"),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.initial.get("phone"):  # stored in E.164: shown as people write it
+            self.initial["phone"] = phones.display_phone(self.initial["phone"])
+
     def clean_phone(self) -> str:
         return _phone(self.cleaned_data["phone"])
-
-    def clean_postal_code(self) -> str:
-        value = self.cleaned_data["postal_code"].strip()
-        if value and not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError(_("Un code postal comporte 5 chiffres."))
-        return value
 
 
 class ProfessionalForm(VersionedFormMixin, _AddressFields):

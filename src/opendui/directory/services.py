@@ -24,8 +24,8 @@ from opendui.core.identifiers import (
     idnat_ps_of,
     normalise_email,
     normalise_identifier,
-    normalise_phone,
 )
+from opendui.core.phones import stored_phone
 from opendui.core.services import CURRENT, ExpectedVersion, save_audited
 from opendui.organisations.models import ManagingOrganisation
 
@@ -110,7 +110,7 @@ def _normalise_professional(professional: ExternalProfessional) -> None:
     p.rpps = normalise_identifier(p.rpps)
     p.adeli = normalise_identifier(p.adeli)
     p.idnat_ps = normalise_identifier(p.idnat_ps)
-    p.phone = normalise_phone(p.phone) if p.phone else ""
+    p.phone = stored_phone(p.phone or "")
     p.email = normalise_email(p.email) if p.email else ""
     seen: list[str] = []
     for address in p.mssante_addresses or []:
@@ -216,7 +216,7 @@ def _normalise_structure(structure: ExternalStructure) -> None:
     s.service = (s.service or "").strip()
     s.finess = normalise_identifier(s.finess)
     s.siret = normalise_identifier(s.siret)
-    s.phone = normalise_phone(s.phone) if s.phone else ""
+    s.phone = stored_phone(s.phone or "")
     s.mssante_address = normalise_email(s.mssante_address) if s.mssante_address else ""
     errors: dict[str, str] = {}
     for name, label in (("finess", "FINESS"), ("siret", "SIRET")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from opendui.core import identifiers
+from opendui.core import identifiers, phones
 
 
 def _raise(problem: str | None, code: str) -> None:
@@ -40,7 +40,7 @@ def validate_siret(value: str) -> None:
 
 def validate_phone(value: str) -> None:
     if value:
-        _raise(identifiers.phone_problem(value), "phone")
+        _raise(phones.phone_problem(value), "phone")
 
 
 def validate_mssante(value: str) -> None:

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
-from opendui.core.forms import VersionedFormMixin
+from opendui.core.forms import RowActionFormMixin
 
 from .models_entourage import (
     ConsentGiver,
@@ -51,14 +51,7 @@ class RelatedPersonForm(forms.Form):
     is_legal_representative = forms.BooleanField(label=_("Représentant légal"), required=False)
 
 
-class _RelationActionForm(VersionedFormMixin):
-    """A change of a stored relation: the version the user saw is required (a missing
-    one is refused at the top, 409, by VersionedFormMixin)."""
-
-    edits = True
-
-
-class RelatedPersonEditForm(_RelationActionForm, RelatedPersonForm):
+class RelatedPersonEditForm(RowActionFormMixin, RelatedPersonForm):
     """Correction of a current related person's contact details and roles."""
 
     def __init__(self, data=None, *args, related=None, **kwargs) -> None:
@@ -73,7 +66,7 @@ class RelatedPersonEditForm(_RelationActionForm, RelatedPersonForm):
         super().__init__(data, *args, **kwargs)
 
 
-class EndRelationForm(_RelationActionForm):
+class EndRelationForm(RowActionFormMixin):
     end_date = bounded.DateField(label=_("Fin de la relation le"), widget=_date_input())
     end_reason = forms.CharField(
         label=_("Motif"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
-from opendui.core.forms import VersionedFormMixin
+from opendui.core.forms import RowActionFormMixin, VersionedFormMixin
 
 from . import rniv, traits
 from .models import Person, Sex
@@ -31,13 +31,6 @@ def clean_trait(form: forms.Form, field: str, check) -> Any:
         return check(value)
     except traits.TraitError as error:
         raise forms.ValidationError(error.message, code="rniv_trait") from error
-
-
-class RequiredVersionMixin(VersionedFormMixin):
-    """An action on the stored identity: the version the user saw is required (a missing
-    one is refused at the top, 409, by VersionedFormMixin)."""
-
-    edits = True
 
 
 class DocumentCheckForm(VersionedFormMixin):
@@ -81,7 +74,7 @@ class AttributeForm(VersionedFormMixin):
     )
 
 
-class InsiAcceptForm(RequiredVersionMixin):
+class InsiAcceptForm(RowActionFormMixin):
     """Accept the identity INSi returned; the confirmation is asked when its traits
     differ from the stored ones (they will replace them)."""
 
@@ -101,7 +94,7 @@ NAME_HELP = _(
 )
 
 
-class IdentityCorrectionForm(RequiredVersionMixin):
+class IdentityCorrectionForm(RowActionFormMixin):
     """The traits of an identity; strict ones are read-only when it is qualified."""
 
     birth_name = forms.CharField(label=_("Nom de naissance"), max_length=100, help_text=NAME_HELP)
@@ -202,7 +195,7 @@ class IdentityCorrectionForm(RequiredVersionMixin):
         return {name: data.get(name) for name in names}
 
 
-class WithdrawQualificationForm(RequiredVersionMixin):
+class WithdrawQualificationForm(RowActionFormMixin):
     reason = forms.CharField(
         label=_("Motif du retrait de la qualification"),
         max_length=1000,

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
-from opendui.core.forms import VersionedFormMixin
+from opendui.core.forms import RowActionFormMixin, VersionedFormMixin
 
 from .models import (
     AbsenceKind,
@@ -118,14 +118,7 @@ class AdmissionRequestForm(_ChoicesMixin, _RequestContentFields):
         self._set_choices("facility", facilities, blank=len(facilities) != 1)
 
 
-class _RequestActionForm(VersionedFormMixin):
-    """An action on a stored request: the version the user saw is required (a missing
-    one is refused at the top, 409, by VersionedFormMixin)."""
-
-    edits = True
-
-
-class RefuseForm(_RequestActionForm):
+class RefuseForm(RowActionFormMixin):
     """The confirmation of a refusal: a reason from the list and its explanation."""
 
     reason = forms.ChoiceField(
@@ -143,7 +136,7 @@ class RefuseForm(_RequestActionForm):
     )
 
 
-class ReopenForm(_RequestActionForm):
+class ReopenForm(RowActionFormMixin):
     reason = forms.CharField(
         label=_("Motif de la réouverture"),
         max_length=2000,
@@ -152,7 +145,7 @@ class ReopenForm(_RequestActionForm):
     )
 
 
-class RequestEditForm(_RequestActionForm, _RequestContentFields):
+class RequestEditForm(RowActionFormMixin, _RequestContentFields):
     """Correction of an open request's content (not its person, facility or status)."""
 
     def __init__(self, data=None, *args, admission=None, **kwargs) -> None:

@@ -2,7 +2,8 @@
 
 Record pages extend `persons/record_base.html`, which calls this tag; a page passes its
 `person` and may name its tab (`record_tab` in its context) when the view name does not
-tell it. The synthèse passes its `record` so that the banner reuses what the blocks read.
+tell it. The synthèse passes its `record`, another page may pass its `record_reading`
+(a RecordReading of the person), so that the banner reuses what the page has read.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ register = template.Library()
 def record_header(context: template.Context, person: Any, active: str = "") -> dict[str, Any]:
     request = context["request"]
     record = context.get("record")
-    reading = getattr(record, "reading", None) if record is not None else None
+    reading = context.get("record_reading") or getattr(record, "reading", None)
     if not isinstance(reading, RecordReading) or reading.person.pk != person.pk:
         reading = RecordReading(request.user, person)
     match = getattr(request, "resolver_match", None)
