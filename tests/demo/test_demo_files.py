@@ -73,7 +73,8 @@ def test_administrative_files_have_contacts_coverage_and_rights_to_renew(seeded)
 
 def test_a_right_ending_soon_shows_in_the_banner_alert(seeded):
     from opendui.accounts.models import User
-    from opendui.administrative.record import rights_alerts
+    from opendui.administrative.record import rights_banner
+    from opendui.persons.sections import RecordReading
 
     right = (
         Right.objects.filter(
@@ -85,8 +86,10 @@ def test_a_right_ending_soon_shows_in_the_banner_alert(seeded):
     )
     added = AuditEvent.objects.get(action="administrative.right.add", object_id=str(right.pk))
     reader = User.objects.get(pk=added.user_id)  # the secretary who typed it
-    alerts = rights_alerts(reader, right.person, REFERENCE_DATE)
-    assert any("à renouveler" in alert for alert in alerts)
+    noon = dt.datetime.combine(REFERENCE_DATE, dt.time(12), tzinfo=dt.UTC)
+    banner = rights_banner(RecordReading(reader, right.person, noon))
+    assert banner is not None
+    assert any("à renouveler" in alert for alert in banner.alerts)
 
 
 def test_a_few_persons_have_stored_documents_whose_files_exist(seeded):

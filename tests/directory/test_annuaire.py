@@ -115,7 +115,11 @@ def test_add_from_the_search_page(world, login, secretary, annuaire_settings):
     assert (entry.last_name, entry.first_name, entry.civility) == ("MOREAU", "Philippe", "DR")
     assert (entry.rpps, entry.idnat_ps, entry.profession_code) == (MOREAU, "8" + MOREAU, "10")
     assert entry.mssante_addresses == ["philippe.moreau@medecin.mssante.fr"]
-    assert (entry.city, entry.postal_code, entry.phone) == ("Chinon", "37500", "02 47 00 40 10")
+    assert (entry.city, entry.postal_code, entry.phone) == (
+        "Chinon",
+        "37500",
+        "+33247004010",
+    )  # stored in E.164 (core.phones)
     assert entry.source == Source.ANNUAIRE
     assert entry.synced_at is not None
     event = AuditEvent.objects.get(action="directory.annuaire_create")
@@ -216,7 +220,7 @@ def test_refresh_updates_changed_entries_and_deactivates_removed_ones(world, ann
         "nathalie.garnier@infirmier.mssante.fr",
         "n.garnier@ssiad-blois.mssante.fr",
     ]
-    assert changed.phone == "06 00 00 00 00"
+    assert changed.phone == "+33600000000"  # the local phone kept (stored in E.164)
     assert changed.synced_at == NOW
     assert changed.active
     for entry in (inactive, removed):
@@ -304,7 +308,7 @@ def test_add_a_structure_from_the_search_page(world, login, secretary, annuaire_
     assert (structure.city, structure.postal_code, structure.phone) == (
         "Tours",
         "37000",
-        "02 47 00 30 03",
+        "+33247003003",
     )
     assert structure.mssante_address == "geriatrie@ch-fictif-tours.mssante.fr"
     assert structure.source == Source.ANNUAIRE and structure.synced_at is not None
