@@ -387,6 +387,7 @@ KWARGS: dict[str, Callable] = {
     "stays:absence_add": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:discharge": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:transfer": lambda w: {"pk": w.anne.stays.get().pk},
+    "stays:relocate": lambda w: {"pk": w.anne.stays.get().pk},
     # Transmissions: world.anne's, in world.ehpad.
     "documents:person_documents": lambda w: {"pk": w.anne.pk},
     "documents:person_withdrawn": lambda w: {"pk": w.anne.pk},

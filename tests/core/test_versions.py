@@ -292,7 +292,7 @@ def test_request_status_without_or_with_a_stale_version_changes_nothing(
 
 
 @pytest.mark.parametrize(("version", "shown"), [(None, MISSING), (9, CONFLICT)])
-@pytest.mark.parametrize("action", ["sortie", "transfert"])
+@pytest.mark.parametrize("action", ["sortie", "transfert", "lieu"])
 def test_discharge_or_transfer_without_or_with_a_stale_version_changes_nothing(
     world, login, action, version, shown
 ):
@@ -303,21 +303,21 @@ def test_discharge_or_transfer_without_or_with_a_stale_version_changes_nothing(
     stay = world.anne.stays.get()
     client = login(world.user("accueil"))
     forms = client.get(f"/sejours/personne/{world.anne.pk}/").context["rows"][0]["forms"]
-    for name in ("discharge", "transfer"):
+    for name in ("discharge", "transfer", "relocate"):
         assert forms[name]["expected_version"].value() == stay.version
     on = timezone.localdate().isoformat()
-    data = (
-        {"end_date": on, "reason": "choix_personne", "destination": "domicile"}
-        if action == "sortie"
-        else {"to_facility": world.ime.pk, "on": on, "mode": "externat"}
-    )
+    data = {
+        "sortie": {"end_date": on, "reason": "choix_personne", "destination": "domicile"},
+        "transfert": {"to_facility": world.ime.pk, "on": on, "mode": "externat"},
+        "lieu": {"room": "12"},
+    }[action]
     if version is not None:
         data["expected_version"] = version
     response = client.post(f"/sejours/sejour/{stay.pk}/{action}/", data)
     assert response.status_code == 409
     assert shown in response.content.decode()
     stay.refresh_from_db()
-    assert (stay.end_date, stay.version) == (None, 1)
+    assert (stay.end_date, stay.room, stay.version) == (None, "", 1)
     assert Stay.objects.filter(person=world.anne).count() == 1
 
 

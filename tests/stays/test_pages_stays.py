@@ -220,3 +220,89 @@ def test_page_queries_do_not_grow_with_stays(
     with django_assert_max_num_queries(25):
         response = client.get(url(world.anne))
     assert len(response.context["rows"]) == 14
+
+
+# --- unit and room ----------------------------------------------------------------------------
+
+
+def test_move_to_another_unit_and_room_keeps_the_stay_and_shows_in_the_banner(
+    world, login, secretary, stay
+):
+    client = login(secretary)
+    form = client.get(url(world.anne)).context["rows"][0]["forms"]["relocate"]
+    assert [v for v, _ in form.fields["unit"].choices] == [
+        "",
+        str(world.glycines.pk),
+        str(world.lilas.pk),
+    ]
+    assert form["unit"].value() == world.glycines.pk
+    response = client.post(
+        f"/sejours/sejour/{stay.pk}/lieu/",
+        {"unit": world.lilas.pk, "room": " 104 ", "expected_version": stay.version},
+        follow=True,
+    )
+    assert "Nouveau lieu enregistré : Les Lilas, chambre 104." in messages_of(response)
+    stay.refresh_from_db()
+    assert (stay.unit, stay.room, stay.end_date, stay.version) == (world.lilas, "104", None, 2)
+    assert Stay.objects.filter(person=world.anne).count() == 1
+    event = AuditEvent.objects.get(action="stay.relocate")
+    assert event.person_ids == [world.anne.pk]
+    changes = event.details["changes"]
+    assert (changes["unit_id"], changes["room"]) == (
+        [world.glycines.pk, world.lilas.pk],
+        ["", "104"],
+    )
+    # The banner of every record page says where the person is.
+    page = text(client.get(f"/personnes/{world.anne.pk}/"))
+    assert "EHPAD Les Tilleuls, Les Lilas, chambre 104" in page
+
+
+def test_relocation_refusals_save_nothing(world, login, secretary, stay):
+    client = login(secretary)
+    other_unit = world.ime.units.create(name="Les Écureuils")
+    cases = [
+        ({"unit": other_unit.pk, "room": "1"}, "Sélectionnez un choix valide"),
+        ({"unit": world.glycines.pk, "room": ""}, "rien à changer"),
+        ({"unit": world.lilas.pk, "room": "x" * 31}, "30 caractères"),
+    ]
+    for data, message in cases:
+        response = client.post(
+            f"/sejours/sejour/{stay.pk}/lieu/", {**data, "expected_version": stay.version}
+        )
+        assert response.status_code == 200, data
+        assert message in text(response), data
+    # Another facility's stay: refused, audited; a closed stay: refused.
+    chloe_stay = world.chloe.stays.get()
+    forged = client.post(
+        f"/sejours/sejour/{chloe_stay.pk}/lieu/", {"room": "9", "expected_version": 1}
+    )
+    assert forged.status_code == 403
+    stay.end_date = D(2025, 1, 31)
+    stay.save()
+    closed = client.post(
+        f"/sejours/sejour/{stay.pk}/lieu/",
+        {"unit": world.lilas.pk, "expected_version": stay.version},
+    )
+    assert "Ce séjour est clôturé (sortie le 31/01/2025)" in text(closed)
+    stay.refresh_from_db()
+    chloe_stay.refresh_from_db()
+    assert (stay.unit, stay.room, chloe_stay.room) == (world.glycines, "", "")
+    assert not AuditEvent.objects.filter(action="stay.relocate").exists()
+
+
+def test_room_given_at_admission(world, login, secretary, newcomer):
+    from .conftest import make_request
+
+    request = make_request(world, newcomer, status="acceptee")
+    response = login(secretary).post(
+        f"/sejours/demande/{request.pk}/admission/",
+        {
+            "start_date": timezone.localdate().isoformat(),
+            "mode": "hebergement_permanent",
+            "unit": world.lilas.pk,
+            "room": "7",
+            "expected_version": request.version,
+        },
+    )
+    assert response.status_code == 302
+    assert Stay.objects.get(person=newcomer).room == "7"

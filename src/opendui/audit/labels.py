@@ -115,6 +115,7 @@ ACTION_LABELS: dict[str, Any] = {
     "admission.update": _("Demande d'admission modifiée (priorité, motifs, orientation)"),
     "stay.admit": _("Admission (séjour ouvert)"),
     "stay.discharge": _("Sortie enregistrée"),
+    "stay.relocate": _("Changement d'unité ou de chambre"),
     "stay.transfer_out": _("Transfert : sortie de l'établissement d'origine"),
     "stay.transfer_in": _("Transfert : arrivée dans le nouvel établissement"),
     "contract.create": _("Contrat de séjour ou DIPC enregistré"),

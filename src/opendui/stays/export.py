@@ -33,11 +33,19 @@ def stays_section(reading: RecordReading) -> ExportSection | None:
         tables=(
             ExportTable(
                 _("Séjours"),
-                (_("Établissement"), _("Unité"), _("Période"), _("Mode"), _("Sortie")),
+                (
+                    _("Établissement"),
+                    _("Unité"),
+                    _("Chambre"),
+                    _("Période"),
+                    _("Mode"),
+                    _("Sortie"),
+                ),
                 (
                     (
                         s.facility.name,
                         s.unit.name if s.unit_id else "–",
+                        s.room or "–",
                         export_period(s.start_date, s.end_date),
                         str(s.get_mode_display()) or "–",
                         " – ".join(

@@ -170,6 +170,15 @@ class StatusForm(VersionedFormMixin, forms.Form):
     target = forms.ChoiceField(choices=[(s.value, STATUS_LABELS[s]) for s in AdmissionStatus])
 
 
+def _room_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Chambre ou logement"),
+        max_length=30,
+        required=False,
+        help_text=_("Comme l'établissement les numérote (« 12 », « Bât. B – 104 »)."),
+    )
+
+
 class AdmitForm(_ChoicesMixin, VersionedFormMixin, forms.Form):
     edits = True  # changes the request's status: the version of the request is required
     start_date = bounded.DateField(label=_("Date d'admission"), widget=_date_input())
@@ -179,6 +188,17 @@ class AdmitForm(_ChoicesMixin, VersionedFormMixin, forms.Form):
         help_text=_("Proposé d'après l'établissement (sa catégorie et ses places)."),
     )
     unit = forms.TypedChoiceField(label=_("Unité"), coerce=int, required=False, empty_value=None)
+    room = _room_field()
+
+    def __init__(self, *args, units=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._set_choices("unit", units, blank=True)
+
+
+class RelocateForm(_ChoicesMixin, VersionedFormMixin, forms.Form):
+    edits = True  # changes the stored stay: its version is required
+    unit = forms.TypedChoiceField(label=_("Unité"), coerce=int, required=False, empty_value=None)
+    room = _room_field()
 
     def __init__(self, *args, units=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -72,6 +72,9 @@ class Stay(VersionedModel):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="stays"
     )
+    # Where the person sleeps or is received in the facility ("12", "Bât. B – 104"): free
+    # text, as facilities number rooms their own way; shown in the record banner.
+    room = models.CharField(_("chambre ou logement"), max_length=30, blank=True, db_default="")
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
     mode = models.CharField(_("mode d'accueil"), max_length=30, choices=StayMode, blank=True)

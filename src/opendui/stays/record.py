@@ -103,12 +103,21 @@ def stays_block(reading: RecordReading) -> Block | None:
     )
 
 
+def place(stay) -> str:
+    """Where the person is received: « EHPAD Les Tilleuls, Unité Alzheimer, chambre 12 »."""
+    parts = [stay.facility.name]
+    if stay.unit_id:
+        parts.append(stay.unit.name)
+    if stay.room:
+        parts.append(f"chambre {stay.room}")
+    return ", ".join(parts)
+
+
 def stays_banner(reading: RecordReading) -> BannerPart:
-    """Where the person lives now (facility, unit); an overdue contract (administrative)."""
+    """Where the person lives now (facility, unit, room); an overdue contract
+    (administrative)."""
     current = current_stays(reading)
-    places = [
-        f"{stay.facility.name}{f', {stay.unit.name}' if stay.unit_id else ''}" for stay in current
-    ]
+    places = [place(stay) for stay in current]
     facts = (Fact(_("Lieu"), " ; ".join(places) or _("aucun séjour en cours")),)
     alerts: tuple[str, ...] = ()
     if reading.allowed("person.view_administrative") and any(

@@ -377,6 +377,7 @@ def admit(
     mode: str,
     unit: Unit | None = None,
     *,
+    room: str = "",
     expected_version: ExpectedVersion | None,
 ) -> Stay:
     """Admit the person of an accepted request: the request becomes "admise" and a stay opens.
@@ -400,7 +401,12 @@ def admit(
         )
     with transaction.atomic():
         stay = Stay(
-            person=request.person, facility=facility, unit=unit, start_date=start_date, mode=mode
+            person=request.person,
+            facility=facility,
+            unit=unit,
+            room=room.strip(),
+            start_date=start_date,
+            mode=mode,
         )
         _audit(actor, stay, "stay.admit", request.person_id, facility)
         before = request.status
@@ -525,6 +531,43 @@ def transfer(
         )
         _audit(actor, new, "stay.transfer_in", stay.person_id, to_facility)
     return new
+
+
+def relocate(
+    actor: Actor,
+    stay: Stay,
+    *,
+    unit: Unit | None,
+    room: str,
+    expected_version: ExpectedVersion | None,
+) -> Stay:
+    """Move the person within the facility of a stay in progress: another unit, another
+    room. The stay goes on (a move to another facility is a transfer); the audit event
+    keeps the former unit and room (save_audited's before/after), so the record's history
+    tells where the person was.
+    """
+    _require(actor, stay.facility)
+    if stay.end_date is not None:
+        raise ValidationError(
+            f"Ce séjour est clôturé (sortie le {_date(stay.end_date)}) : "
+            "l'unité et la chambre ne se changent plus."
+        )
+    if unit is not None and unit.facility_id != stay.facility_id:
+        raise ValidationError(f"L'unité « {unit} » n'appartient pas à « {stay.facility} ».")
+    room = room.strip()
+    if unit == stay.unit and room == stay.room:
+        raise ValidationError("L'unité et la chambre sont déjà celles-ci : rien à changer.")
+    require_version(expected_version)
+    stay.unit = unit
+    stay.room = room
+    return _audit(
+        actor,
+        stay,
+        "stay.relocate",
+        stay.person_id,
+        stay.facility,
+        expected_version=expected_version,
+    )
 
 
 # --- admission requests, contracts, absences -------------------------------------------------

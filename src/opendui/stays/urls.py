@@ -26,5 +26,6 @@ urlpatterns = [
     path("sejour/<int:pk>/contrat/", views_stays.contract_record, name="contract_record"),
     path("sejour/<int:pk>/absence/", views_stays.absence_add, name="absence_add"),
     path("sejour/<int:pk>/sortie/", views_stays.discharge, name="discharge"),
+    path("sejour/<int:pk>/lieu/", views_stays.relocate, name="relocate"),
     path("sejour/<int:pk>/transfert/", views_stays.transfer, name="transfer"),
 ]

@@ -426,6 +426,7 @@ def request_admit(request: HttpRequest, pk: int) -> HttpResponse:
                 data["start_date"],
                 data["mode"],
                 units.get(data["unit"]),
+                room=data["room"],
                 expected_version=data["expected_version"],
             ),
         )

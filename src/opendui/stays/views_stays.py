@@ -33,19 +33,19 @@ from opendui.core.forms import (
     issue_form_token,
     save_or_refuse,
 )
-from opendui.organisations.models import Facility
+from opendui.organisations.models import Facility, Unit
 from opendui.persons.models import Person
 from opendui.persons.services import record_person_access
 
 from . import services
-from .forms import AbsenceForm, ContractForm, DischargeForm, TransferForm
+from .forms import AbsenceForm, ContractForm, DischargeForm, RelocateForm, TransferForm
 from .models import Contract, Stay
 from .rules import ContractFacts, contract_deadlines, next_update_due, overdue_items
 
 PERMISSION = services.PERMISSION
 NOTHING_SAVED = "Rien n'a été enregistré : corrigez le formulaire ci-dessous."
 REFUSED = "Vous n'avez pas le droit de gérer les séjours de cet établissement."
-FORMS = ("contract", "absence", "discharge", "transfer")
+FORMS = ("contract", "absence", "relocate", "discharge", "transfer")
 
 
 def _auto_id(stay: Stay, name: str) -> str:
@@ -118,6 +118,9 @@ def _page(
     )
     contracts = _latest_contracts(person)
     managed = {s.facility_id for s in stays if check(request.user, PERMISSION, facility=s.facility)}
+    units = _units_by_facility(
+        {s.facility_id for s in stays if s.facility_id in managed and s.end_date is None}
+    )
     destinations: list[tuple[int, str]] = []
     if managed:
         destinations = [
@@ -138,7 +141,9 @@ def _page(
             "can_manage": stay.facility_id in managed,
         }
         if row["can_manage"]:
-            row["forms"] = _forms(request, stay, contract, destinations, bound, form)
+            row["forms"] = _forms(
+                request, stay, contract, destinations, units.get(stay.facility_id, []), bound, form
+            )
         rows.append(row)
     record_person_access(Actor.from_request(request), "stay.person_view", [person], decision)
     return render(
@@ -149,13 +154,30 @@ def _page(
     )
 
 
-def _forms(request, stay, contract, destinations, bound, form) -> dict[str, Any]:
+def _units_by_facility(facility_ids: set[int]) -> dict[int, list[Unit]]:
+    """The active units of the facilities whose stays in progress the page may move (one
+    query; none when there is no such stay)."""
+    units: dict[int, list[Unit]] = {}
+    if facility_ids:
+        for unit in Unit.objects.filter(facility_id__in=facility_ids, is_active=True).order_by(
+            "name"
+        ):
+            units.setdefault(unit.facility_id, []).append(unit)
+    return units
+
+
+def _forms(request, stay, contract, destinations, units, bound, form) -> dict[str, Any]:
     forms: dict[str, Any] = {
         "contract": ContractForm(contract=contract, auto_id=_auto_id(stay, "contract")),
         "absence": AbsenceForm(auto_id=_auto_id(stay, "absence")),
     }
     if stay.end_date is None:
         version = {"expected_version": stay.version}
+        forms["relocate"] = RelocateForm(
+            initial={**version, "unit": stay.unit_id, "room": stay.room},
+            units=[(unit.pk, unit.name) for unit in units],
+            auto_id=_auto_id(stay, "relocate"),
+        )
         forms["discharge"] = DischargeForm(initial=version, auto_id=_auto_id(stay, "discharge"))
         others = [(pk, name) for pk, name in destinations if pk != stay.facility_id]
         if others:
@@ -282,6 +304,40 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.discharge(Actor.from_request(request), stay, **form.cleaned_data),
         lambda saved: f"Sortie enregistrée le {saved.end_date:%d/%m/%Y}.",
     )
+
+
+@require_POST
+def relocate(request: HttpRequest, pk: int) -> HttpResponse:
+    stay = _stay(request, pk)
+    units = {u.pk: u for u in Unit.objects.filter(facility=stay.facility, is_active=True)}
+    form = RelocateForm(
+        request.POST,
+        units=[(unit.pk, unit.name) for unit in units.values()],
+        auto_id=_auto_id(stay, "relocate"),
+    )
+
+    def save():
+        data = form.cleaned_data
+        return services.relocate(
+            Actor.from_request(request),
+            stay,
+            unit=units.get(data["unit"]),
+            room=data["room"],
+            expected_version=data["expected_version"],
+        )
+
+    def success(saved: Stay) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                saved.unit.name if saved.unit else "sans unité",
+                f"chambre {saved.room}" if saved.room else "",
+            )
+            if part
+        )
+        return f"Nouveau lieu enregistré : {where}."
+
+    return _run(request, stay, "relocate", form, save, success)
 
 
 @require_POST
