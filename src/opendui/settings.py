@@ -288,6 +288,26 @@ INSI_TIMEOUT = float(env("INSI_TIMEOUT", "10") or 10)
 INSI_REVERIFY_DAYS = env_int("INSI_REVERIFY_DAYS", 365)
 INSI_REVERIFY_BATCH = env_int("INSI_REVERIFY_BATCH", 20)
 
+# Pro Santé Connect (OpenID Connect login of professionals with their e-CPS). No issuer:
+# PSC login is off (no button). `opendui demo` points it at the loopback simulator. PSC
+# publishes its metadata at a non-standard path (…/.well-known/wallet-openid-configuration):
+# give it in PSC_DISCOVERY_URL; when empty, the issuer's standard path is used.
+PSC_ISSUER = env("PSC_ISSUER").strip().rstrip("/")
+PSC_DISCOVERY_URL = env("PSC_DISCOVERY_URL").strip()
+PSC_CLIENT_ID = env("PSC_CLIENT_ID").strip()
+PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET").strip()
+PSC_SCOPES = env("PSC_SCOPES", "openid scope_all").strip() or "openid scope_all"
+PSC_ACR = env("PSC_ACR", "eidas1").strip() or "eidas1"
+# Client TLS certificate presented to the provider (token endpoint), PEM files.
+PSC_CERT_FILE = env("PSC_CERT_FILE").strip()
+PSC_KEY_FILE = env("PSC_KEY_FILE").strip()
+PSC_TIMEOUT = float(env("PSC_TIMEOUT", "10") or 10)
+# Tolerated clock difference with the provider when checking tokens' times (seconds).
+PSC_LEEWAY = env_int("PSC_LEEWAY", 120)
+# The provider's metadata and keys are kept this long (seconds); an unknown key id
+# fetches the keys again at once (key rotation).
+PSC_METADATA_TTL = env_int("PSC_METADATA_TTL", 3600)
+
 # Background jobs (Django's Tasks API) stored in the database and run by `opendui worker`.
 # A job claimed by a worker that died is taken again after the lease; failed attempts of
 # retryable jobs wait BACKOFF_SECONDS, then twice as long at each further attempt.

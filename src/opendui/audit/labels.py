@@ -59,6 +59,8 @@ ACTION_LABELS: dict[str, Any] = {
     "auth.login": _("Connexion"),
     "auth.failure": _("Échec de connexion"),
     "auth.logout": _("Déconnexion"),
+    "auth.psc_failure": _("Échec de connexion avec Pro Santé Connect"),
+    "auth.psc_unlinked": _("Connexion Pro Santé Connect d'un identifiant non rattaché à un compte"),
     "auth.password_changed": _("Mot de passe modifié"),
     "auth.totp_enrolled": _("Double authentification activée"),
     # Changes.
@@ -251,6 +253,7 @@ _DETAIL_LABELS = {
     "method": _("méthode"),
     "reason": _("motif"),
     "step": _("étape"),
+    "idnat": _("identifiant national"),
     "page": _("page"),
 }
 _MAX_FIELDS = 8
