@@ -3,6 +3,7 @@ linking, the work situation, the logout at the provider, and every refusal."""
 
 from __future__ import annotations
 
+import html
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -232,13 +233,18 @@ def test_logout_ends_the_provider_session_and_comes_back_to_the_login_page(clien
     id_token = client.session["psc"]["id_token"]
     response = client.post("/deconnexion/")
     assert logged_in_as(client) is None
-    url = urlsplit(response.url)
+    assert response.status_code == 200
+    end_session = response.context["end_session_url"]
+    page = response.content.decode()
+    assert f'content="0;url={html.escape(end_session)}"' in page
+    assert f'href="{html.escape(end_session)}"' in page
+    url = urlsplit(end_session)
     assert f"{url.scheme}://{url.netloc}{url.path}" == psc.metadata()["end_session_endpoint"]
     params = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert params["id_token_hint"] == id_token
     assert params["post_logout_redirect_uri"] == "http://testserver/connexion/"
     assert params["state"]
-    back = requests.get(response.url, allow_redirects=False, timeout=5)
+    back = requests.get(end_session, allow_redirects=False, timeout=5)
     assert back.status_code == 302
     assert back.headers["Location"].startswith("http://testserver/connexion/?state=")
     assert AuditEvent.objects.filter(action="auth.logout").count() == 1

@@ -152,7 +152,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     opened_by_psc = psc_session(request.session)
     services.record_logout(request, reason="demande")
     logout(request)
-    messages.info(request, "Vous êtes déconnecté.")
     config = psc_config()
     if opened_by_psc and config is not None and opened_by_psc.get("id_token"):
         url = end_session_url(
@@ -161,7 +160,10 @@ def logout_view(request: HttpRequest) -> HttpResponse:
             request.build_absolute_uri(reverse("accounts:login")),
         )
         if url:
-            return redirect(url)
+            # A page, not a redirect: the logout button's form may only lead to this site
+            # (CSP form-action 'self'); the browser goes on to the provider by itself.
+            return render(request, "accounts/psc_logout.html", {"end_session_url": url})
+    messages.info(request, "Vous êtes déconnecté.")
     return redirect("accounts:login")
 
 
