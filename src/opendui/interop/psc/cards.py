@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Site names are the demo's facilities (demo.seed.facility_name: fixed whatever the seed).
 # Demo login (DemoAccount.role_code) → (User field, number). RPPS numbers '10999…' are kept
 # apart from the seed's random ones; the last digit is the Luhn key.
 DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
@@ -152,7 +153,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         "Hélène",
         "Durieux",
         "93",
-        (Activity("IME", sector="SA41"), Activity("Établissement n° 3", sector="SA41")),
+        (Activity("IME Les Sources", sector="SA41"), Activity("MAS Les Genêts", sector="SA41")),
         "Psychologue à deux situations d'exercice (compte « psychologue »)",
     ),
     TestCard(
@@ -162,7 +163,7 @@ TEST_CARDS: tuple[TestCard, ...] = (
         "Julien",
         "Roussel",
         "51",
-        (Activity("IME", sector="SA41", role="GENR10"),),
+        (Activity("IME Les Sources", sector="SA41", role="GENR10"),),
         "Éducateur spécialisé, RPPS+ (compte « educateur »)",
         social=True,
     ),
