@@ -380,5 +380,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "opendui": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        # Authlib logs the PKCE verifier at DEBUG: never below WARNING, whatever the root level.
+        "authlib": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

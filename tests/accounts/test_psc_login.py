@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -216,13 +218,29 @@ def test_the_work_situation_page_needs_a_psc_answer_first(client, psychologist):
 
 
 def test_no_other_path_opens_a_psc_session(client, psc, psychologist):
-    """The pending entry is the only way to the work-situation login, and only the callback
-    writes it; the password and TOTP pages never accept it."""
+    """Only the callback writes the pending PSC entry; the password login's pending entry,
+    whatever its method says, still needs the TOTP code."""
+    User.objects.filter(pk=psychologist.pk).update(
+        totp_secret=pyotp.random_base32(), totp_confirmed_at=timezone.now()
+    )
     session = client.session
-    session["auth_pending"] = {"user_id": psychologist.pk, "method": "psc", "at": 0}
+    session["auth_pending"] = {"user_id": psychologist.pk, "method": "psc", "at": time.time()}
     session.save()
-    assert client.get("/connexion/second-facteur/").url == "/connexion/"
+    assert client.get("/connexion/second-facteur/").status_code == 200  # asks for the code
+    assert client.post("/connexion/second-facteur/", {"code": "000000"}).status_code == 200
+    assert client.get("/connexion/psc/situation/").url == "/connexion/"
     assert logged_in_as(client) is None
+    assert not AuditEvent.objects.filter(action="auth.login").exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/connexion/psc/", "/connexion/psc/retour/", "/connexion/psc/situation/"]
+)
+def test_a_logged_in_user_is_sent_home(client, login, doctor, psc, path):
+    login(doctor)
+    response = client.get(path)
+    assert response.status_code == 302 and response.url == "/"
+    assert not AuditEvent.objects.filter(action="auth.psc_failure").exists()
 
 
 # --------------------------------------------------------------------------- logout
@@ -370,3 +388,14 @@ def test_no_token_code_or_secret_in_the_audit_trail(client, psc, doctor):
     assert psc.client_secret not in stored
     assert "eyJ" not in stored  # no JWT
     assert "code" not in stored.replace('"cancelled"', "")
+
+
+def test_no_token_code_or_verifier_in_the_logs(client, psc, doctor, caplog):
+    caplog.set_level(logging.DEBUG)
+    back = pick_card(client.get("/connexion/psc/"), "medecin")
+    code = parse_qs(urlsplit(back).query)["code"][0]
+    client.get(back)
+    id_token = client.session["psc"]["id_token"]
+    logged = caplog.text
+    assert code not in logged and id_token not in logged
+    assert "code_verifier" not in logged and psc.client_secret not in logged
