@@ -139,3 +139,16 @@ def test_a_userinfo_jwt_signed_with_an_unknown_key_is_refused(settings, psc_prov
     app = _app(settings, provider)
     with pytest.raises(JoseError):
         app.verified_jwt_claims(stranger.sign({"iss": provider.issuer, "sub": "s"}))
+
+
+def test_every_failure_reason_has_a_message_and_an_audit_label():
+    from opendui.accounts.psc.client import MESSAGES
+    from opendui.audit.labels import PSC_FAILURE_REASONS, details_summary
+
+    assert set(MESSAGES) == set(PSC_FAILURE_REASONS)
+    assert details_summary("auth.psc_failure", "security", {"reason": "acr"}) == (
+        "Motif : niveau d'authentification insuffisant (acr)"
+    )
+    assert details_summary("auth.psc_unlinked", "security", {"idnat": "810999000069"}) == (
+        "Identifiant national : 810999000069"
+    )

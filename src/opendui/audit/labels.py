@@ -249,6 +249,22 @@ ACTION_LABELS: dict[str, Any] = {
 
 KIND_LABELS = {kind.value: kind.label for kind in EventKind}
 
+# Reason codes of auth.psc_failure (accounts/psc/client.py MESSAGES).
+PSC_FAILURE_REASONS = {
+    "cancelled": _("connexion annulée par l'utilisateur"),
+    "state": _("réponse sans connexion en cours (state inconnu)"),
+    "code": _("code expiré ou déjà utilisé"),
+    "acr": _("niveau d'authentification insuffisant (acr)"),
+    "clock": _("jeton expiré ou daté dans le futur (horloges)"),
+    "token": _("jeton d'identité invalide"),
+    "userinfo": _("informations du professionnel inutilisables"),
+    "provider": _("refus ou réponse invalide du fournisseur"),
+    "unavailable": _("fournisseur injoignable"),
+    "disabled": _("compte désactivé"),
+    "refused": _("connexion suspendue (verrouillage)"),
+    "not_configured": _("Pro Santé Connect non configuré"),
+}
+
 _DETAIL_LABELS = {
     "method": _("méthode"),
     "reason": _("motif"),
@@ -328,6 +344,11 @@ def details_summary(
         if details.get("locked"):
             text += " – " + _g("compte verrouillé")
         return text
+    if action == "auth.psc_failure":
+        reason = str(details.get("reason", ""))
+        return _g("Motif : %(r)s") % {"r": str(PSC_FAILURE_REASONS.get(reason, reason))}
+    if action == "auth.psc_unlinked":
+        return _g("Identifiant national : %(i)s") % {"i": details.get("idnat", "")}
     if action == "person.break_glass" and details.get("expires_at"):
         return _g("Accès ouvert jusqu'au %(d)s") % {"d": _format_instant(details["expires_at"])}
     if action == "person.duplicate_check":
