@@ -399,3 +399,25 @@ def test_no_token_code_or_verifier_in_the_logs(client, psc, doctor, caplog):
     logged = caplog.text
     assert code not in logged and id_token not in logged
     assert "code_verifier" not in logged and psc.client_secret not in logged
+
+
+def test_query_counts_of_the_psc_pages(
+    client, psc, doctor, psychologist, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        start = client.get("/connexion/psc/")
+    back = pick_card(start, "medecin")
+    with django_assert_max_num_queries(QUERIES_CALLBACK):
+        assert client.get(back).url == "/"
+    other = Client()
+    back = pick_card(other.get("/connexion/psc/"), "psychologue")
+    other.get(back)
+    with django_assert_max_num_queries(4):
+        assert other.get("/connexion/psc/situation/").status_code == 200
+    with django_assert_max_num_queries(QUERIES_CALLBACK):
+        assert other.post("/connexion/psc/situation/", {"exercice": "0"}).url == "/"
+
+
+# Account lookup, throttle check, login (user, session), lockout pair cleared, audit event
+# with its chain; measured, then fixed here so that a new query per login shows.
+QUERIES_CALLBACK = 19
