@@ -421,3 +421,23 @@ def test_query_counts_of_the_psc_pages(
 # Account lookup, throttle check, login (user, session), lockout pair cleared, audit event
 # with its chain; measured, then fixed here so that a new query per login shows.
 QUERIES_CALLBACK = 19
+
+
+def test_the_administrator_links_the_identifier_then_the_login_works(world, psc, login):
+    """The linking page's identifier, entered by the administrator on the account (the
+    usual, audited account form), is all it takes."""
+    from tests.accounts.test_admin_users import edit_data
+
+    doctor = world.user("medecin", facility=world.ehpad)
+    first = Client()
+    assert psc_login(first, "inconnu").status_code == 403
+    admin = world.user("admin", organisation=world.og)
+    admin_client = login(admin)
+    response = admin_client.post(
+        f"/professionnels/{doctor.pk}/modifier/", edit_data(doctor, rpps=UNKNOWN_RPPS)
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="user.update", object_id=str(doctor.pk)).exists()
+    again = Client()
+    assert psc_login(again, "inconnu").url == "/"
+    assert logged_in_as(again) == doctor.pk
