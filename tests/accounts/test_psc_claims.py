@@ -152,3 +152,18 @@ def test_every_failure_reason_has_a_message_and_an_audit_label():
     assert details_summary("auth.psc_unlinked", "security", {"idnat": "810999000069"}) == (
         "Identifiant national : 810999000069"
     )
+
+
+def test_the_client_certificate_is_presented_when_configured(settings, psc_provider):
+    provider = psc_provider()
+    app = _app(settings, provider)
+    assert app._get_session().cert is None
+    app.load_server_metadata()  # cached: the files below are never opened here
+    settings.PSC_CERT_FILE, settings.PSC_KEY_FILE = "/etc/opendui/psc.crt", "/etc/opendui/psc.key"
+    from opendui.accounts.psc.client import PscApp
+    from opendui.accounts.psc.config import psc_config
+
+    app = PscApp(psc_config())
+    expected = ("/etc/opendui/psc.crt", "/etc/opendui/psc.key")
+    assert app._get_session().cert == expected
+    assert app._get_oauth_client(**app.load_server_metadata()).cert == expected

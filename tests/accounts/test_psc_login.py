@@ -441,3 +441,11 @@ def test_the_administrator_links_the_identifier_then_the_login_works(world, psc,
     again = Client()
     assert psc_login(again, "inconnu").url == "/"
     assert logged_in_as(again) == doctor.pk
+
+
+def test_an_unreadable_client_certificate_is_a_french_message_not_an_error(
+    client, settings, psc, doctor
+):
+    settings.PSC_CERT_FILE = "/nonexistent/psc.crt"
+    settings.PSC_KEY_FILE = "/nonexistent/psc.key"
+    assert_refused(client, client.get("/connexion/psc/"), "configuration")

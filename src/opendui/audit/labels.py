@@ -260,6 +260,7 @@ PSC_FAILURE_REASONS = {
     "userinfo": _("informations du professionnel inutilisables"),
     "provider": _("refus ou réponse invalide du fournisseur"),
     "unavailable": _("fournisseur injoignable"),
+    "configuration": _("certificat client illisible"),
     "disabled": _("compte désactivé"),
     "refused": _("connexion suspendue (verrouillage)"),
     "not_configured": _("Pro Santé Connect non configuré"),

@@ -71,6 +71,10 @@ MESSAGES = {
         "Pro Santé Connect ne répond pas pour le moment : réessayez plus tard ou "
         "connectez-vous avec votre adresse e-mail et votre mot de passe."
     ),
+    "configuration": (
+        "La connexion avec Pro Santé Connect est mal configurée (certificat client "
+        "illisible) : prévenez votre administrateur."
+    ),
     "disabled": "Ce compte OpenDUI est désactivé : adressez-vous à votre administrateur.",
     "refused": "La connexion à ce compte est suspendue pour le moment : réessayez plus tard.",
     "not_configured": "La connexion avec Pro Santé Connect n'est pas proposée ici.",
@@ -230,6 +234,8 @@ def authorization_redirect(
         return PscApp(config).authorize_redirect(request, redirect_uri, acr_values=config.acr)
     except requests.RequestException as exc:
         raise PscFailure("unavailable") from exc
+    except OSError as exc:  # unreadable client certificate or key
+        raise PscFailure("configuration") from exc
     except (ValueError, RuntimeError, AuthlibBaseError) as exc:  # unusable metadata
         raise PscFailure("provider") from exc
 
@@ -269,6 +275,8 @@ def complete_login(config: PscConfig, request: HttpRequest) -> PscLogin:
         raise PscFailure("code" if exc.error == "invalid_grant" else "provider") from exc
     except requests.RequestException as exc:
         raise PscFailure("unavailable") from exc
+    except OSError as exc:  # unreadable client certificate or key
+        raise PscFailure("configuration") from exc
     except JoseError as exc:
         raise PscFailure(_reason_of_jose_error(exc)) from exc
     except AuthlibBaseError as exc:
@@ -286,6 +294,6 @@ def end_session_url(config: PscConfig, id_token: str, post_logout_redirect_uri: 
         result = PscApp(config).create_logout_url(
             post_logout_redirect_uri=post_logout_redirect_uri, id_token_hint=id_token
         )
-    except (requests.RequestException, RuntimeError, PscFailure, ValueError):
+    except (requests.RequestException, OSError, RuntimeError, PscFailure, ValueError):
         return None
     return result["url"]
