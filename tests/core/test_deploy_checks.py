@@ -157,9 +157,9 @@ PSC_PRODUCTION = "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet"
         (PSC_PRODUCTION, "", False),
         ("", "", False),
         ("http://auth.esw.esante.gouv.fr/auth/realms/esante-wallet", "", True),
-        ("http://127.0.0.1:8090/auth/realms/esante-wallet", "", True),  # the demo's simulator
+        ("http://127.0.0.1:8091/auth/realms/esante-wallet", "", True),  # the demo's simulator
         ("https://localhost/auth/realms/esante-wallet", "", True),
-        (PSC_PRODUCTION, "http://127.0.0.1:8090/.well-known/openid-configuration", True),
+        (PSC_PRODUCTION, "http://127.0.0.1:8091/.well-known/openid-configuration", True),
     ],
 )
 def test_psc_issuer_must_be_a_remote_https_provider(production, capsys, issuer, discovery, refused):

@@ -127,7 +127,7 @@ def test_demo_starts_the_psc_simulator_and_points_psc_at_it(settings):
         metadata = requests.get(settings.PSC_DISCOVERY_URL, timeout=5).json()
         assert metadata["issuer"] == settings.PSC_ISSUER
         assert settings.PSC_CLIENT_ID and settings.PSC_CLIENT_SECRET
-        assert "810999000010" in command.stdout.getvalue()  # the doctor's test card
+        assert "810100001014" in command.stdout.getvalue()  # the doctor's test card
     finally:
         command.psc_server.shutdown()
         command.psc_server.server_close()

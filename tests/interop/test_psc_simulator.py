@@ -127,7 +127,7 @@ def test_userinfo_is_a_signed_jwt_with_psc_claims(provider):
     assert answer.headers["Content-Type"] == "application/jwt"
     keys = KeySet.import_key_set(requests.get(provider.metadata()["jwks_uri"], timeout=5).json())
     claims = jwt.decode(answer.text, keys, algorithms=["RS256"]).claims
-    assert claims["SubjectNameID"] == "810999000010"
+    assert claims["SubjectNameID"] == "810100001014"
     assert claims["SubjectRefPro"]["exercices"][0]["codeProfession"] == "10"
     assert claims["Palier_Authentification"].startswith("APPPRIP3")
     refused = requests.get(

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Site names are the demo's facilities (demo.seed.facility_name: fixed whatever the seed).
-# Demo login (DemoAccount.role_code) → (User field, number). RPPS numbers '10999…' are kept
-# apart from the seed's random ones; the last digit is the Luhn key.
+# Demo login (DemoAccount.role_code) → (User field, number); the last digit is the Luhn key.
+# The médecin's and the infirmière's are those the Annuaire Santé simulator publishes for
+# them (annuaire/data/simulator_fixture.json on main); the others ('10999…') are ours. The
+# seed never draws any of them at random.
 DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
-    "medecin": ("rpps", "10999000010"),
-    "infirmier": ("rpps", "10999000028"),
+    "medecin": ("rpps", "10100001014"),
+    "infirmier": ("rpps", "10100001022"),
     "aide-soignant": ("rpps", "10999000036"),
     "psychologue": ("rpps", "10999000044"),
     "educateur": ("rpps_plus", "10999000051"),

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--psc-port",
             type=int,
-            default=8090,
+            default=8091,
             help="Port du simulateur Pro Santé Connect sur 127.0.0.1 (0 : port libre quelconque).",
         )
         parser.add_argument(
