@@ -242,6 +242,49 @@ def insi(settings, simulator_url):
     return simulator_url
 
 
+@pytest.fixture
+def psc_provider():
+    """A fresh Pro Santé Connect simulator on a free loopback port (its knobs: acr,
+    clock_offset, userinfo_format, rotate_key()), not yet configured in the settings."""
+    from opendui.accounts.psc.client import forget_provider_metadata
+    from opendui.interop.psc.simulator import Provider, serve
+
+    def start(**knobs):
+        server, thread, provider = serve(port=0, provider=Provider(**knobs))
+        started.append((server, thread))
+        return provider
+
+    started: list = []
+    forget_provider_metadata()
+    yield start
+    forget_provider_metadata()
+    for server, thread in started:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def psc(settings, psc_provider):
+    """PSC login configured against a simulator (RS256, PSC's discovery path)."""
+    provider = psc_provider()
+    use_psc_provider(settings, provider)
+    return provider
+
+
+def use_psc_provider(settings, provider, *, discovery: bool = True) -> None:
+    """Point the OPENDUI_PSC_* settings at a simulator; `discovery=False` leaves the
+    discovery URL empty (the issuer's standard path is used)."""
+    settings.PSC_ISSUER = provider.issuer
+    settings.PSC_DISCOVERY_URL = provider.discovery_url if discovery else ""
+    settings.PSC_CLIENT_ID = provider.client_id
+    settings.PSC_CLIENT_SECRET = provider.client_secret
+    settings.PSC_SCOPES = "openid scope_all"
+    settings.PSC_ACR = "eidas1"
+    settings.PSC_TIMEOUT = 5
+    settings.PSC_LEEWAY = 120
+
+
 @pytest.fixture(autouse=True)
 def _records_in_a_temporary_folder(settings, tmp_path_factory):
     """Person files (storages["records"]) go to a fresh temporary folder in every test,

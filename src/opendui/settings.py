@@ -298,6 +298,25 @@ ANNUAIRE_PAGE_SIZE = env_int("ANNUAIRE_PAGE_SIZE", 20)
 ANNUAIRE_MAX_PAGES = env_int("ANNUAIRE_MAX_PAGES", 5)
 # Entries of the directory that came from the Annuaire are checked again after this many days.
 ANNUAIRE_REFRESH_DAYS = env_int("ANNUAIRE_REFRESH_DAYS", 1)
+# Pro Santé Connect (OpenID Connect login of professionals with their e-CPS). No issuer:
+# PSC login is off (no button). `opendui demo` points it at the loopback simulator. PSC
+# publishes its metadata at a non-standard path (…/.well-known/wallet-openid-configuration):
+# give it in PSC_DISCOVERY_URL; when empty, the issuer's standard path is used.
+PSC_ISSUER = env("PSC_ISSUER").strip().rstrip("/")
+PSC_DISCOVERY_URL = env("PSC_DISCOVERY_URL").strip()
+PSC_CLIENT_ID = env("PSC_CLIENT_ID").strip()
+PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET").strip()
+PSC_SCOPES = env("PSC_SCOPES", "openid scope_all").strip() or "openid scope_all"
+PSC_ACR = env("PSC_ACR", "eidas1").strip() or "eidas1"
+# Client TLS certificate presented to the provider (token endpoint), PEM files.
+PSC_CERT_FILE = env("PSC_CERT_FILE").strip()
+PSC_KEY_FILE = env("PSC_KEY_FILE").strip()
+PSC_TIMEOUT = float(env("PSC_TIMEOUT", "10") or 10)
+# Tolerated clock difference with the provider when checking tokens' times (seconds).
+PSC_LEEWAY = env_int("PSC_LEEWAY", 120)
+# The provider's metadata and keys are kept this long (seconds); an unknown key id
+# fetches the keys again at once (key rotation).
+PSC_METADATA_TTL = env_int("PSC_METADATA_TTL", 3600)
 
 # Background jobs (Django's Tasks API) stored in the database and run by `opendui worker`.
 # A job claimed by a worker that died is taken again after the lease; failed attempts of
@@ -371,5 +390,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "opendui": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        # Authlib logs the PKCE verifier at DEBUG: never below WARNING, whatever the root level.
+        "authlib": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

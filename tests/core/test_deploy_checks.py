@@ -144,3 +144,38 @@ def test_the_demo_audit_key_fails(production, capsys, tmp_path):
     key_file.write_text("f" * 64 + "\n")
     production.AUDIT_KEY_FILE = str(key_file)
     assert "opendui.E" not in opendui_errors(capsys)
+
+
+PSC_PRODUCTION = "https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("issuer", "discovery", "refused"),
+    [
+        (PSC_PRODUCTION, PSC_PRODUCTION + "/.well-known/wallet-openid-configuration", False),
+        (PSC_PRODUCTION, "", False),
+        ("", "", False),
+        ("http://auth.esw.esante.gouv.fr/auth/realms/esante-wallet", "", True),
+        ("http://127.0.0.1:8091/auth/realms/esante-wallet", "", True),  # the demo's simulator
+        ("https://localhost/auth/realms/esante-wallet", "", True),
+        (PSC_PRODUCTION, "http://127.0.0.1:8091/.well-known/openid-configuration", True),
+    ],
+)
+def test_psc_issuer_must_be_a_remote_https_provider(production, capsys, issuer, discovery, refused):
+    production.PSC_ISSUER = issuer
+    production.PSC_DISCOVERY_URL = discovery
+    production.PSC_CLIENT_ID = "opendui"
+    production.PSC_CLIENT_SECRET = "secret"
+    assert ("opendui.E013" in opendui_errors(capsys)) is refused
+
+
+@pytest.mark.django_db
+def test_psc_needs_its_client_credentials_and_a_whole_certificate(production, capsys):
+    production.PSC_ISSUER = PSC_PRODUCTION
+    production.PSC_CLIENT_ID = production.PSC_CLIENT_SECRET = ""
+    assert "opendui.E014" in opendui_errors(capsys)
+    production.PSC_CLIENT_ID, production.PSC_CLIENT_SECRET = "opendui", "secret"
+    production.PSC_CERT_FILE, production.PSC_KEY_FILE = "/etc/opendui/psc.crt", ""
+    errors = opendui_errors(capsys)
+    assert "opendui.E014" not in errors and "opendui.E015" in errors

@@ -79,6 +79,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("accounts/tasks.py", "audit"): _ACCOUNTS_AUDIT,
     ("accounts/views_admin.py", "audit"): _ACCOUNTS_AUDIT,
     ("accounts/views_grants.py", "audit"): _ACCOUNTS_AUDIT,
+    ("accounts/views_psc.py", "audit"): _ACCOUNTS_AUDIT,
     ("audit/selectors.py", "persons"): _AUDIT_PERSONS,
     ("audit/views.py", "persons"): _AUDIT_PERSONS,
     ("persons/forms_create.py", "stays"): _PERSONS_STAYS,

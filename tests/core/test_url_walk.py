@@ -26,6 +26,9 @@ PUBLIC |= {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
 }
+# Pro Santé Connect login: start, redirect URI, choice of the work situation (each refuses
+# what the provider did not vouch for: tests/accounts/test_psc_login.py).
+PUBLIC |= {"accounts:psc_start", "accounts:psc_callback", "accounts:psc_exercice"}
 # Pages about the user's own session and account: any logged-in user.
 SELF_SERVICE = {
     "core:home",

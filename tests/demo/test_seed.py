@@ -457,3 +457,20 @@ def test_activity_goes_to_a_spread_sample_of_persons_beyond_the_limit(db):
     assert 20 < len(persons) <= 40
     facilities = set(Stay.objects.filter(person_id__in=persons).values_list("facility", flat=True))
     assert len(facilities) == 5  # every facility gets its share
+
+
+def test_the_psc_simulator_cards_log_into_the_demo_accounts(seeded):
+    """The demo's médecin, infirmier, aide-soignant, psychologue and éducateur hold the
+    national identifiers of the simulator's test e-CPS cards; the unknown card is nobody's."""
+    from opendui.accounts.psc.claims import identity_of
+    from opendui.accounts.psc.session import linked_account
+    from opendui.interop.psc.cards import CARDS_BY_KEY, DEMO_NATIONAL_IDS
+
+    for login, (field, number) in DEMO_NATIONAL_IDS.items():
+        user = User.objects.get(email=f"{login}@demo.opendui.fr")
+        assert getattr(user, field) == number
+        card = CARDS_BY_KEY[login]
+        identity = identity_of(card.userinfo("sub"))
+        assert linked_account(identity.national_id) == user, login
+        assert (card.given_name, card.family_name) == (user.first_name, user.last_name)
+    assert linked_account(identity_of(CARDS_BY_KEY["inconnu"].userinfo("s")).national_id) is None

@@ -112,3 +112,30 @@ def test_demo_without_server_does_not_start_the_simulator(db, settings):
     assert "Comptes de démonstration" in out.getvalue()
     assert "Simulateur INSi" not in out.getvalue()
     assert settings.INSI_ENDPOINT == ""
+
+
+def test_demo_starts_the_psc_simulator_and_points_psc_at_it(settings):
+    import requests
+
+    settings.PSC_ISSUER = ""
+    command = DemoCommand(stdout=io.StringIO())
+    command._start_psc_simulator(0)
+    try:
+        assert settings.PSC_ISSUER.startswith("http://127.0.0.1:")
+        assert settings.PSC_ISSUER.endswith("/auth/realms/esante-wallet")
+        assert settings.PSC_DISCOVERY_URL.endswith("/.well-known/wallet-openid-configuration")
+        metadata = requests.get(settings.PSC_DISCOVERY_URL, timeout=5).json()
+        assert metadata["issuer"] == settings.PSC_ISSUER
+        assert settings.PSC_CLIENT_ID and settings.PSC_CLIENT_SECRET
+        assert "810100001014" in command.stdout.getvalue()  # the doctor's test card
+    finally:
+        command.psc_server.shutdown()
+        command.psc_server.server_close()
+
+
+def test_demo_keeps_a_configured_psc_provider(settings):
+    settings.PSC_ISSUER = "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet"
+    command = DemoCommand(stdout=io.StringIO())
+    command._start_psc_simulator(0)
+    assert command.psc_server is None
+    assert settings.PSC_ISSUER == "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet"

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views_admin, views_auth, views_grants
+from . import views_admin, views_auth, views_grants, views_psc
 
 app_name = "accounts"
 
 urlpatterns = [
     path("connexion/", views_auth.login_view, name="login"),
+    path("connexion/psc/", views_psc.psc_start, name="psc_start"),
+    path("connexion/psc/retour/", views_psc.psc_callback, name="psc_callback"),
+    path("connexion/psc/situation/", views_psc.psc_exercice, name="psc_exercice"),
     path("connexion/second-facteur/", views_auth.totp_view, name="totp"),
     path("connexion/second-facteur/activer/", views_auth.totp_enrol_view, name="totp_enrol"),
     path("deconnexion/", views_auth.logout_view, name="logout"),

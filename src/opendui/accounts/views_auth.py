@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -19,6 +19,9 @@ from opendui.core.params import posted
 
 from . import services, totp
 from .forms import LoginForm, PasswordResetRequestForm, TotpForm, TotpReplaceForm
+from .psc.client import end_session_url
+from .psc.config import psc_config, psc_enabled
+from .psc.session import psc_session
 
 ENROL_SESSION_KEY = "totp_enrol_secret"
 NEXT_KEY = "login_next"
@@ -53,7 +56,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     return redirect("accounts:totp" if user.has_totp else "accounts:totp_enrol")
                 services.finish_login(request, user, "password")
                 return redirect(next_url)
-    return render(request, "accounts/login.html", {"form": form})
+    return render(request, "accounts/login.html", {"form": form, "psc_enabled": psc_enabled()})
 
 
 @login_not_required
@@ -144,8 +147,22 @@ def totp_enrol_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Log out here; a session opened through Pro Santé Connect also ends at the provider
+    (RP-initiated logout), which sends the browser back to the login page."""
+    opened_by_psc = psc_session(request.session)
     services.record_logout(request, reason="demande")
     logout(request)
+    config = psc_config()
+    if opened_by_psc and config is not None and opened_by_psc.get("id_token"):
+        url = end_session_url(
+            config,
+            opened_by_psc["id_token"],
+            request.build_absolute_uri(reverse("accounts:login")),
+        )
+        if url:
+            # A page, not a redirect: the logout button's form may only lead to this site
+            # (CSP form-action 'self'); the browser goes on to the provider by itself.
+            return render(request, "accounts/psc_logout.html", {"end_session_url": url})
     messages.info(request, "Vous êtes déconnecté.")
     return redirect("accounts:login")
 

@@ -59,6 +59,8 @@ ACTION_LABELS: dict[str, Any] = {
     "auth.login": _("Connexion"),
     "auth.failure": _("Échec de connexion"),
     "auth.logout": _("Déconnexion"),
+    "auth.psc_failure": _("Échec de connexion avec Pro Santé Connect"),
+    "auth.psc_unlinked": _("Connexion Pro Santé Connect d'un identifiant non rattaché à un compte"),
     "auth.password_changed": _("Mot de passe modifié"),
     "auth.totp_enrolled": _("Double authentification activée"),
     # Changes.
@@ -257,10 +259,28 @@ ACTION_LABELS: dict[str, Any] = {
 
 KIND_LABELS = {kind.value: kind.label for kind in EventKind}
 
+# Reason codes of auth.psc_failure (accounts/psc/client.py MESSAGES).
+PSC_FAILURE_REASONS = {
+    "cancelled": _("connexion annulée par l'utilisateur"),
+    "state": _("réponse sans connexion en cours (state inconnu)"),
+    "code": _("code expiré ou déjà utilisé"),
+    "acr": _("niveau d'authentification insuffisant (acr)"),
+    "clock": _("jeton expiré ou daté dans le futur (horloges)"),
+    "token": _("jeton d'identité invalide"),
+    "userinfo": _("informations du professionnel inutilisables"),
+    "provider": _("refus ou réponse invalide du fournisseur"),
+    "unavailable": _("fournisseur injoignable"),
+    "configuration": _("certificat client illisible"),
+    "disabled": _("compte désactivé"),
+    "refused": _("connexion suspendue (verrouillage)"),
+    "not_configured": _("Pro Santé Connect non configuré"),
+}
+
 _DETAIL_LABELS = {
     "method": _("méthode"),
     "reason": _("motif"),
     "step": _("étape"),
+    "idnat": _("identifiant national"),
     "page": _("page"),
 }
 _MAX_FIELDS = 8
@@ -335,6 +355,11 @@ def details_summary(
         if details.get("locked"):
             text += " – " + _g("compte verrouillé")
         return text
+    if action == "auth.psc_failure":
+        reason = str(details.get("reason", ""))
+        return _g("Motif : %(r)s") % {"r": str(PSC_FAILURE_REASONS.get(reason, reason))}
+    if action == "auth.psc_unlinked":
+        return _g("Identifiant national : %(i)s") % {"i": details.get("idnat", "")}
     if action == "person.break_glass" and details.get("expires_at"):
         return _g("Accès ouvert jusqu'au %(d)s") % {"d": _format_instant(details["expires_at"])}
     if action == "person.duplicate_check":

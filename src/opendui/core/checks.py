@@ -49,6 +49,7 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[CheckMessage]:
     errors.extend(_audit_key())
     errors.extend(_insi_endpoint())
     errors.extend(_annuaire_url())
+    errors.extend(_psc_issuer())
     errors.extend(_email())
     errors.extend(_demo_accounts())
     return errors
@@ -134,6 +135,52 @@ def _annuaire_url() -> list[Error]:
             )
         ]
     return []
+
+
+def _psc_issuer() -> list[Error]:
+    """A configured Pro Santé Connect issuer must be a remote HTTPS provider (not the simulator),
+    and so must its discovery document; a client certificate needs its key."""
+    issuer = getattr(settings, "PSC_ISSUER", "")
+    if not issuer:
+        return []
+    errors: list[Error] = []
+    for name, url in (
+        ("OPENDUI_PSC_ISSUER", issuer),
+        ("OPENDUI_PSC_DISCOVERY_URL", getattr(settings, "PSC_DISCOVERY_URL", "")),
+    ):
+        if url and (not url.lower().startswith("https://") or _is_loopback(_host_of(url))):
+            errors.append(
+                Error(
+                    f"{name} ne désigne pas un fournisseur HTTPS distant "
+                    "(simulateur Pro Santé Connect ou adresse locale).",
+                    hint="Indiquez l'émetteur de Pro Santé Connect (https://auth.esw.esante.gouv.fr/"
+                    "auth/realms/esante-wallet) ou retirez OPENDUI_PSC_ISSUER.",
+                    id="opendui.E013",
+                )
+            )
+    if not (getattr(settings, "PSC_CLIENT_ID", "") and getattr(settings, "PSC_CLIENT_SECRET", "")):
+        errors.append(
+            Error(
+                "Pro Santé Connect est configuré sans identifiant ou secret client.",
+                hint="Renseignez OPENDUI_PSC_CLIENT_ID et OPENDUI_PSC_CLIENT_SECRET.",
+                id="opendui.E014",
+            )
+        )
+    if bool(getattr(settings, "PSC_CERT_FILE", "")) != bool(getattr(settings, "PSC_KEY_FILE", "")):
+        errors.append(
+            Error(
+                "Le certificat client Pro Santé Connect est incomplet.",
+                hint="Renseignez OPENDUI_PSC_CERT_FILE et OPENDUI_PSC_KEY_FILE ensemble.",
+                id="opendui.E015",
+            )
+        )
+    return errors
+
+
+def _host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _email() -> list[CheckMessage]:

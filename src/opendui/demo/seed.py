@@ -56,6 +56,7 @@ from opendui.audit.services import record
 from opendui.core.actor import Actor
 from opendui.core.bulk import bulk_insert
 from opendui.core.identifiers import luhn_check_digit
+from opendui.interop.psc.cards import DEMO_NATIONAL_IDS
 from opendui.organisations.models import (
     Facility,
     FinessCategory,
@@ -728,6 +729,8 @@ def _accounts(
             role.save(update_fields=["requires_totp", "version", "updated_at"])
 
     rpps = _Rpps(rng)
+    # The Pro Santé Connect simulator's test cards carry these: never drawn at random.
+    rpps.used.update(number[:-1] for _field, number in DEMO_NATIONAL_IDS.values())
     users: list[User] = []
     assignments: list[Assignment] = []
     password = make_password(DEMO_PASSWORD)  # hashed once: the slow part of an account
@@ -737,6 +740,8 @@ def _accounts(
 
     for account in DEMO_ACCOUNTS:
         user = _user(account.email, account.first_name, account.last_name, account.role_code, rpps)
+        if account.email == f"{account.role_code}@{DEMO_DOMAIN}":
+            _set_national_id(user, account.role_code)
         user.password = password
         users.append(user)
         scopes: list[tuple[Facility | None, Unit | None]] = []
@@ -796,6 +801,14 @@ def _accounts(
     User.objects.bulk_create(users, batch_size=BATCH_SIZE)
     Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
     return demo_count, len(users) - demo_count, len(assignments)
+
+
+def _set_national_id(user: User, role_code: str) -> None:
+    """The demo accounts whose card is in the PSC simulator get the card's identifier."""
+    if role_code in DEMO_NATIONAL_IDS:
+        field, number = DEMO_NATIONAL_IDS[role_code]
+        user.rpps = user.rpps_plus = user.adeli = ""
+        setattr(user, field, number)
 
 
 def _user(

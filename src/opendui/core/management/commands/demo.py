@@ -32,6 +32,12 @@ class Command(BaseCommand):
             help="Port du simulateur de l'Annuaire Santé sur 127.0.0.1 (0 : port libre quelconque).",
         )
         parser.add_argument(
+            "--psc-port",
+            type=int,
+            default=8091,
+            help="Port du simulateur Pro Santé Connect sur 127.0.0.1 (0 : port libre quelconque).",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_true",
             help="Ne pas exécuter les tâches de fond dans ce processus (lancer `opendui worker`).",
@@ -66,6 +72,7 @@ class Command(BaseCommand):
             return
         self._start_insi_simulator(options["insi_port"])
         self._start_annuaire_simulator(options["annuaire_port"])
+        self._start_psc_simulator(options["psc_port"])
         if not options["no_worker"]:
             self._start_worker()
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
@@ -131,6 +138,36 @@ class Command(BaseCommand):
         settings.ANNUAIRE_URL = url
         settings.ANNUAIRE_API_KEY = DEFAULT_API_KEY
         self.stdout.write(f"Simulateur de l'Annuaire Santé (professionnels fictifs) : {url}")
+
+    def _start_psc_simulator(self, port: int) -> None:
+        """Serve the Pro Santé Connect simulator on loopback in a daemon thread and point the
+        PSC settings at it, unless OPENDUI_PSC_ISSUER names a provider."""
+        self.psc_server = None
+        if settings.PSC_ISSUER:
+            self.stdout.write(f"Pro Santé Connect : {settings.PSC_ISSUER}")
+            return
+        from opendui.interop.psc.cards import TEST_CARDS
+        from opendui.interop.psc.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, serve
+
+        try:
+            self.psc_server, _thread, provider = serve("127.0.0.1", port)
+        except OSError as exc:
+            raise CommandError(
+                f"Le simulateur Pro Santé Connect ne peut pas écouter sur 127.0.0.1:{port} "
+                f"({exc.strerror or exc}) : choisissez un autre port avec --psc-port "
+                "(0 : port libre)."
+            ) from exc
+        settings.PSC_ISSUER = provider.issuer
+        settings.PSC_DISCOVERY_URL = provider.discovery_url
+        settings.PSC_CLIENT_ID = DEMO_CLIENT_ID
+        settings.PSC_CLIENT_SECRET = DEMO_CLIENT_SECRET
+        self.stdout.write(
+            f"Simulateur Pro Santé Connect (cartes e-CPS de test) : {provider.issuer}"
+        )
+        for card in TEST_CARDS:
+            self.stdout.write(
+                f"  e-CPS {card.idnat}  {card.given_name} {card.family_name} – {card.description}"
+            )
 
     def _start_worker(self) -> None:
         """Run background jobs (INSi searches) in a daemon thread of this process, so the
