@@ -74,7 +74,9 @@ class Stay(VersionedModel):
     )
     # Where the person sleeps or is received in the facility ("12", "Bât. B – 104"): free
     # text, as facilities number rooms their own way; shown in the record banner.
-    room = models.CharField(_("chambre ou logement"), max_length=30, blank=True, db_default="")
+    room = models.CharField(
+        _("chambre ou logement"), max_length=30, blank=True, default="", db_default=""
+    )
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
     mode = models.CharField(_("mode d'accueil"), max_length=30, choices=StayMode, blank=True)

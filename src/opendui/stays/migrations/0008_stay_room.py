@@ -29,7 +29,11 @@ class Migration(migrations.Migration):
             model_name="stay",
             name="room",
             field=models.CharField(
-                blank=True, db_default="", max_length=30, verbose_name="chambre ou logement"
+                blank=True,
+                default="",
+                db_default="",
+                max_length=30,
+                verbose_name="chambre ou logement",
             ),
         ),
         migrations.RunPython(create_triggers, drop_triggers),
