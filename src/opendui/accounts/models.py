@@ -485,9 +485,7 @@ class LinkedAssignmentQuerySet(models.QuerySet["LinkedPersonsAssignment"]):
     def active_on(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
         """Linked-persons assignments in force on `day` (started, not ended)."""
         day = day or timezone.localdate()
-        return self.filter(
-            Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day)
-        )
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
 
     def not_ended(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
         """In force or still to come: such an account logs in with PSC only."""

@@ -3,7 +3,7 @@
 A person is followed while a link of the directory (médecin traitant, infirmier
 libéral…) to the professional's entry is current on the day: started, not ended. The
 entry must be active and tied to the account (ExternalProfessional.account, set by
-directory.services.link_account), and the person must belong to the entry's
+directory.external_access), with the same national identifier, and the person must belong to the entry's
 organisation: an entry of one organisation never opens another's records.
 """
 
@@ -23,12 +23,20 @@ def current_links_q(day: dt.date) -> Q:
 
 
 def followed_persons(user: Any, day: dt.date) -> Q:
-    """A Q over Person: the persons `user` follows on `day` through the directory."""
+    """A Q over Person: the persons `user` follows on `day` through the directory.
+
+    The entry's national identifier must still be the account's: a later correction of
+    either (the directory's RPPS, the account's) closes the access at once, rather than
+    leave an account reaching the patients of another professional."""
+    national_id = getattr(user, "national_id", "")
+    if not national_id:
+        return Q(pk__in=[])
     links = PersonProfessional.objects.filter(
         current_links_q(day),
         person=OuterRef("pk"),
         professional__account_id=user.pk,
         professional__active=True,
+        professional__idnat_ps=national_id,
         professional__organisation_id=OuterRef("organisation_id"),
     )
     return Q(Exists(links))

@@ -7,31 +7,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0014_user_annuaire_checked_at'),
-        ('organisations', '0002_load_finess_categories'),
+        ("accounts", "0014_user_annuaire_checked_at"),
+        ("organisations", "0002_load_finess_categories"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LinkedPersonsAssignment',
+            name="LinkedPersonsAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('start_date', models.DateField(default=django.utils.timezone.localdate, verbose_name='début')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='fin')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créée par')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='organisations.managingorganisation', verbose_name='organisme gestionnaire')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.role', verbose_name='rôle')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='linked_assignments', to=settings.AUTH_USER_MODEL, verbose_name='professionnel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "start_date",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="début"),
+                ),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créée par",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="organisations.managingorganisation",
+                        verbose_name="organisme gestionnaire",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="accounts.role",
+                        verbose_name="rôle",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="linked_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="professionnel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'affectation aux personnes suivies',
-                'ordering': ['user', 'start_date'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='linked_assignment_end_after_start')],
+                "verbose_name": "affectation aux personnes suivies",
+                "ordering": ["user", "start_date"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="linked_assignment_end_after_start",
+                    )
+                ],
             },
         ),
     ]

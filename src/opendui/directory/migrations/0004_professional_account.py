@@ -6,16 +6,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0003_phones_in_international_form'),
+        ("directory", "0003_phones_in_international_form"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='externalprofessional',
-            name='account',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='directory_entry', to=settings.AUTH_USER_MODEL, verbose_name='compte OpenDUI'),
+            model_name="externalprofessional",
+            name="account",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="directory_entry",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="compte OpenDUI",
+            ),
         ),
     ]

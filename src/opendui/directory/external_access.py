@@ -1,0 +1,188 @@
+"""Opening and closing an external professional's access to the persons they follow.
+
+An administrator of the organisation (`accounts.manage`) ties a directory entry to an
+OpenDUI account and gives that account a linked-persons assignment with a role of an
+external profession (accounts.defaults.EXTERNAL_ROLE_CODES). What this may never do:
+
+- open anything to the administrator themself;
+- tie an entry to an account whose national identifier (idNat: 8 + RPPS, 0 + ADELI) is
+  not the entry's: the account opens with Pro Santé Connect only (accounts.psc_only),
+  so only the holder of that e-CPS can use it;
+- give an account that already works inside the organisation (an assignment in force
+  or to come) an external scope on top, or an external role anything facility-wide;
+- choose the persons: they come from the links of the person's records
+  (directory.PersonProfessional), kept by those who keep the administrative file.
+
+Refusals are recorded in the audit trail like the openings and closings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from opendui.accounts.access import forget_grants, require
+from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
+from opendui.accounts.models import Assignment, LinkedPersonsAssignment, Role, User
+from opendui.audit.models import EventKind
+from opendui.audit.services import record
+from opendui.core.actor import Actor
+
+from .models import ExternalProfessional
+
+MANAGE_ACCOUNTS = "accounts.manage"
+
+
+def entry_national_id(professional: ExternalProfessional) -> str:
+    """The entry's idNat (idNat_PS, filled from the RPPS or ADELI by the directory)."""
+    return professional.idnat_ps or ""
+
+
+def refusal_reason(
+    actor: Actor, professional: ExternalProfessional, account: User, role: Role
+) -> str | None:
+    """Why the access may not be opened (French, shown to the administrator), or None.
+
+    Pure reading: the checks a forged form could try to get around, in one place."""
+    if account.pk == actor.user.pk:
+        return "Vous ne pouvez pas vous ouvrir un accès à vous-même."
+    if not professional.active:
+        return "Ce professionnel est désactivé dans l'annuaire."
+    if not account.is_active:
+        return "Ce compte OpenDUI est désactivé."
+    national_id = entry_national_id(professional)
+    if not national_id:
+        return (
+            "La fiche de l'annuaire n'a pas d'identifiant national (RPPS ou ADELI) : "
+            "impossible de la rattacher à un compte."
+        )
+    if account.national_id != national_id:
+        return (
+            "L'identifiant national du compte (RPPS ou ADELI) n'est pas celui de la fiche "
+            "de l'annuaire : rattachement refusé."
+        )
+    if role.code not in EXTERNAL_ROLE_CODES:
+        return "Choisissez un rôle de professionnel extérieur."
+    linked = professional.account_id
+    if linked is not None and linked != account.pk:
+        return "Cette fiche de l'annuaire est déjà rattachée à un autre compte."
+    other = ExternalProfessional.objects.filter(account=account).exclude(pk=professional.pk)
+    if other.exists():
+        return "Ce compte est déjà rattaché à une autre fiche de l'annuaire."
+    today = timezone.localdate()
+    internal = Assignment.objects.filter(user=account).exclude(status="withdrawn")
+    if internal.filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).exists():
+        return (
+            "Ce compte a des affectations dans l'organisme : un professionnel extérieur "
+            "a son propre compte, ouvert avec Pro Santé Connect seulement."
+        )
+    return None
+
+
+def open_access(
+    actor: Actor,
+    professional: ExternalProfessional,
+    account: User,
+    role: Role,
+    *,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+) -> LinkedPersonsAssignment:
+    """Tie `professional` to `account` and give it `role` on the persons it follows.
+
+    PermissionDenied without `accounts.manage` in the entry's organisation;
+    ValidationError (French) for every other refusal, recorded in the audit trail."""
+    organisation = professional.organisation
+    require(actor.user, MANAGE_ACCOUNTS, organisation=organisation)
+    start_date = start_date or timezone.localdate()
+    with transaction.atomic():
+        account = User.objects.select_for_update().get(pk=account.pk)
+        professional = ExternalProfessional.objects.select_for_update().get(pk=professional.pk)
+        reason = refusal_reason(actor, professional, account, role)
+        if reason is None and end_date is not None and end_date < start_date:
+            reason = "La fin de l'accès ne peut précéder son début."
+        if reason is not None:
+            _record_refusal(actor, professional, account, reason)
+            raise ValidationError(reason)
+        professional.account = account
+        professional.version += 1
+        professional.save(update_fields=["account", "version", "updated_at"])
+        if account.has_usable_password():
+            account.set_unusable_password()
+            account.save(update_fields=["password"])
+        assignment = LinkedPersonsAssignment.objects.create(
+            user=account,
+            role=role,
+            organisation=organisation,
+            start_date=start_date,
+            end_date=end_date,
+            created_by=actor.user,
+        )
+        record(
+            actor,
+            EventKind.CHANGE,
+            "directory.account_link",
+            obj=professional,
+            organisation_id=organisation.pk,
+            details={
+                "account": account.pk,
+                "role": role.code,
+                "start_date": start_date.isoformat(),
+                "end_date": end_date.isoformat() if end_date else None,
+            },
+        )
+    forget_grants(account)
+    return assignment
+
+
+def close_access(actor: Actor, professional: ExternalProfessional) -> int:
+    """End today the linked-persons assignments of the entry's account and untie it.
+    The number of assignments ended (0 when nothing was open)."""
+    require(actor.user, MANAGE_ACCOUNTS, organisation=professional.organisation)
+    with transaction.atomic():
+        professional = ExternalProfessional.objects.select_for_update().get(pk=professional.pk)
+        account_id = professional.account_id
+        if account_id is None:
+            return 0
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        open_rows = LinkedPersonsAssignment.objects.not_ended().filter(
+            user_id=account_id, organisation_id=professional.organisation_id
+        )
+        # Ended yesterday: in force no more today. A row started today or still to come
+        # is brought back to yesterday too (an end cannot precede its start).
+        ended = 0
+        for row in open_rows.select_for_update():
+            row.start_date = min(row.start_date, yesterday)
+            row.end_date = yesterday
+            row.version += 1
+            row.save(update_fields=["start_date", "end_date", "version", "updated_at"])
+            ended += 1
+        professional.account = None
+        professional.version += 1
+        professional.save(update_fields=["account", "version", "updated_at"])
+        record(
+            actor,
+            EventKind.CHANGE,
+            "directory.account_unlink",
+            obj=professional,
+            organisation_id=professional.organisation_id,
+            details={"account": account_id, "ended": ended},
+        )
+    return ended
+
+
+def _record_refusal(
+    actor: Actor, professional: ExternalProfessional, account: User, reason: str
+) -> None:
+    record(
+        actor,
+        EventKind.SECURITY,
+        "directory.account_link_refused",
+        obj=professional,
+        organisation_id=professional.organisation_id,
+        details={"account": account.pk, "reason": reason},
+    )
