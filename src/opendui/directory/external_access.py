@@ -28,9 +28,11 @@ from django.utils import timezone
 from opendui.accounts.access import forget_grants, require
 from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
 from opendui.accounts.models import Assignment, LinkedPersonsAssignment, Role, User
+from opendui.accounts.professions import Profession
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
+from opendui.core.services import save_audited
 
 from .models import ExternalProfessional
 
@@ -83,6 +85,50 @@ def refusal_reason(
     return None
 
 
+PROFESSIONS = {"10": Profession.MEDECIN, "60": Profession.INFIRMIER, "70": Profession.KINE}
+
+
+def account_of(professional: ExternalProfessional) -> User | None:
+    """The OpenDUI account holding the entry's RPPS (or ADELI), if any: an RPPS belongs
+    to one account (User constraint), so there is nothing for the administrator to pick."""
+    if professional.account_id is not None:
+        return professional.account
+    if professional.rpps:
+        return User.objects.filter(rpps=professional.rpps).first()
+    if professional.adeli:
+        return User.objects.filter(adeli=professional.adeli).first()
+    return None
+
+
+def create_account(actor: Actor, professional: ExternalProfessional, email: str) -> User:
+    """A new account for the entry: its names and national identifier copied from the
+    directory (so they agree by construction), no password (Pro Santé Connect only)."""
+    require(actor.user, MANAGE_ACCOUNTS, organisation=professional.organisation)
+    if not (professional.rpps or professional.adeli):
+        raise ValidationError(
+            "La fiche de l'annuaire n'a ni RPPS ni ADELI : impossible d'ouvrir un compte."
+        )
+    email = User.objects.normalize_email((email or "").strip()).lower()
+    if not email:
+        raise ValidationError("Indiquez l'adresse e-mail du professionnel.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("Un compte existe déjà avec cette adresse e-mail.")
+    if account_of(professional) is not None:
+        raise ValidationError("Un compte existe déjà avec ce numéro RPPS ou ADELI.")
+    user = User(
+        email=email,
+        first_name=professional.first_name or "-",
+        last_name=professional.last_name,
+        rpps=professional.rpps,
+        adeli="" if professional.rpps else professional.adeli,
+        profession=PROFESSIONS.get(professional.profession_code, Profession.OTHER),
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    save_audited(actor, user, "user.create", organisation_id=professional.organisation_id)
+    return user
+
+
 def open_access(
     actor: Actor,
     professional: ExternalProfessional,
@@ -105,37 +151,53 @@ def open_access(
         reason = refusal_reason(actor, professional, account, role)
         if reason is None and end_date is not None and end_date < start_date:
             reason = "La fin de l'accès ne peut précéder son début."
-        if reason is not None:
-            _record_refusal(actor, professional, account, reason)
-            raise ValidationError(reason)
-        professional.account = account
-        professional.version += 1
-        professional.save(update_fields=["account", "version", "updated_at"])
-        if account.has_usable_password():
-            account.set_unusable_password()
-            account.save(update_fields=["password"])
-        assignment = LinkedPersonsAssignment.objects.create(
-            user=account,
-            role=role,
-            organisation=organisation,
-            start_date=start_date,
-            end_date=end_date,
-            created_by=actor.user,
-        )
-        record(
-            actor,
-            EventKind.CHANGE,
-            "directory.account_link",
-            obj=professional,
-            organisation_id=organisation.pk,
-            details={
-                "account": account.pk,
-                "role": role.code,
-                "start_date": start_date.isoformat(),
-                "end_date": end_date.isoformat() if end_date else None,
-            },
-        )
+        if reason is None:
+            assignment = _tie(actor, professional, account, role, start_date, end_date)
+    if reason is not None:
+        # Recorded once the locks are released, outside the refused transaction.
+        _record_refusal(actor, professional, account, reason)
+        raise ValidationError(reason)
     forget_grants(account)
+    return assignment
+
+
+def _tie(
+    actor: Actor,
+    professional: ExternalProfessional,
+    account: User,
+    role: Role,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> LinkedPersonsAssignment:
+    """The writes of `open_access`, in its transaction, the checks passed."""
+    organisation = professional.organisation
+    professional.account = account
+    professional.version += 1
+    professional.save(update_fields=["account", "version", "updated_at"])
+    if account.has_usable_password():
+        account.set_unusable_password()
+        account.save(update_fields=["password"])
+    assignment = LinkedPersonsAssignment.objects.create(
+        user=account,
+        role=role,
+        organisation=organisation,
+        start_date=start_date,
+        end_date=end_date,
+        created_by=actor.user,
+    )
+    record(
+        actor,
+        EventKind.CHANGE,
+        "directory.account_link",
+        obj=professional,
+        organisation_id=organisation.pk,
+        details={
+            "account": account.pk,
+            "role": role.code,
+            "start_date": start_date.isoformat(),
+            "end_date": end_date.isoformat() if end_date else None,
+        },
+    )
     return assignment
 
 
