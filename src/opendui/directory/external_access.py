@@ -32,7 +32,7 @@ from opendui.accounts.professions import Profession
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor
-from opendui.core.services import save_audited
+from opendui.core.services import CURRENT, ExpectedVersion, check_version, save_audited
 
 from .models import ExternalProfessional
 
@@ -137,17 +137,20 @@ def open_access(
     *,
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
+    expected_version: ExpectedVersion = CURRENT,
 ) -> LinkedPersonsAssignment:
     """Tie `professional` to `account` and give it `role` on the persons it follows.
 
     PermissionDenied without `accounts.manage` in the entry's organisation;
-    ValidationError (French) for every other refusal, recorded in the audit trail."""
+    ValidationError (French) for every other refusal, recorded in the audit trail;
+    ConcurrentEditError when the entry changed since `expected_version` was read."""
     organisation = professional.organisation
     require(actor.user, MANAGE_ACCOUNTS, organisation=organisation)
     start_date = start_date or timezone.localdate()
     with transaction.atomic():
         account = User.objects.select_for_update().get(pk=account.pk)
         professional = ExternalProfessional.objects.select_for_update().get(pk=professional.pk)
+        check_version(professional.version, expected_version)
         reason = refusal_reason(actor, professional, account, role)
         if reason is None and end_date is not None and end_date < start_date:
             reason = "La fin de l'accès ne peut précéder son début."
@@ -201,12 +204,15 @@ def _tie(
     return assignment
 
 
-def close_access(actor: Actor, professional: ExternalProfessional) -> int:
+def close_access(
+    actor: Actor, professional: ExternalProfessional, expected_version: ExpectedVersion = CURRENT
+) -> int:
     """End today the linked-persons assignments of the entry's account and untie it.
     The number of assignments ended (0 when nothing was open)."""
     require(actor.user, MANAGE_ACCOUNTS, organisation=professional.organisation)
     with transaction.atomic():
         professional = ExternalProfessional.objects.select_for_update().get(pk=professional.pk)
+        check_version(professional.version, expected_version)
         account_id = professional.account_id
         if account_id is None:
             return 0

@@ -21,6 +21,11 @@ urlpatterns = [
         views.professional_deactivate,
         name="professional_deactivate",
     ),
+    path(
+        "professionnels/<int:pk>/acces-dossiers/",
+        views.professional_access,
+        name="professional_access",
+    ),
     path("structures/nouvelle/", views.structure_create, name="structure_create"),
     path("structures/<int:pk>/modifier/", views.structure_edit, name="structure_edit"),
     path(
