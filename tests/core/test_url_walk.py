@@ -693,3 +693,32 @@ def test_an_external_professional_s_own_pages_answer_and_show_no_one_else(world,
     if response.status_code == 200:
         body = response.content.decode()
         assert "MARTIN" not in body and "Lefèvre".upper() not in body.upper(), name
+
+
+def _external_professional_of_anne(w):
+    """Chloé's médecin traitant, also following world.anne (a specialist link)."""
+    user = _external_professional_of_chloe(w)
+    from opendui.directory.models import PersonProfessional
+
+    link = PersonProfessional.objects.get(person=w.chloe)
+    PersonProfessional.objects.create(
+        person=w.anne,
+        professional=link.professional,
+        role="specialiste",
+        start_date=link.start_date,
+    )
+    return user
+
+
+@pytest.mark.parametrize("name", sorted(KWARGS))
+def test_an_external_professional_in_the_followed_person_s_pages_meets_no_error(
+    world, client, name
+):
+    """Every page about world.anne (or world.og, world.ehpad) answers her external
+    physician without a server error, whether it opens (person pages) or refuses
+    (facility and organisation pages)."""
+    user = _external_professional_of_anne(world)
+    client.force_login(user, backend="opendui.accounts.backends.EmailBackend")
+    url = url_for(name, world)
+    response = client.get(url)
+    assert response.status_code in {200, 302, 403, 404, 405}, (name, response.status_code)
