@@ -91,6 +91,8 @@ def linked_grants_of(user: Any) -> tuple[Grant, ...]:
     person-level permissions on the persons the user follows (`scope_for`)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return ()
+    if not getattr(user, "has_linked_access", False):
+        return ()  # no query for the professionals of the organisation
     cached = user.__dict__.get(_LINKED_GRANTS_CACHE)
     if cached is None:
         from .models import LinkedPersonsAssignment

@@ -99,6 +99,11 @@ class User(AbstractBaseUser, VersionedModel):
     # page before anything else (PasswordChangeRequiredMiddleware).
     must_change_password = models.BooleanField(default=False, editable=False)
 
+    # Holds (or held) a linked-persons assignment (LinkedPersonsAssignment): set when an
+    # administrator opens an external professional's access. Only read to spare every
+    # other user the query of those assignments; False never grants anything.
+    has_linked_access = models.BooleanField(default=False, editable=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

@@ -177,9 +177,10 @@ def _tie(
     professional.account = account
     professional.version += 1
     professional.save(update_fields=["account", "version", "updated_at"])
+    account.has_linked_access = True
     if account.has_usable_password():
         account.set_unusable_password()
-        account.save(update_fields=["password"])
+    account.save(update_fields=["password", "has_linked_access"])
     assignment = LinkedPersonsAssignment.objects.create(
         user=account,
         role=role,
