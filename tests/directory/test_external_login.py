@@ -132,3 +132,13 @@ def test_the_link_ended_closes_the_page_and_the_list(client, psc, world, externa
     listing = client.get("/personnes/")
     assert listing.status_code in {200, 403}
     assert "MARTIN" not in listing.content.decode()
+
+
+def test_a_closed_access_keeps_the_account_psc_only(world, external):
+    from opendui.accounts.psc_only import is_psc_only
+
+    entry = ExternalProfessional.objects.get(account=external)
+    external_access.close_access(Actor(user=world.user("admin")), entry)
+    assert is_psc_only(external)
+    Client(REMOTE_ADDR="203.0.113.9").post("/mot-de-passe-oublie/", {"email": external.email})
+    assert Job.objects.count() == 0

@@ -62,8 +62,10 @@ class PasswordResetRequestForm(PasswordResetForm):
         from .models import LinkedPersonsAssignment, User
 
         # External professionals log in with Pro Santé Connect only: no password to reset.
-        return User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(
-            pk__in=LinkedPersonsAssignment.objects.not_ended().values("user_id")
+        return (
+            User.objects.filter(email__iexact=email.strip(), is_active=True)
+            .exclude(has_linked_access=True)
+            .exclude(pk__in=LinkedPersonsAssignment.objects.not_ended().values("user_id"))
         )
 
     def save(self, *, origin: str, **kwargs) -> int:  # type: ignore[override]

@@ -1,7 +1,7 @@
 """Accounts that log in with Pro Santé Connect only: external professionals.
 
-An account holding a linked-persons assignment not yet ended (accounts.
-LinkedPersonsAssignment) works in the records of persons followed outside the
+An account that was opened to an external professional (User.has_linked_access), or
+holds a linked-persons assignment not yet ended (accounts.LinkedPersonsAssignment), works in the records of persons followed outside the
 organisation; the e-CPS behind PSC is the only proof of who uses it. No password opens
 it (login, second factor, reset by mail, temporary password by an administrator).
 """
@@ -18,10 +18,14 @@ PSC_ONLY_MESSAGE = (
 
 def is_psc_only(user: Any) -> bool:
     """Whether `user` may open a session through Pro Santé Connect only."""
-    from .models import LinkedPersonsAssignment
+    from .models import LinkedPersonsAssignment, User
 
     if user is None or getattr(user, "pk", None) is None:
         return False
+    # Once opened to an external professional, for good: a closed access reopened later
+    # must not find a password set in between (the stored flag, not the object's copy).
+    if User.objects.filter(pk=user.pk, has_linked_access=True).exists():
+        return True
     return LinkedPersonsAssignment.objects.not_ended().filter(user_id=user.pk).exists()
 
 
