@@ -98,3 +98,26 @@ def test_others_are_refused_and_audited(world, client, login, doctor, who, reque
 def test_an_unknown_entry_is_a_404(client, login, admin):
     login(admin)
     assert client.get("/annuaire/professionnels/999999/acces-dossiers/").status_code == 404
+
+
+def test_the_administrator_finds_the_entry_from_the_home_page(
+    client, login, admin, doctor, world, django_assert_max_num_queries
+):
+    from opendui.directory.models import ExternalProfessional
+
+    ExternalProfessional.objects.create(
+        organisation=world.og, last_name="Sansnumero", profession_label="Pharmacien"
+    )
+    login(admin)
+    assert "/annuaire/acces-dossiers/" in client.get("/").content.decode()
+    with django_assert_max_num_queries(12):
+        page = client.get("/annuaire/acces-dossiers/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert url(doctor) in body and "MOREAU" in body and "SANSNUMERO" not in body.upper()
+
+
+def test_the_list_is_refused_without_accounts_manage(client, login, secretary):
+    login(secretary)
+    assert client.get("/annuaire/acces-dossiers/").status_code == 403
+    assert AuditEvent.objects.filter(action="access.denied", user_id=secretary.pk).exists()

@@ -21,6 +21,7 @@ urlpatterns = [
         views.professional_deactivate,
         name="professional_deactivate",
     ),
+    path("acces-dossiers/", views.external_access_list, name="external_access_list"),
     path(
         "professionnels/<int:pk>/acces-dossiers/",
         views.professional_access,

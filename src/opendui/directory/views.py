@@ -453,6 +453,31 @@ def _external_roles() -> list[tuple[str, str]]:
     )
 
 
+def external_access_list(request: HttpRequest) -> HttpResponse:
+    """For the organisation's administrators (who do not browse the directory): the
+    professionals of the directory with a national identifier, with the state of their
+    access, leading to the page that opens or closes it."""
+    organisation = organisation_for(request, MANAGE_ACCOUNTS)
+    form = DirectorySearchForm(request.GET or None)
+    rows = (
+        search_professionals(organisation.pk, **form.values())
+        .exclude(idnat_ps="")
+        .select_related("account")
+    )
+    page = page_of(rows, request.GET.get("page"), PAGE_SIZE)
+    return render(
+        request,
+        "directory/external_access_list.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page_obj": page,
+            "professionals": page.object_list,
+            "query_string": _query_string(form),
+        },
+    )
+
+
 def professional_access(request: HttpRequest, pk: int) -> HttpResponse:
     """The organisation's administrator opens (or closes) the entry's access to the
     records of the persons it follows. The account is the one holding the entry's RPPS
