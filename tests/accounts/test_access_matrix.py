@@ -7,6 +7,8 @@ must show up here.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from opendui.accounts.access import check
@@ -213,3 +215,80 @@ def test_directory_permissions_hold_in_the_whole_organisation_of_the_facility(wo
     for code in DIRECTORY_COLUMNS:
         assert check(secretary, code, organisation=world.og)
         assert not check(secretary, code, organisation=world.other_og)
+
+
+# External professionals (linked-persons assignments, accounts.LinkedPersonsAssignment):
+# the same columns, held on the persons they follow only. Facility and organisation
+# permissions never come from such an assignment, whatever the role holds.
+EXPECTED_EXTERNAL = """
+medecin-externe   | Y N N N N N N N N N N N N N N N N N N N N N N | R R W W R
+infirmier-externe | Y N N N N N N N N N N N N N N N N N N N N N N | R R W R -
+kine-externe      | Y N N N N N N N N N N N N N N N N N N N N N N | R - W - -
+"""
+EXPECTED_EXTERNAL_DIRECTORY = {"directory.view": False, "directory.manage": False}
+
+
+def external_rows() -> list[tuple[str, str, bool]]:
+    rows = []
+    for line in EXPECTED_EXTERNAL.strip().splitlines():
+        role, functional, data = (part.split() for part in line.split("|"))
+        (role,) = role
+        for code, flag in zip(FUNCTIONAL_COLUMNS, functional, strict=True):
+            rows.append((role, code, flag == "Y"))
+        for category, level in zip(CATEGORIES, data, strict=True):
+            rows.append((role, f"person.view_{category}", level in {"R", "W"}))
+            rows.append((role, f"person.edit_{category}", level == "W"))
+        rows += [(role, code, flag) for code, flag in EXPECTED_EXTERNAL_DIRECTORY.items()]
+    return rows
+
+
+def test_external_table_covers_the_whole_catalogue_and_the_external_roles(db):
+    from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
+    from opendui.accounts.models import Role
+
+    assert {code for _, code, _ in external_rows()} == set(CATALOGUE)
+    assert {role for role, _, _ in external_rows()} == set(EXTERNAL_ROLE_CODES)
+    assert set(
+        Role.objects.filter(code__in=EXTERNAL_ROLE_CODES).values_list("code", flat=True)
+    ) == (set(EXTERNAL_ROLE_CODES))
+
+
+def external_professional(world, role_code: str):
+    """An external professional of world.og's directory, linked to world.anne only,
+    holding `role_code` on the persons they follow (opened by world.og's administrator)."""
+    from opendui.accounts.models import Role, User
+    from opendui.core.actor import Actor
+    from opendui.core.identifiers import luhn_check_digit
+    from opendui.directory.external_access import open_access
+    from opendui.directory.models import ExternalProfessional, PersonProfessional
+
+    rpps = "1000346103" + luhn_check_digit("1000346103")
+    entry = ExternalProfessional.objects.create(
+        organisation=world.og,
+        last_name="Extérieur",
+        profession_label="Professionnel",
+        rpps=rpps,
+        idnat_ps="8" + rpps,
+    )
+    PersonProfessional.objects.create(
+        person=world.anne, professional=entry, role="autre", start_date=dt.date(2020, 1, 1)
+    )
+    account = User.objects.create_user(
+        "externe@cabinet.example", None, first_name="E", last_name="X", rpps=rpps
+    )
+    open_access(Actor(user=world.user("admin")), entry, account, Role.objects.get(code=role_code))
+    return User.objects.get(pk=account.pk)
+
+
+@pytest.mark.parametrize(("role", "code", "allowed"), external_rows())
+def test_external_role_permission_scope(world, role, code, allowed):
+    user = external_professional(world, role)
+    scope = CATALOGUE[code].scope
+    if scope is ScopeKind.PERSON:
+        assert check(user, code, person=world.anne).allowed is allowed
+        for outside in (world.bruno, world.chloe, world.denis):
+            assert check(user, code, person=outside).allowed is False
+    else:
+        assert allowed is False
+        for target in ({"facility": world.ehpad}, {"organisation": world.og}, {}):
+            assert check(user, code, **target).allowed is False

@@ -43,7 +43,10 @@ Chef de service                     | Lecture et écriture | Lecture et écritur
 Directeur                           | Lecture             | Lecture             | Aucun accès         | Aucun accès         | Aucun accès
 Délégué à la protection des données | Aucun accès         | Aucun accès         | Aucun accès         | Aucun accès         | Aucun accès
 Infirmier                           | Lecture             | Lecture             | Lecture et écriture | Lecture             | Aucun accès
+Infirmier extérieur (infirmier libéral) | Lecture         | Lecture             | Lecture et écriture | Lecture             | Aucun accès
+Masseur-kinésithérapeute extérieur  | Lecture             | Aucun accès         | Lecture et écriture | Aucun accès         | Aucun accès
 Médecin                             | Lecture             | Lecture             | Lecture et écriture | Lecture et écriture | Lecture
+Médecin extérieur (médecin traitant) | Lecture            | Lecture             | Lecture et écriture | Lecture et écriture | Lecture
 Psychologue                         | Lecture             | Lecture             | Aucun accès         | Aucun accès         | Lecture et écriture
 Référent identitovigilance          | Lecture             | Aucun accès         | Aucun accès         | Aucun accès         | Aucun accès
 Éducateur                           | Lecture             | Lecture et écriture | Aucun accès         | Aucun accès         | Aucun accès

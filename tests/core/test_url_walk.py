@@ -422,6 +422,8 @@ KWARGS: dict[str, Callable] = {
     # Directory: world.og's entries (directory.manage), world.anne's professionals.
     "directory:professional_edit": lambda w: {"pk": _professional_of_og(w)},
     "directory:professional_deactivate": lambda w: {"pk": _professional_of_og(w)},
+    # Opening an external professional's access: world.og's administrators only.
+    "directory:professional_access": lambda w: {"pk": _professional_of_og(w)},
     "directory:structure_edit": lambda w: {"pk": _structure_of_og(w)},
     "directory:structure_deactivate": lambda w: {"pk": _structure_of_og(w)},
     "directory:person": lambda w: {"pk": w.anne.pk},
@@ -605,23 +607,68 @@ OUTSIDER_CASES = [
     # Pages without an object list each admin's own organisation: the outsider there is
     # a user without the permission; pages about an object also face another OG's admin.
     for outsider in (
-        ["educator_of_another_facility", "admin_of_another_organisation"]
+        [
+            "educator_of_another_facility",
+            "admin_of_another_organisation",
+            "external_professional_of_chloe",
+        ]
         if name in KWARGS
-        else ["educator_of_another_facility"]
+        else ["educator_of_another_facility", "external_professional_of_chloe"]
     )
 ]
+
+
+def _external_professional_of_chloe(w):
+    """Chloé's médecin traitant, an external professional (linked-persons scope): the
+    objects of the walk are world.anne's, world.og's and world.ehpad's, all out of reach."""
+    from opendui.accounts.models import Role, User
+    from opendui.core.actor import Actor
+    from opendui.core.identifiers import luhn_check_digit
+    from opendui.directory.external_access import open_access
+    from opendui.directory.models import ExternalProfessional, PersonProfessional
+
+    rpps = "1000000009" + luhn_check_digit("1000000009")
+    entry = ExternalProfessional.objects.create(
+        organisation=w.og,
+        last_name="Généraliste",
+        profession_label="Médecin",
+        rpps=rpps,
+        idnat_ps="8" + rpps,
+    )
+    PersonProfessional.objects.create(
+        person=w.chloe, professional=entry, role="medecin_traitant", start_date=dt.date(2024, 1, 1)
+    )
+    account = User.objects.create_user(
+        "generaliste@cabinet.example", None, first_name="G", last_name="X", rpps=rpps
+    )
+    open_access(
+        Actor(user=w.user("admin")), entry, account, Role.objects.get(code="medecin-externe")
+    )
+    return User.objects.get(pk=account.pk)
+
+
+def _log_in(client, login, user) -> None:
+    """Log in as a user: external professionals by Pro Santé Connect only, which the walk
+    stands for with the session Django's test client opens."""
+    from opendui.accounts.psc_only import is_psc_only
+
+    if is_psc_only(user):
+        client.force_login(user, backend="opendui.accounts.backends.EmailBackend")
+    else:
+        login(user)
 
 
 @pytest.mark.parametrize(("name", "outsider"), OUTSIDER_CASES)
 def test_outsiders_are_refused_and_nothing_changes(world, client, login, name, outsider):
     from opendui.audit.models import AuditEvent
 
-    user = (
-        world.user("educateur", facility=world.ime)
-        if outsider == "educator_of_another_facility"
-        else world.user("admin", organisation=world.other_og)
-    )
-    login(user)
+    if outsider == "external_professional_of_chloe":
+        user = _external_professional_of_chloe(world)
+    elif outsider == "educator_of_another_facility":
+        user = world.user("educateur", facility=world.ime)
+    else:
+        user = world.user("admin", organisation=world.other_og)
+    _log_in(client, login, user)
     url = url_for(name, world)
     before = row_counts()
     denied_before = AuditEvent.objects.filter(action="access.denied").count()
@@ -633,3 +680,45 @@ def test_outsiders_are_refused_and_nothing_changes(world, client, login, name, o
     assert 403 in statuses, (name, statuses)
     assert row_counts() == before
     assert AuditEvent.objects.filter(action="access.denied").count() > denied_before
+
+
+@pytest.mark.parametrize("name", sorted(SELF_SERVICE | SCOPED_LISTS))
+def test_an_external_professional_s_own_pages_answer_and_show_no_one_else(world, client, name):
+    """Chloé's médecin traitant opens the pages of every user without an error, and
+    nothing of world.anne (or of world.ehpad's residents) shows there."""
+    user = _external_professional_of_chloe(world)
+    client.force_login(user, backend="opendui.accounts.backends.EmailBackend")
+    response = client.get(url_for(name, world))
+    assert response.status_code in {200, 302, 403, 405}, (name, response.status_code)
+    if response.status_code == 200:
+        body = response.content.decode()
+        assert "MARTIN" not in body and "Lefèvre".upper() not in body.upper(), name
+
+
+def _external_professional_of_anne(w):
+    """Chloé's médecin traitant, also following world.anne (a specialist link)."""
+    user = _external_professional_of_chloe(w)
+    from opendui.directory.models import PersonProfessional
+
+    link = PersonProfessional.objects.get(person=w.chloe)
+    PersonProfessional.objects.create(
+        person=w.anne,
+        professional=link.professional,
+        role="specialiste",
+        start_date=link.start_date,
+    )
+    return user
+
+
+@pytest.mark.parametrize("name", sorted(KWARGS))
+def test_an_external_professional_in_the_followed_person_s_pages_meets_no_error(
+    world, client, name
+):
+    """Every page about world.anne (or world.og, world.ehpad) answers her external
+    physician without a server error, whether it opens (person pages) or refuses
+    (facility and organisation pages)."""
+    user = _external_professional_of_anne(world)
+    client.force_login(user, backend="opendui.accounts.backends.EmailBackend")
+    url = url_for(name, world)
+    response = client.get(url)
+    assert response.status_code in {200, 302, 403, 404, 405}, (name, response.status_code)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .models import BreakGlassGrant
 
 _GRANTS_CACHE = "_opendui_grants"
+_LINKED_GRANTS_CACHE = "_opendui_linked_grants"
+_LINKED_PERSONS_CACHE = "_opendui_linked_persons"
 ARCHIVED = "person.view_archived"
 
 
@@ -82,9 +84,74 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
     return cached
 
 
+def linked_grants_of(user: Any) -> tuple[Grant, ...]:
+    """The user's linked-persons grants today (accounts.LinkedPersonsAssignment), loaded
+    once per user object. Kept out of `grants_of` on purpose: every reader of those
+    takes a grant without facility for an organisation-wide one. These only ever give
+    person-level permissions on the persons the user follows (`scope_for`)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ()
+    if not getattr(user, "has_linked_access", False):
+        return ()  # no query for the professionals of the organisation
+    cached = user.__dict__.get(_LINKED_GRANTS_CACHE)
+    if cached is None:
+        from .models import LinkedPersonsAssignment
+
+        cached = tuple(
+            Grant(
+                role_code=a.role.code,
+                role_name=a.role.name,
+                permissions=frozenset(a.role.permissions),
+                data_access=dict(a.role.data_access),
+                organisation_id=a.organisation_id,
+                facility_id=None,
+                unit_id=None,
+                requires_totp=a.role.requires_totp,
+            )
+            for a in LinkedPersonsAssignment.objects.active_on()
+            .filter(user=user)
+            .select_related("role")
+        )
+        user.__dict__[_LINKED_GRANTS_CACHE] = cached
+    return cached
+
+
+def _linked_persons(user: Any) -> tuple[tuple[int, int], ...]:
+    """(person id, organisation id) of the persons the user follows today, one query,
+    cached on the user object; none without a linked-persons grant."""
+    if not linked_grants_of(user):
+        return ()
+    cached = user.__dict__.get(_LINKED_PERSONS_CACHE)
+    if cached is None:
+        from opendui.persons.models import Person
+
+        from .linked_persons import linked_persons_q
+
+        cached = tuple(
+            Person.objects.filter(linked_persons_q(user, timezone.localdate()))
+            .order_by()
+            .values_list("pk", "organisation_id")
+        )
+        user.__dict__[_LINKED_PERSONS_CACHE] = cached
+    return cached
+
+
+def linked_person_ids(user: Any, permission: Permission) -> frozenset[int]:
+    """The followed persons on which a linked-persons grant gives `permission`: a
+    person-level permission only, and only in the organisation of the assignment."""
+    if permission.scope is not ScopeKind.PERSON:
+        return frozenset()
+    organisations = {g.organisation_id for g in linked_grants_of(user) if g.allows(permission)}
+    if not organisations:
+        return frozenset()
+    return frozenset(pk for pk, org in _linked_persons(user) if org in organisations)
+
+
 def forget_grants(user: Any) -> None:
     """Drop the cached grants (after assignments or roles change)."""
     user.__dict__.pop(_GRANTS_CACHE, None)
+    user.__dict__.pop(_LINKED_GRANTS_CACHE, None)
+    user.__dict__.pop(_LINKED_PERSONS_CACHE, None)
 
 
 class Coverage(StrEnum):
@@ -110,6 +177,8 @@ class Scope:
     `archived_facility_ids` / `archived_unit_ids`, where the user also holds
     `person.view_archived`. `current_since=None` keeps every placement current.
     Organisation-wide assignments reach every person of the organisation.
+    `person_ids`: the persons an external professional follows (linked-persons
+    assignments), reached as current while the link is; never a facility.
     """
 
     organisation_ids: frozenset[int] = frozenset()
@@ -118,10 +187,11 @@ class Scope:
     archived_facility_ids: frozenset[int] = frozenset()
     archived_unit_ids: frozenset[int] = frozenset()
     current_since: dt.date | None = None
+    person_ids: frozenset[int] = frozenset()
 
     @property
     def is_empty(self) -> bool:
-        return not (self.organisation_ids or self.facility_ids or self.units)
+        return not (self.organisation_ids or self.facility_ids or self.units or self.person_ids)
 
     @property
     def unit_ids(self) -> frozenset[int]:
@@ -143,11 +213,19 @@ class Scope:
     def _current(self, end: dt.date | None) -> bool:
         return end is None or self.current_since is None or end >= self.current_since
 
-    def coverage(self, organisation_id: int, placements: list[PlacementRow]) -> Coverage | None:
+    def coverage(
+        self,
+        organisation_id: int,
+        placements: list[PlacementRow],
+        person_id: int | None = None,
+    ) -> Coverage | None:
         """Person-level permissions: CURRENT when the person belongs to a covered
-        organisation or is current in a covered facility or unit; ARCHIVED when only
-        archived placements where archives open reach them; None when out of scope."""
+        organisation, is current in a covered facility or unit, or is followed
+        (`person_ids`); ARCHIVED when only archived placements where archives open reach
+        them; None when out of scope."""
         if organisation_id in self.organisation_ids:
+            return Coverage.CURRENT
+        if person_id is not None and person_id in self.person_ids:
             return Coverage.CURRENT
         unit_ids = self.unit_ids
         archived = False
@@ -203,6 +281,9 @@ class Scope:
         archived where the user may open archives (the record page's `check()` reaches
         both). Organisation-wide assignments see every person of the organisation, and
         within one facility every person placed there (current, or with `archived` any).
+        Followed persons (`person_ids`) are listed outside any facility only: a
+        linked-persons scope covers no facility (`covers_facility`), so the lists of one
+        facility are not open to it.
         """
         from opendui.stays.models import Placement, Stay
 
@@ -234,6 +315,8 @@ class Scope:
             condition |= Q(Exists(placements.filter(in_facilities)))
         if self.units:
             condition |= Q(Exists(stays.filter(self._stays_q(set(self.unit_ids), archived))))
+        if self.person_ids:
+            condition |= Q(pk__in=sorted(self.person_ids))
         return condition
 
 
@@ -250,6 +333,7 @@ def scope_for(user: Any, code: str) -> Scope:
         return Scope(frozenset(organisations), frozenset(facilities), frozenset(units))
     from opendui.stays.archiving import current_since
 
+    followed = linked_person_ids(user, permission)
     archive_orgs, archive_facilities, archive_units = _reach(user, get_permission(ARCHIVED))
     organisation_of = {g.facility_id: g.organisation_id for g in grants_of(user) if g.facility_id}
     return Scope(
@@ -269,12 +353,13 @@ def scope_for(user: Any, code: str) -> Scope:
             or organisation_of.get(f) in archive_orgs
         ),
         current_since=current_since(settings.ACCESS_AFTER_DISCHARGE_DAYS, timezone.localdate()),
+        person_ids=followed,
     )
 
 
 def _reach(user: Any, permission: Permission) -> tuple[set, set, set]:
     """Organisations, facilities and (facility, unit) pairs of the user's grants of
-    `permission`."""
+    `permission` (linked-persons grants never count here: they reach no place)."""
     organisations, facilities, units = set(), set(), set()
     for grant in grants_of(user):
         if not grant.allows(permission):
@@ -358,7 +443,7 @@ def check(
     """
     permission = get_permission(code)
     grants = grants_of(user)
-    if not grants:
+    if not grants and not linked_grants_of(user):
         return DENIED
     scope = scope_for(user, code)
     if permission.scope is ScopeKind.PERSON:
@@ -367,7 +452,7 @@ def check(
             if facility is not None:
                 return Decision(scope.covers_facility(facility))
             return Decision(not scope.is_empty)
-        coverage = scope.coverage(person.organisation_id, person_placements(person))
+        coverage = scope.coverage(person.organisation_id, person_placements(person), person.pk)
         if coverage is not None:
             return Decision(True, archived=coverage is Coverage.ARCHIVED)
         grant = current_break_glass(user, person)
@@ -403,11 +488,17 @@ def has_anywhere(user: Any, code: str) -> bool:
     """True when some current assignment grants `code` (to show or hide navigation).
 
     As in `scope_for`, an organisation permission only comes from an organisation-wide
-    assignment: a director of one facility whose role holds it does not get it.
+    assignment: a director of one facility whose role holds it does not get it; a
+    linked-persons assignment gives person-level permissions only.
     """
     permission = CATALOGUE[code]
     organisation_only = permission.scope is ScopeKind.ORGANISATION
-    return any(
+    if any(
         g.allows(permission) and not (organisation_only and g.facility_id is not None)
         for g in grants_of(user)
+    ):
+        return True
+    # Linked-persons grants: person-level permissions only.
+    return permission.scope is ScopeKind.PERSON and any(
+        g.allows(permission) for g in linked_grants_of(user)
     )

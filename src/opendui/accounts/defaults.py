@@ -157,6 +157,37 @@ DEFAULT_ROLES: list[dict] = [
     },
 ]
 
+# External professionals (médecin traitant, infirmier libéral, kinésithérapeute) working
+# in the records of the persons they follow, through a linked-persons assignment
+# (accounts.LinkedPersonsAssignment): the categories of the matching internal role, with
+# no administrative write and nothing facility- or organisation-wide (no break-the-glass,
+# archives, exports, directory, incidents). They log in with Pro Santé Connect, which
+# is the strong authentication: no TOTP of ours.
+EXTERNAL_ROLE_CODES = ("medecin-externe", "infirmier-externe", "kine-externe")
+DEFAULT_ROLES += [
+    {
+        "code": "medecin-externe",
+        "name": "Médecin extérieur (médecin traitant)",
+        "description": "Médecin libéral : suivi médical des seules personnes qu'il suit.",
+        "permissions": ["person.view_identity"],
+        "data_access": _matrix(R, R, W, W, R),
+    },
+    {
+        "code": "infirmier-externe",
+        "name": "Infirmier extérieur (infirmier libéral)",
+        "description": "Infirmier libéral : soins des seules personnes qu'il suit.",
+        "permissions": ["person.view_identity"],
+        "data_access": _matrix(R, R, W, R, N),
+    },
+    {
+        "code": "kine-externe",
+        "name": "Masseur-kinésithérapeute extérieur",
+        "description": "Kinésithérapeute libéral : soins des seules personnes qu'il suit.",
+        "permissions": ["person.view_identity"],
+        "data_access": _matrix(R, N, W, N, N),
+    },
+]
+
 # Directory of external professionals (directory app): read by the roles that write
 # records (they look up the médecin traitant, the pharmacy…), kept by the secretariat and
 # the chief of service, who write the administrative file.

@@ -59,9 +59,14 @@ class PasswordResetRequestForm(PasswordResetForm):
     )
 
     def get_users(self, email: str):
-        from .models import User
+        from .models import LinkedPersonsAssignment, User
 
-        return User.objects.filter(email__iexact=email.strip(), is_active=True)
+        # External professionals log in with Pro Santé Connect only: no password to reset.
+        return (
+            User.objects.filter(email__iexact=email.strip(), is_active=True)
+            .exclude(has_linked_access=True)
+            .exclude(pk__in=LinkedPersonsAssignment.objects.not_ended().values("user_id"))
+        )
 
     def save(self, *, origin: str, **kwargs) -> int:  # type: ignore[override]
         """Enqueue one mail per matching account; the number enqueued (never shown)."""

@@ -99,6 +99,11 @@ class User(AbstractBaseUser, VersionedModel):
     # page before anything else (PasswordChangeRequiredMiddleware).
     must_change_password = models.BooleanField(default=False, editable=False)
 
+    # Holds (or held) a linked-persons assignment (LinkedPersonsAssignment): set when an
+    # administrator opens an external professional's access. Only read to spare every
+    # other user the query of those assignments; False never grants anything.
+    has_linked_access = models.BooleanField(default=False, editable=False)
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
@@ -479,3 +484,60 @@ class PasswordResetRequest(models.Model):
             models.Index(fields=["address", "at"]),
             models.Index(fields=["account_hash", "at"]),
         ]
+
+
+class LinkedAssignmentQuerySet(models.QuerySet["LinkedPersonsAssignment"]):
+    def active_on(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
+        """Linked-persons assignments in force on `day` (started, not ended)."""
+        day = day or timezone.localdate()
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+    def not_ended(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
+        """In force or still to come: such an account logs in with PSC only."""
+        day = day or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class LinkedPersonsAssignment(VersionedModel):
+    """A role held by an external professional (médecin traitant, infirmier libéral…) on
+    the persons they follow, not on a facility.
+
+    Kept apart from `Assignment` on purpose: every query and rule written for assignments
+    reads a null facility as "the whole organisation"; a row here never reaches those.
+    The persons come from the directory's current links to the professional's entry
+    (`accounts.linked_persons`), and only person-level permissions are drawn from it
+    (`accounts.access`). The account logs in with Pro Santé Connect only.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="linked_assignments",
+        verbose_name=_("professionnel"),
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, verbose_name=_("rôle"))
+    organisation = models.ForeignKey(
+        ManagingOrganisation, on_delete=models.PROTECT, verbose_name=_("organisme gestionnaire")
+    )
+    start_date = models.DateField(_("début"), default=timezone.localdate)
+    end_date = models.DateField(_("fin"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("créée par")
+    )
+
+    objects = LinkedAssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "start_date"]
+        verbose_name = _("affectation aux personnes suivies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="linked_assignment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.role} – {self.scope_label}"
+
+    scope_label = _("personnes suivies (professionnel extérieur)")

@@ -20,6 +20,7 @@ from . import lockout, totp
 from .access import grants_of
 from .middleware import LAST_SEEN_KEY
 from .models import User
+from .psc_only import PscOnlyAccount, is_psc_only
 
 PENDING_KEY = "auth_pending"
 # The second step of a login must follow the first within this many seconds.
@@ -79,6 +80,16 @@ def _lock_account(actor: Actor, user: User, outcome: lockout.FailureOutcome) -> 
     notify_account_locked.enqueue(user.pk)
 
 
+def refuse_password_login(request: HttpRequest, user: User) -> None:
+    """Record a password login refused to a PSC-only account (accounts.psc_only)."""
+    record(
+        Actor(user=None, address=client_address(request), label=user.email),
+        EventKind.SECURITY,
+        "auth.password_refused_psc_only",
+        obj=user,
+    )
+
+
 def needs_second_factor(user: User) -> bool:
     return (
         user.has_totp
@@ -87,8 +98,16 @@ def needs_second_factor(user: User) -> bool:
     )
 
 
+def _refuse_psc_only(user: User, method: str) -> None:
+    """The last gate before a session opens: an external professional's account opens
+    through Pro Santé Connect only, whatever view asked (accounts.psc_only)."""
+    if method != "psc" and is_psc_only(user):
+        raise PscOnlyAccount(user.pk)
+
+
 def start_pending_login(request: HttpRequest, user: User, method: str) -> None:
     """First factor passed: remember who is logging in until the second factor is checked."""
+    _refuse_psc_only(user, method)
     request.session.cycle_key()
     request.session[PENDING_KEY] = {"user_id": user.pk, "method": method, "at": time.time()}
 
@@ -106,6 +125,7 @@ def pending_user(request: HttpRequest) -> User | None:
 
 def finish_login(request: HttpRequest, user: User, method: str) -> None:
     """Open the session once every required factor passed (password, TOTP, later PSC)."""
+    _refuse_psc_only(user, method)
     request.session.pop(PENDING_KEY, None)
     login(request, user, backend="opendui.accounts.backends.EmailBackend")
     request.session[LAST_SEEN_KEY] = time.time()

@@ -22,6 +22,7 @@ from .forms import LoginForm, PasswordResetRequestForm, TotpForm, TotpReplaceFor
 from .psc.client import end_session_url
 from .psc.config import psc_config, psc_enabled
 from .psc.session import psc_session
+from .psc_only import PSC_ONLY_MESSAGE, is_psc_only
 
 ENROL_SESSION_KEY = "totp_enrol_secret"
 NEXT_KEY = "login_next"
@@ -48,6 +49,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if user is None:
                 services.register_failure(request, email)
                 form.add_error(None, "Adresse e-mail ou mot de passe incorrect.")
+            elif is_psc_only(user):
+                # The password was right, so the message tells nothing to a stranger.
+                services.refuse_password_login(request, user)
+                form.add_error(None, PSC_ONLY_MESSAGE)
             else:
                 next_url = _safe_next(request, request.GET.get("next"))
                 if services.needs_second_factor(user):

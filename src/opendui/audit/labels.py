@@ -62,6 +62,9 @@ ACTION_LABELS: dict[str, Any] = {
     "auth.psc_failure": _("Échec de connexion avec Pro Santé Connect"),
     "auth.psc_unlinked": _("Connexion Pro Santé Connect d'un identifiant non rattaché à un compte"),
     "auth.password_changed": _("Mot de passe modifié"),
+    "auth.password_refused_psc_only": _(
+        "Connexion par mot de passe refusée (professionnel extérieur : Pro Santé Connect seul)"
+    ),
     "auth.totp_enrolled": _("Double authentification activée"),
     # Changes.
     "person.create": _("Dossier créé"),
@@ -224,6 +227,11 @@ ACTION_LABELS: dict[str, Any] = {
     "administrative.right.end": _("Droit ou prestation terminé"),
     "person.professionals_view": _("Professionnels extérieurs de la personne consultés"),
     "directory.link_add": _("Professionnel extérieur lié à la personne"),
+    "directory.account_link": _(
+        "Compte OpenDUI d'un professionnel extérieur ouvert aux personnes qu'il suit"
+    ),
+    "directory.account_link_refused": _("Ouverture d'un compte de professionnel extérieur refusée"),
+    "directory.account_unlink": _("Accès d'un professionnel extérieur aux personnes suivies clos"),
     "directory.link_end": _("Fin du lien avec un professionnel extérieur"),
     "directory.professional_create": _("Professionnel ajouté à l'annuaire"),
     "directory.professional_update": _("Fiche d'un professionnel de l'annuaire modifiée"),

@@ -375,3 +375,40 @@ class EndLinkForm(VersionedFormMixin):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Par exemple : changement de pharmacie, fin des séances, déménagement."),
     )
+
+
+class ExternalAccessForm(VersionedFormMixin, forms.Form):
+    """Open an external professional's access to the persons they follow: the account
+    (found by the entry's RPPS / ADELI, or created with this e-mail), the role of their
+    profession, the dates. The service checks everything again (external_access)."""
+
+    edits = True
+    email = forms.EmailField(
+        label=_("Adresse e-mail du compte à créer"),
+        required=False,
+        help_text=_("Seulement si le professionnel n'a pas encore de compte OpenDUI."),
+    )
+    role = forms.ChoiceField(label=_("Rôle"))
+    start_date = bounded.DateField(label=_("Début"), widget=_date_input())
+    end_date = bounded.DateField(label=_("Fin"), required=False, widget=_date_input())
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], needs_account: bool, **kw: Any):
+        super().__init__(*args, **kw)
+        self.fields["role"].choices = roles
+        if not needs_account:
+            del self.fields["email"]
+        else:
+            self.fields["email"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("La fin de l'accès ne peut précéder son début."))
+        return data
+
+
+class ExternalAccessCloseForm(VersionedFormMixin, forms.Form):
+    """Close the access (the assignment ends yesterday, the entry is untied)."""
+
+    edits = True

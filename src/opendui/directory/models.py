@@ -184,6 +184,17 @@ class ExternalProfessional(DirectoryEntry):
         related_name="professionals",
         verbose_name=_("structure d'exercice"),
     )
+    # The OpenDUI account through which this professional works in the records of the
+    # persons they follow (directory.services.link_account: set by an administrator, and
+    # only to an account holding the same national identifier).
+    account = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="directory_entry",
+        verbose_name=_("compte OpenDUI"),
+    )
 
     class Meta:
         ordering = ["name_key", "id"]

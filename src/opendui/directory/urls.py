@@ -21,6 +21,12 @@ urlpatterns = [
         views.professional_deactivate,
         name="professional_deactivate",
     ),
+    path("acces-dossiers/", views.external_access_list, name="external_access_list"),
+    path(
+        "professionnels/<int:pk>/acces-dossiers/",
+        views.professional_access,
+        name="professional_access",
+    ),
     path("structures/nouvelle/", views.structure_create, name="structure_create"),
     path("structures/<int:pk>/modifier/", views.structure_edit, name="structure_edit"),
     path(

@@ -32,15 +32,18 @@ from opendui.core.forms import (
 )
 from opendui.core.pagination import page_of
 from opendui.core.params import posted
+from opendui.core.services import check_version
 from opendui.organisations.models import ManagingOrganisation
 from opendui.persons.models import Person
 from opendui.persons.services import record_person_access
 
-from . import services
+from . import external_access, services
 from .forms import (
     DeactivateForm,
     DirectorySearchForm,
     EndLinkForm,
+    ExternalAccessCloseForm,
+    ExternalAccessForm,
     LinkForm,
     ProfessionalForm,
     StructureForm,
@@ -430,4 +433,134 @@ def person_link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse
         "directory/person_end.html",
         {"person": person, "link": link, "form": form, "decision": decision},
         status=status,
+    )
+
+
+# --- an external professional's access to the persons they follow ----------------------------
+
+
+MANAGE_ACCOUNTS = "accounts.manage"
+
+
+def _external_roles() -> list[tuple[str, str]]:
+    from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
+    from opendui.accounts.models import Role
+
+    return list(
+        Role.objects.filter(code__in=EXTERNAL_ROLE_CODES)
+        .order_by("name")
+        .values_list("code", "name")
+    )
+
+
+def external_access_list(request: HttpRequest) -> HttpResponse:
+    """For the organisation's administrators (who do not browse the directory): the
+    professionals of the directory with a national identifier, with the state of their
+    access, leading to the page that opens or closes it."""
+    organisation = organisation_for(request, MANAGE_ACCOUNTS)
+    form = DirectorySearchForm(request.GET or None)
+    rows = (
+        search_professionals(organisation.pk, **form.values())
+        .exclude(idnat_ps="")
+        .select_related("account")
+    )
+    page = page_of(rows, request.GET.get("page"), PAGE_SIZE)
+    return render(
+        request,
+        "directory/external_access_list.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page_obj": page,
+            "professionals": page.object_list,
+            "query_string": _query_string(form),
+        },
+    )
+
+
+def professional_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organisation's administrator opens (or closes) the entry's access to the
+    records of the persons it follows. The account is the one holding the entry's RPPS
+    or ADELI, or one created here with the entry's identity; the persons are never
+    chosen here, they come from the links kept in the records."""
+    from opendui.accounts.models import LinkedPersonsAssignment, Role
+
+    professional = get_object_or_404(
+        ExternalProfessional.objects.select_related("organisation", "account"), pk=pk
+    )
+    authorize(request, MANAGE_ACCOUNTS, organisation=professional.organisation)
+    account = external_access.account_of(professional)
+    data = posted(request)
+    closing = request.method == "POST" and "close" in request.POST
+    form = ExternalAccessForm(
+        None if closing else data,
+        roles=_external_roles(),
+        needs_account=account is None,
+        initial={"expected_version": professional.version, "start_date": timezone.localdate()},
+    )
+    close_form = ExternalAccessCloseForm(
+        data if closing else None, initial={"expected_version": professional.version}
+    )
+    actor = Actor.from_request(request)
+    if request.method == "POST":
+        if closing:
+            if (
+                close_form.is_valid()
+                and save_or_refuse(
+                    close_form,
+                    lambda: external_access.close_access(
+                        actor, professional, close_form.cleaned_data["expected_version"]
+                    ),
+                    refusals=(PermissionDenied,),
+                )
+                is not None
+            ):
+                messages.success(request, f"L'accès de {professional} aux dossiers est clos.")
+                return redirect("directory:professional_access", pk=professional.pk)
+        elif form.is_valid():
+
+            def save():
+                # Two steps, so that a refused opening stays in the audit trail: an
+                # account created then left without access opens nothing (no password,
+                # no assignment) and is found again by its RPPS on the next attempt.
+                check_version(professional.version, form.cleaned_data["expected_version"])
+                target = account or external_access.create_account(
+                    actor, professional, form.cleaned_data["email"]
+                )
+                return external_access.open_access(
+                    actor,
+                    professional,
+                    target,
+                    Role.objects.get(code=form.cleaned_data["role"]),
+                    start_date=form.cleaned_data["start_date"],
+                    end_date=form.cleaned_data["end_date"],
+                    expected_version=form.cleaned_data["expected_version"],
+                )
+
+            if save_or_refuse(form, save, refusals=(PermissionDenied,)) is not None:
+                messages.success(
+                    request, f"{professional} accède aux dossiers des personnes qu'il suit."
+                )
+                return redirect("directory:professional_access", pk=professional.pk)
+        messages.error(request, NOTHING_SAVED)
+    assignments = (
+        LinkedPersonsAssignment.objects.filter(
+            user=account, organisation_id=professional.organisation_id
+        ).select_related("role")
+        if account is not None
+        else []
+    )
+    return render(
+        request,
+        "directory/professional_access.html",
+        {
+            "entry": professional,
+            "account": account,
+            "assignments": assignments,
+            "form": form,
+            "close_form": close_form,
+        },
+        status=conflict_status(form if not closing else close_form)
+        if request.method == "POST"
+        else 200,
     )
