@@ -442,6 +442,17 @@ def test_stays_carry_a_mode_the_facility_has_places_of(db):
     assert ehpad["hebergement_permanent"] > 0.75 * sum(ehpad.values())  # mostly permanent
     assert ehpad.get("hebergement_temporaire", 0) > 0
     assert {mode for (category, mode) in modes if category in HOME_SERVICES} == {"domicile"}
+    # Residents in a current stay have a room of their facility (the banner shows it), one
+    # each; day, home and ended stays have none.
+    residential = {"hebergement_permanent", "hebergement_temporaire", "internat"}
+    rooms = Counter()
+    for stay in Stay.objects.all():
+        if stay.end_date is None and stay.mode in residential:
+            assert stay.room.isdigit() and int(stay.room) > 100, stay.room
+            rooms[stay.facility_id, stay.room] += 1
+        else:
+            assert stay.room == "", (stay.mode, stay.end_date)
+    assert rooms and max(rooms.values()) == 1
 
 
 def test_activity_goes_to_a_spread_sample_of_persons_beyond_the_limit(db):

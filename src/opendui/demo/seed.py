@@ -833,6 +833,21 @@ def _user(
     )
 
 
+#: Modes where the person sleeps in the facility: the current stay gets a room number.
+RESIDENTIAL_MODES = frozenset({StayMode.PERMANENT, StayMode.TEMPORARY, StayMode.BOARDING})
+
+
+def _room(rooms: dict[int, int], facility: Facility, mode: str) -> str:
+    """The next room of `facility` for a resident (« 101 », « 102 »… by floor of 40, then
+    « 201 »…), none for day, home or other modes. Counted, not drawn: the random stream,
+    hence every other demo value, stays what it was."""
+    if mode not in RESIDENTIAL_MODES:
+        return ""
+    given = rooms.get(facility.pk, 0)
+    rooms[facility.pk] = given + 1
+    return f"{100 * (1 + given // 40) + 1 + given % 40}"
+
+
 def _persons(
     rng: random.Random,
     organisation: ManagingOrganisation,
@@ -870,6 +885,7 @@ def _persons(
         return rng.choice(candidates) if candidates else None
 
     stats = {"persons": 0, "stays": 0, "current_stays": 0, "earlier_stays": 0, "discharged": 0}
+    rooms: dict[int, int] = {}  # rooms given so far per facility (_room)
     earlier_debt = 0  # earlier stays owed to persons for whom no other facility fitted
     if progress:
         progress("Personnes", 0, total)
@@ -926,6 +942,7 @@ def _persons(
                 Stay(
                     facility=plan.facility,
                     unit=rng.choice(plan.units) if plan.units else None,
+                    room=_room(rooms, plan.facility, mode) if end is None else "",
                     start_date=start,
                     end_date=end,
                     mode=mode,
