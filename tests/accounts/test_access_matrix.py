@@ -256,6 +256,7 @@ def test_external_table_covers_the_whole_catalogue_and_the_external_roles(db):
 def external_professional(world, role_code: str):
     """An external professional of world.og's directory, linked to world.anne only,
     holding `role_code` on the persons they follow (opened by world.og's administrator)."""
+    from opendui.accounts.defaults import EXTERNAL_ROLE_PROFESSIONS
     from opendui.accounts.models import Role, User
     from opendui.core.actor import Actor
     from opendui.core.identifiers import luhn_check_digit
@@ -266,6 +267,7 @@ def external_professional(world, role_code: str):
     entry = ExternalProfessional.objects.create(
         organisation=world.og,
         last_name="Extérieur",
+        profession_code=EXTERNAL_ROLE_PROFESSIONS[role_code],  # the role follows it
         profession_label="Professionnel",
         rpps=rpps,
         idnat_ps="8" + rpps,

@@ -631,6 +631,7 @@ def _external_professional_of_chloe(w):
     entry = ExternalProfessional.objects.create(
         organisation=w.og,
         last_name="Généraliste",
+        profession_code="10",
         profession_label="Médecin",
         rpps=rpps,
         idnat_ps="8" + rpps,

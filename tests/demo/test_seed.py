@@ -485,3 +485,19 @@ def test_the_psc_simulator_cards_log_into_the_demo_accounts(seeded):
         assert linked_account(identity.national_id) == user, login
         assert (card.given_name, card.family_name) == (user.first_name, user.last_name)
     assert linked_account(identity_of(CARDS_BY_KEY["inconnu"].userinfo("s")).national_id) is None
+
+
+def test_the_external_gp_card_is_a_directory_entry_without_an_account(db):
+    """The simulator's « médecin traitant » card is the first GP of the demo directory: no
+    OpenDUI account holds her RPPS until an administrator opens her access."""
+    from opendui.directory.demo_data import GP_NAMES, _rpps
+    from opendui.directory.models import ExternalProfessional
+    from opendui.interop.psc.cards import CARDS_BY_KEY, EXTERNAL_GP_RPPS
+
+    seed_demo(2, 20, seed=1, reference_date=REFERENCE_DATE)
+    assert _rpps(1) == EXTERNAL_GP_RPPS
+    card = CARDS_BY_KEY["medecin-traitant"]
+    assert (card.family_name.upper(), card.given_name) == GP_NAMES[0][1:]
+    entry = ExternalProfessional.objects.get(rpps=EXTERNAL_GP_RPPS)
+    assert (entry.last_name, entry.first_name) == GP_NAMES[0][1:]
+    assert not User.objects.filter(rpps=EXTERNAL_GP_RPPS).exists()

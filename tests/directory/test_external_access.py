@@ -291,6 +291,7 @@ def test_one_entry_one_account(world, admin, doctor, account, external):
     other_entry = ExternalProfessional.objects.create(
         organisation=world.other_og,
         last_name="Moreau",
+        profession_code="10",
         profession_label="Médecin",
         rpps=RPPS,
         idnat_ps="8" + RPPS,
@@ -314,3 +315,22 @@ def test_a_new_account_copies_the_entry_s_identity_and_has_no_password(world, ad
     assert external_access.account_of(doctor) == user
     with pytest.raises(ValidationError):
         external_access.create_account(Actor(user=admin), doctor, "autre@cabinet.example")
+
+
+def test_the_role_follows_the_profession_of_the_entry(world, admin, doctor, account, login):
+    """A doctor's entry is offered the doctor's external role only, and a forged role of
+    another profession (a nurse's, a kiné's) is refused and audited: the habilitation
+    matrix follows the profession, not the administrator's choice."""
+    from opendui.accounts.models import Role
+
+    for code in ("infirmier-externe", "kine-externe"):
+        with pytest.raises(ValidationError, match="ne correspond pas à la profession"):
+            external_access.open_access(
+                Actor(user=admin), doctor, account, Role.objects.get(code=code)
+            )
+    assert not LinkedPersonsAssignment.objects.exists()
+    refused = AuditEvent.objects.filter(action="directory.account_link_refused")
+    assert refused.count() == 2
+    assert all("profession" in event.details["reason"] for event in refused)
+    page = login(admin).get(f"/annuaire/professionnels/{doctor.pk}/acces-dossiers/")
+    assert [code for code, _ in page.context["form"].fields["role"].choices] == ["medecin-externe"]

@@ -164,6 +164,13 @@ DEFAULT_ROLES: list[dict] = [
 # archives, exports, directory, incidents). They log in with Pro Santé Connect, which
 # is the strong authentication: no TOTP of ours.
 EXTERNAL_ROLE_CODES = ("medecin-externe", "infirmier-externe", "kine-externe")
+# The habilitation follows the profession (TRE_G15 code of the directory entry): a nurse
+# is never given the doctor's medical write, whatever the administrator picks.
+EXTERNAL_ROLE_PROFESSIONS = {
+    "medecin-externe": "10",
+    "infirmier-externe": "60",
+    "kine-externe": "70",
+}
 DEFAULT_ROLES += [
     {
         "code": "medecin-externe",

@@ -26,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opendui.accounts.access import forget_grants, require
-from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
+from opendui.accounts.defaults import EXTERNAL_ROLE_CODES, EXTERNAL_ROLE_PROFESSIONS
 from opendui.accounts.models import Assignment, LinkedPersonsAssignment, Role, User
 from opendui.accounts.professions import Profession
 from opendui.audit.models import EventKind
@@ -69,6 +69,12 @@ def refusal_reason(
         )
     if role.code not in EXTERNAL_ROLE_CODES:
         return "Choisissez un rôle de professionnel extérieur."
+    if EXTERNAL_ROLE_PROFESSIONS[role.code] != professional.profession_code:
+        return (
+            f"Le rôle « {role.name} » ne correspond pas à la profession de la fiche "
+            f"({professional.profession_label or 'non renseignée'}) : les habilitations "
+            "suivent la profession."
+        )
     linked = professional.account_id
     if linked is not None and linked != account.pk:
         return "Cette fiche de l'annuaire est déjà rattachée à un autre compte."

@@ -442,15 +442,18 @@ def person_link_end(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse
 MANAGE_ACCOUNTS = "accounts.manage"
 
 
-def _external_roles() -> list[tuple[str, str]]:
-    from opendui.accounts.defaults import EXTERNAL_ROLE_CODES
+def _external_roles(professional: ExternalProfessional) -> list[tuple[str, str]]:
+    """The external role of the entry's profession (the habilitation follows it); none
+    for a profession without one, and the service refuses any other."""
+    from opendui.accounts.defaults import EXTERNAL_ROLE_PROFESSIONS
     from opendui.accounts.models import Role
 
-    return list(
-        Role.objects.filter(code__in=EXTERNAL_ROLE_CODES)
-        .order_by("name")
-        .values_list("code", "name")
-    )
+    codes = [
+        code
+        for code, profession in EXTERNAL_ROLE_PROFESSIONS.items()
+        if profession == professional.profession_code
+    ]
+    return list(Role.objects.filter(code__in=codes).order_by("name").values_list("code", "name"))
 
 
 def external_access_list(request: HttpRequest) -> HttpResponse:
@@ -494,7 +497,7 @@ def professional_access(request: HttpRequest, pk: int) -> HttpResponse:
     closing = request.method == "POST" and "close" in request.POST
     form = ExternalAccessForm(
         None if closing else data,
-        roles=_external_roles(),
+        roles=_external_roles(professional),
         needs_account=account is None,
         initial={"expected_version": professional.version, "start_date": timezone.localdate()},
     )

@@ -25,6 +25,10 @@ DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
     "educateur": ("rpps_plus", "10999000051"),
 }
 UNKNOWN_RPPS = "10999000069"
+#: Dr Hélène LEMAIRE, the first médecin traitant of the demo's directory
+#: (directory/demo_data.py): no account until an administrator opens her access to the
+#: persons she follows (« Annuaire » → « Accès aux dossiers »).
+EXTERNAL_GP_RPPS = "10990000019"
 
 HEALTH_OID = "1.2.250.1.71.1.2.7"
 SOCIAL_OID = "1.2.250.1.213.1.6.1.4"
@@ -168,6 +172,16 @@ TEST_CARDS: tuple[TestCard, ...] = (
         (Activity("IME Les Sources", sector="SA41", role="GENR10"),),
         "Éducateur spécialisé, RPPS+ (compte « educateur »)",
         social=True,
+    ),
+    TestCard(
+        "medecin-traitant",
+        "8" + EXTERNAL_GP_RPPS,
+        "MME",
+        "Hélène",
+        "Lemaire",
+        "10",
+        (Activity("Cabinet médical", sector="SA07"),),
+        "Médecin traitante libérale de l'annuaire de l'organisme (professionnel extérieur)",
     ),
     TestCard(
         "inconnu",
