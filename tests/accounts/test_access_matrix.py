@@ -262,6 +262,7 @@ def external_professional(world, role_code: str):
     from opendui.core.identifiers import luhn_check_digit
     from opendui.directory.external_access import open_access
     from opendui.directory.models import ExternalProfessional, PersonProfessional
+    from tests.directory.approval_helpers import approve_linked
 
     rpps = "1000346103" + luhn_check_digit("1000346103")
     entry = ExternalProfessional.objects.create(
@@ -278,7 +279,10 @@ def external_professional(world, role_code: str):
     account = User.objects.create_user(
         "externe@cabinet.example", None, first_name="E", last_name="X", rpps=rpps
     )
-    open_access(Actor(user=world.user("admin")), entry, account, Role.objects.get(code=role_code))
+    linked = open_access(
+        Actor(user=world.user("admin")), entry, account, Role.objects.get(code=role_code)
+    )
+    approve_linked(world, linked)  # pending until the directeur général approves
     return User.objects.get(pk=account.pk)
 
 

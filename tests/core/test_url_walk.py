@@ -626,6 +626,7 @@ def _external_professional_of_chloe(w):
     from opendui.core.identifiers import luhn_check_digit
     from opendui.directory.external_access import open_access
     from opendui.directory.models import ExternalProfessional, PersonProfessional
+    from tests.directory.approval_helpers import approve_linked
 
     rpps = "1000000009" + luhn_check_digit("1000000009")
     entry = ExternalProfessional.objects.create(
@@ -642,9 +643,10 @@ def _external_professional_of_chloe(w):
     account = User.objects.create_user(
         "generaliste@cabinet.example", None, first_name="G", last_name="X", rpps=rpps
     )
-    open_access(
+    linked = open_access(
         Actor(user=w.user("admin")), entry, account, Role.objects.get(code="medecin-externe")
     )
+    approve_linked(w, linked)  # pending until the directeur général approves
     return User.objects.get(pk=account.pk)
 
 

@@ -8,8 +8,16 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from opendui.accounts.models import LinkedPersonsAssignment, User
+from opendui.accounts.models import (
+    AssignmentStatus,
+    GrantKind,
+    GrantRequest,
+    GrantStatus,
+    LinkedPersonsAssignment,
+    User,
+)
 from opendui.audit.models import AuditEvent
+from tests.directory.approval_helpers import approve_linked
 from tests.directory.conftest import RPPS
 
 
@@ -33,7 +41,7 @@ def open_data(entry, **extra) -> dict:
 
 
 def test_the_administrator_opens_and_closes_the_access(
-    client, login, admin, doctor, django_assert_max_num_queries
+    client, login, world, admin, doctor, django_assert_max_num_queries
 ):
     login(admin)
     with django_assert_max_num_queries(12):
@@ -54,14 +62,51 @@ def test_the_administrator_opens_and_closes_the_access(
     assert (assignment.role.code, assignment.created_by_id) == ("medecin-externe", admin.pk)
     assert AuditEvent.objects.filter(action="user.create", user_id=admin.pk).count() == 1
     assert AuditEvent.objects.filter(action="directory.account_link").count() == 1
+    assert assignment.status == AssignmentStatus.PENDING
+    request = GrantRequest.objects.get(linked_assignment=assignment)
+    assert (request.kind, request.status, request.approval_facility_id) == (
+        GrantKind.LINKED_ACCESS,
+        GrantStatus.PENDING,
+        None,
+    )
+    assert (request.grantee_id, request.requested_by_id, request.new_account) == (
+        account.pk,
+        admin.pk,
+        True,
+    )
 
     with django_assert_max_num_queries(12):
         page = client.get(url(doctor))
-    assert "Clore l'accès aux dossiers" in page.content.decode()
+    assert "en attente d'approbation (directeur général)" in page.content.decode()
+
+    approve_linked(world, assignment)
+    with django_assert_max_num_queries(12):
+        page = client.get(url(doctor))
+    body = page.content.decode()
+    assert "Clore l'accès aux dossiers" in body
+    assert "en attente d'approbation" not in body
+    assert "<td>approuvé</td>" in body
     response = client.post(url(doctor), {"close": "1", "expected_version": doctor.version})
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.end_date == timezone.localdate() - dt.timedelta(days=1)
+    doctor.refresh_from_db()
+    assert doctor.account_id is None
+
+
+def test_closing_an_access_still_waiting_cancels_its_request(client, login, admin, doctor):
+    login(admin)
+    assert client.post(url(doctor), open_data(doctor)).status_code == 302
+    (assignment,) = LinkedPersonsAssignment.objects.all()
+    doctor.refresh_from_db()
+    response = client.post(url(doctor), {"close": "1", "expected_version": doctor.version})
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert (assignment.status, assignment.end_date) == (AssignmentStatus.WITHDRAWN, None)
+    request = GrantRequest.objects.get(linked_assignment=assignment)
+    assert (request.status, request.decided_by_id) == (GrantStatus.CANCELLED, admin.pk)
+    assert AuditEvent.objects.filter(action="grant.cancel", object_id=str(request.pk)).exists()
+    assert AuditEvent.objects.filter(action="linked_assignment.withdraw").count() == 1
     doctor.refresh_from_db()
     assert doctor.account_id is None
 

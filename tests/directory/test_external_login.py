@@ -20,12 +20,12 @@ from opendui.interop.psc.cards import DEMO_NATIONAL_IDS
 from opendui.jobs.models import Job
 from tests.accounts.psc_helpers import psc_login
 from tests.conftest import PASSWORD
+from tests.directory.approval_helpers import approve_linked
 
 PSC_RPPS = DEMO_NATIONAL_IDS["medecin"][1]  # the simulator's test doctor
 
 
-@pytest.fixture
-def external(world):
+def _opened(world, *, approved: bool) -> User:
     """The simulator's doctor, médecin traitant of Anne, as medecin-externe; her account
     had a password before the access was opened."""
     entry = ExternalProfessional.objects.create(
@@ -49,11 +49,25 @@ def external(world):
     )
     User.objects.filter(pk=account.pk).update(rpps=PSC_RPPS)
     account.refresh_from_db()
-    external_access.open_access(
+    linked = external_access.open_access(
         Actor(user=world.user("admin")), entry, account, Role.objects.get(code="medecin-externe")
     )
+    if approved:
+        approve_linked(world, linked)
     account.refresh_from_db()
     return account
+
+
+@pytest.fixture
+def external(world):
+    """The access opened and approved by the directeur général."""
+    return _opened(world, approved=True)
+
+
+@pytest.fixture
+def pending_external(world):
+    """The access opened, its approval still awaited."""
+    return _opened(world, approved=False)
 
 
 def test_password_login_is_refused_with_a_french_message(client, world, external):
@@ -121,6 +135,20 @@ def test_psc_login_works_and_reaches_the_followed_person_only(client, psc, world
     assert denied.status_code == 403
     event = AuditEvent.objects.filter(action="access.denied", user_id=external.pk).latest("seq")
     assert event.details["path"] == f"/personnes/{world.bruno.pk}/"
+
+
+def test_a_pending_access_opens_neither_the_page_nor_the_list(client, psc, world, pending_external):
+    psc_login(client, "medecin")
+    assert client.get(f"/personnes/{world.anne.pk}/").status_code == 403
+    denied = AuditEvent.objects.filter(action="access.denied", user_id=pending_external.pk)
+    assert denied.latest("seq").details["path"] == f"/personnes/{world.anne.pk}/"
+    listing = client.get("/personnes/")
+    assert listing.status_code in {200, 403}
+    assert "MARTIN" not in listing.content.decode()
+    read = AuditEvent.objects.filter(kind="access", user_id=pending_external.pk).exclude(
+        action="access.denied"
+    )
+    assert not any(world.anne.pk in event.person_ids for event in read)
 
 
 def test_the_link_ended_closes_the_page_and_the_list(client, psc, world, external):

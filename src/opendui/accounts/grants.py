@@ -62,6 +62,7 @@ from .models import (
     GrantKind,
     GrantRequest,
     GrantStatus,
+    LinkedPersonsAssignment,
     Role,
     User,
 )
@@ -440,6 +441,42 @@ def request_login_email_change(
     return request
 
 
+def file_linked_access(
+    actor: Actor, linked: LinkedPersonsAssignment, *, new_account: bool = False
+) -> GrantRequest:
+    """File the approval request of an external professional's PENDING access to the
+    persons they follow. Organisation scope: their persons may live in any facility, so
+    only an organisation-wide approver (the directeur général) decides."""
+    return _file(
+        actor,
+        kind=GrantKind.LINKED_ACCESS,
+        organisation_id=linked.organisation_id,
+        approval_facility=None,
+        linked_assignment=linked,
+        grantee_id=linked.user_id,
+        new_account=new_account,
+    )
+
+
+def drop_linked_request(actor: Actor, linked: LinkedPersonsAssignment) -> None:
+    """The access is closed before its approval: its pending request is cancelled and
+    the assignment withdrawn (called in the closing transaction, audited)."""
+    request = GrantRequest.objects.filter(linked_assignment=linked).first()
+    if request is not None:
+        request = _locked(request.pk)
+    if request is not None and request.status == GrantStatus.PENDING:
+        _close(actor, request, GrantStatus.CANCELLED, "grant.cancel")
+    if linked.status == AssignmentStatus.PENDING:
+        linked.status = AssignmentStatus.WITHDRAWN
+        save_audited(
+            actor,
+            linked,
+            "linked_assignment.withdraw",
+            expected_version=CURRENT,  # locked by the caller
+            organisation_id=linked.organisation_id,
+        )
+
+
 # --------------------------------------------------------------------------- who decides
 
 
@@ -581,6 +618,9 @@ def _close(
 
 
 def _withdraw_assignment(actor: Actor, request: GrantRequest, action: str) -> None:
+    if request.linked_assignment_id is not None:
+        _withdraw_linked(actor, request, action)
+        return
     if request.assignment_id is None:
         return
     assignment = Assignment.objects.select_for_update().get(pk=request.assignment_id)
@@ -593,6 +633,39 @@ def _withdraw_assignment(actor: Actor, request: GrantRequest, action: str) -> No
             expected_version=CURRENT,  # read under lock just above
             organisation_id=assignment.organisation_id,
         )
+
+
+def _withdraw_linked(actor: Actor, request: GrantRequest, action: str) -> None:
+    """A refused, cancelled or expired external access never takes effect."""
+    linked = LinkedPersonsAssignment.objects.select_for_update().get(
+        pk=request.linked_assignment_id
+    )
+    if linked.status == AssignmentStatus.PENDING:
+        linked.status = AssignmentStatus.WITHDRAWN
+        save_audited(
+            actor,
+            linked,
+            f"linked_{action}",
+            expected_version=CURRENT,  # read under lock just above
+            organisation_id=linked.organisation_id,
+        )
+
+
+def _apply_linked(actor: Actor, request: GrantRequest) -> None:
+    """The external professional's access takes effect (its grants are reloaded)."""
+    linked = LinkedPersonsAssignment.objects.select_for_update().get(
+        pk=request.linked_assignment_id
+    )
+    if linked.status != AssignmentStatus.PENDING:
+        raise AdminRefused("Cet accès n'attend plus d'approbation.")
+    linked.status = AssignmentStatus.ACTIVE
+    save_audited(
+        actor,
+        linked,
+        "linked_assignment.approve",
+        expected_version=CURRENT,  # read under lock just above
+        organisation_id=request.organisation_id,
+    )
 
 
 def _apply(actor: Actor, request: GrantRequest) -> None:
@@ -620,6 +693,8 @@ def _apply(actor: Actor, request: GrantRequest) -> None:
         )
     elif request.kind == GrantKind.LOGIN_EMAIL:
         _change_login_email(actor, request)
+    elif request.kind == GrantKind.LINKED_ACCESS:
+        _apply_linked(actor, request)
     else:
         account = User.objects.select_for_update().get(pk=request.grantee_id)
         account.is_active = True
@@ -762,6 +837,7 @@ def _with_details(requests: QuerySet[GrantRequest]) -> QuerySet[GrantRequest]:
         "assignment__role",
         "assignment__facility",
         "assignment__unit",
+        "linked_assignment__role",
     )
 
 

@@ -279,6 +279,10 @@ class GrantKind(models.TextChoices):
     ROLE_CHANGE = "role_change", _("élargissement d'un rôle")
     REACTIVATION = "reactivation", _("réactivation d'un compte")
     LOGIN_EMAIL = "login_email", _("changement d'adresse de connexion")
+    LINKED_ACCESS = (
+        "linked_access",
+        _("accès d'un professionnel extérieur aux personnes qu'il suit"),
+    )
 
 
 class GrantStatus(models.TextChoices):
@@ -324,6 +328,15 @@ class GrantRequest(VersionedModel):
         blank=True,
         related_name="grant_request",
         verbose_name=_("affectation"),
+    )
+    # External professional's access: the PENDING linked-persons assignment.
+    linked_assignment = models.OneToOneField(
+        "LinkedPersonsAssignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grant_request",
+        verbose_name=_("accès aux personnes suivies"),
     )
     grantee = models.ForeignKey(
         User,
@@ -374,6 +387,11 @@ class GrantRequest(VersionedModel):
             models.CheckConstraint(
                 condition=(
                     Q(kind="assignment", assignment__isnull=False, grantee__isnull=False)
+                    | Q(
+                        kind="linked_access",
+                        linked_assignment__isnull=False,
+                        grantee__isnull=False,
+                    )
                     | Q(kind="role_change", role__isnull=False)
                     | Q(kind="reactivation", grantee__isnull=False)
                     | (
@@ -488,14 +506,22 @@ class PasswordResetRequest(models.Model):
 
 class LinkedAssignmentQuerySet(models.QuerySet["LinkedPersonsAssignment"]):
     def active_on(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
-        """Linked-persons assignments in force on `day` (started, not ended)."""
+        """Linked-persons assignments in force on `day` (approved, started, not ended):
+        one waiting for its second person's approval grants nothing."""
         day = day or timezone.localdate()
-        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.filter(
+            Q(status=AssignmentStatus.ACTIVE),
+            Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+        )
 
     def not_ended(self, day: dt.date | None = None) -> LinkedAssignmentQuerySet:
-        """In force or still to come: such an account logs in with PSC only."""
+        """In force, pending or still to come (never a withdrawn one): such an account
+        logs in with PSC only."""
         day = day or timezone.localdate()
-        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        return self.exclude(status=AssignmentStatus.WITHDRAWN).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
 
 
 class LinkedPersonsAssignment(VersionedModel):
@@ -521,6 +547,10 @@ class LinkedPersonsAssignment(VersionedModel):
     )
     start_date = models.DateField(_("début"), default=timezone.localdate)
     end_date = models.DateField(_("fin"), null=True, blank=True)
+    # PENDING until a second person approves its GrantRequest (accounts.grants).
+    status = models.CharField(
+        _("état"), max_length=10, choices=AssignmentStatus, default=AssignmentStatus.ACTIVE
+    )
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("créée par")
     )

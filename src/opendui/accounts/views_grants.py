@@ -59,12 +59,26 @@ def scope_label(request: GrantRequest) -> str:
         return "Les affectations en cours du compte"
     if request.kind == GrantKind.LOGIN_EMAIL:
         return "Tous les accès du compte, désormais ouverts avec la nouvelle adresse"
+    if request.kind == GrantKind.LINKED_ACCESS:
+        return (
+            "Les personnes que ce professionnel suit (liens en cours dans leurs dossiers), "
+            f"dans tout l'organisme {request.organisation.name}"
+        )
     a = request.assignment
     if a.unit_id:
         return f"Unité {a.unit.name} ({a.facility.name})"
     if a.facility_id:
         return f"Établissement {a.facility.name}"
     return f"Tout l'organisme {request.organisation.name}"
+
+
+def linked_entry_label(account) -> str:
+    """The directory entry behind an external access: by construction the one whose
+    national identifier is the account's (directory.external_access checks it)."""
+    return (
+        f"Fiche de l'annuaire d'identifiant national {account.national_id}, rattachée au "
+        "compte ; connexion par Pro Santé Connect seulement"
+    )
 
 
 def approver_label(request: GrantRequest) -> str:
@@ -100,6 +114,13 @@ def describe(request: GrantRequest) -> GrantRow:
     elif request.kind == GrantKind.LOGIN_EMAIL:
         title = f"Changement d'adresse de connexion de {request.grantee.full_name}"
         rights = [f"Connexion avec {request.new_email} au lieu de {request.old_email}"]
+    elif request.kind == GrantKind.LINKED_ACCESS:
+        role = request.linked_assignment.role
+        title = (
+            f"Accès de {request.grantee.full_name}, professionnel extérieur, aux personnes "
+            f"qu'il suit (rôle « {role.name} »)"
+        )
+        rights = [linked_entry_label(request.grantee), *widening_labels(grants.role_widening(role))]
     else:
         title = f"Réactivation du compte de {request.grantee.full_name}"
         rights = []

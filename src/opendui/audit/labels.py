@@ -99,6 +99,10 @@ ACTION_LABELS: dict[str, Any] = {
     "grant.self_refused": _("Affectation à soi-même refusée"),
     "assignment.approve": _("Affectation approuvée (en vigueur)"),
     "assignment.withdraw": _("Affectation non accordée (demande refusée, annulée ou expirée)"),
+    "linked_assignment.approve": _("Accès d'un professionnel extérieur approuvé (en vigueur)"),
+    "linked_assignment.withdraw": _(
+        "Accès d'un professionnel extérieur non accordé (demande refusée, annulée ou expirée)"
+    ),
     "role.widen": _("Rôle élargi après approbation"),
     # Nobody logs in as an account with sensitive access but its owner (accounts.grants).
     "user.change_login_email": _("Adresse de connexion changée après approbation"),

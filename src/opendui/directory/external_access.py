@@ -27,7 +27,14 @@ from django.utils import timezone
 
 from opendui.accounts.access import forget_grants, require
 from opendui.accounts.defaults import EXTERNAL_ROLE_CODES, EXTERNAL_ROLE_PROFESSIONS
-from opendui.accounts.models import Assignment, LinkedPersonsAssignment, Role, User
+from opendui.accounts.grants import drop_linked_request, file_linked_access
+from opendui.accounts.models import (
+    Assignment,
+    AssignmentStatus,
+    LinkedPersonsAssignment,
+    Role,
+    User,
+)
 from opendui.accounts.professions import Profession
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
@@ -144,8 +151,12 @@ def open_access(
     start_date: dt.date | None = None,
     end_date: dt.date | None = None,
     expected_version: ExpectedVersion = CURRENT,
+    new_account: bool = False,
 ) -> LinkedPersonsAssignment:
-    """Tie `professional` to `account` and give it `role` on the persons it follows.
+    """Tie `professional` to `account` and give it `role` on the persons it follows,
+    PENDING: it grants nothing until another person, holding `grants.approve` for the
+    whole organisation (the directeur général), approves the request filed with it
+    (accounts.grants). `new_account`: the account was created by the actor for it.
 
     PermissionDenied without `accounts.manage` in the entry's organisation;
     ValidationError (French) for every other refusal, recorded in the audit trail;
@@ -161,7 +172,7 @@ def open_access(
         if reason is None and end_date is not None and end_date < start_date:
             reason = "La fin de l'accès ne peut précéder son début."
         if reason is None:
-            assignment = _tie(actor, professional, account, role, start_date, end_date)
+            assignment = _tie(actor, professional, account, role, start_date, end_date, new_account)
     if reason is not None:
         # Recorded once the locks are released, outside the refused transaction.
         _record_refusal(actor, professional, account, reason)
@@ -177,6 +188,7 @@ def _tie(
     role: Role,
     start_date: dt.date,
     end_date: dt.date | None,
+    new_account: bool,
 ) -> LinkedPersonsAssignment:
     """The writes of `open_access`, in its transaction, the checks passed."""
     organisation = professional.organisation
@@ -187,14 +199,18 @@ def _tie(
     if account.has_usable_password():
         account.set_unusable_password()
     account.save(update_fields=["password", "has_linked_access"])
+    # Pending: it grants nothing until a second person (organisation-wide holder of
+    # grants.approve, the directeur général) approves the request filed with it.
     assignment = LinkedPersonsAssignment.objects.create(
         user=account,
         role=role,
         organisation=organisation,
         start_date=start_date,
         end_date=end_date,
+        status=AssignmentStatus.PENDING,
         created_by=actor.user,
     )
+    file_linked_access(actor, assignment, new_account=new_account)
     record(
         actor,
         EventKind.CHANGE,
@@ -214,8 +230,9 @@ def _tie(
 def close_access(
     actor: Actor, professional: ExternalProfessional, expected_version: ExpectedVersion = CURRENT
 ) -> int:
-    """End today the linked-persons assignments of the entry's account and untie it.
-    The number of assignments ended (0 when nothing was open)."""
+    """End today the linked-persons assignments of the entry's account and untie it;
+    one still waiting for approval is withdrawn and its request cancelled.
+    The number of assignments ended (0 when nothing was in force or to come)."""
     require(actor.user, MANAGE_ACCOUNTS, organisation=professional.organisation)
     with transaction.atomic():
         professional = ExternalProfessional.objects.select_for_update().get(pk=professional.pk)
@@ -231,6 +248,10 @@ def close_access(
         # is brought back to yesterday too (an end cannot precede its start).
         ended = 0
         for row in open_rows.select_for_update():
+            if row.status == AssignmentStatus.PENDING:
+                # Never approved: its request is cancelled, the row withdrawn, not ended.
+                drop_linked_request(actor, row)
+                continue
             row.start_date = min(row.start_date, yesterday)
             row.end_date = yesterday
             row.version += 1

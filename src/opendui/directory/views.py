@@ -538,11 +538,15 @@ def professional_access(request: HttpRequest, pk: int) -> HttpResponse:
                     start_date=form.cleaned_data["start_date"],
                     end_date=form.cleaned_data["end_date"],
                     expected_version=form.cleaned_data["expected_version"],
+                    new_account=account is None,
                 )
 
             if save_or_refuse(form, save, refusals=(PermissionDenied,)) is not None:
                 messages.success(
-                    request, f"{professional} accède aux dossiers des personnes qu'il suit."
+                    request,
+                    f"La demande d'accès de {professional} aux dossiers des personnes qu'il "
+                    "suit est en attente d'approbation par le directeur général : rien "
+                    "n'est ouvert avant.",
                 )
                 return redirect("directory:professional_access", pk=professional.pk)
         messages.error(request, NOTHING_SAVED)
