@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -103,14 +105,7 @@ class Command(BaseCommand):
             return
         from opendui.interop.insi.simulator import serve
 
-        try:
-            self.insi_server, _thread, url = serve("127.0.0.1", port)
-        except OSError as exc:
-            raise CommandError(
-                f"Le simulateur INSi ne peut pas écouter sur 127.0.0.1:{port} "
-                f"({exc.strerror or exc}) : choisissez un autre port avec --insi-port "
-                "(0 : port libre)."
-            ) from exc
+        self.insi_server, _thread, url = _listen("INSi", "--insi-port", port, serve)
         settings.INSI_ENDPOINT = url
         if not settings.INSI_IDAM:
             # The simulator, like the real service, refuses an empty IDAM.
@@ -127,14 +122,9 @@ class Command(BaseCommand):
             return
         from opendui.annuaire.simulator import DEFAULT_API_KEY, serve
 
-        try:
-            self.annuaire_server, _thread, url = serve("127.0.0.1", port, api_key=DEFAULT_API_KEY)
-        except OSError as exc:
-            raise CommandError(
-                f"Le simulateur de l'Annuaire Santé ne peut pas écouter sur 127.0.0.1:{port} "
-                f"({exc.strerror or exc}) : choisissez un autre port avec --annuaire-port "
-                "(0 : port libre)."
-            ) from exc
+        self.annuaire_server, _thread, url = _listen(
+            "de l'Annuaire Santé", "--annuaire-port", port, serve, api_key=DEFAULT_API_KEY
+        )
         settings.ANNUAIRE_URL = url
         settings.ANNUAIRE_API_KEY = DEFAULT_API_KEY
         self.stdout.write(f"Simulateur de l'Annuaire Santé (professionnels fictifs) : {url}")
@@ -149,14 +139,7 @@ class Command(BaseCommand):
         from opendui.interop.psc.cards import TEST_CARDS
         from opendui.interop.psc.simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, serve
 
-        try:
-            self.psc_server, _thread, provider = serve("127.0.0.1", port)
-        except OSError as exc:
-            raise CommandError(
-                f"Le simulateur Pro Santé Connect ne peut pas écouter sur 127.0.0.1:{port} "
-                f"({exc.strerror or exc}) : choisissez un autre port avec --psc-port "
-                "(0 : port libre)."
-            ) from exc
+        self.psc_server, _thread, provider = _listen("Pro Santé Connect", "--psc-port", port, serve)
         settings.PSC_ISSUER = provider.issuer
         settings.PSC_DISCOVERY_URL = provider.discovery_url
         settings.PSC_CLIENT_ID = DEMO_CLIENT_ID
@@ -177,6 +160,19 @@ class Command(BaseCommand):
         self.worker_thread = WorkerThread(sleep=0.5)
         self.worker_thread.start()
         self.stdout.write("Tâches de fond : exécutées dans ce processus.")
+
+
+def _listen(name: str, option: str, port: int, serve: Callable[..., Any], **kwargs: Any) -> Any:
+    """Start a simulator's `serve` on loopback `port`; a port already taken is a French
+    command error naming the option that chooses another."""
+    try:
+        return serve("127.0.0.1", port, **kwargs)
+    except OSError as exc:
+        raise CommandError(
+            f"Le simulateur {name} ne peut pas écouter sur 127.0.0.1:{port} "
+            f"({exc.strerror or exc}) : choisissez un autre port avec {option} "
+            "(0 : port libre)."
+        ) from exc
 
 
 def _progress(label: str, done: int, total: int) -> None:
