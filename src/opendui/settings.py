@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opendui.evaluations",
     "opendui.notes",
     "opendui.documents",
+    "opendui.interop.dmp",
     "opendui.pilotage",
     "opendui.programme",
 ]
