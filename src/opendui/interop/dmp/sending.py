@@ -196,9 +196,12 @@ def send(
     *,
     client: Any,
     build_cda: Callable[[DmpDocument], bytes],
+    make_document: Callable[[DmpSubmission], DmpDocument] | None = None,
     now: dt.datetime | None = None,
 ) -> str:
-    """Send one submission to the DMP (see the module docstring); a short French outcome."""
+    """Send one submission to the DMP (see the module docstring); a short French outcome.
+
+    `make_document` defaults to `document_for` (mapping of the record)."""
     submission = _load(submission_id)
     if submission is None or submission.status in (
         SubmissionStatus.SENT,
@@ -225,7 +228,7 @@ def send(
     now = now or timezone.now()
     patient = mapping.patient_identity(submission.person)
     try:
-        document = document_for(submission)
+        document = (make_document or document_for)(submission)
     except store.StorageUnavailable as error:
         raise DmpRetry(store.StorageUnavailable.message) from error
     except mapping.MappingError as error:
