@@ -50,9 +50,9 @@ def store_pdf(user, person, facility, *, type_code="CR-SOCIAL", category="social
 def hand_made_document(submission: DmpSubmission) -> DmpDocument:
     """A DmpDocument of the submission with fixed national codes (the mapping of the
     person and the professional is the real one)."""
+    from opendui.interop.dmp.document import Organisation
     from opendui.interop.dmp.mapping import professional_from_snapshot
     from opendui.interop.dmp.sending import visibility_of
-    from opendui.interop.dmp.document import Organisation
 
     professional = contract_professional(professional_from_snapshot(submission.professional))
     facility = submission.facility
