@@ -152,7 +152,7 @@ def share_document(
     _check_visibility(document, flags)
     with transaction.atomic():
         locked = (
-            Document.objects.select_for_update()
+            Document.objects.select_for_update(of=("self",))
             .select_related("person", "facility", "current")
             .get(pk=document.pk)
         )
