@@ -113,6 +113,16 @@ FAULT_MESSAGES: dict[str, tuple[str, bool]] = {
     "XDSMissingDocument": ("Le document annoncé est absent de l'envoi.", False),
     "XDSDocumentUniqueIdError": ("Ce document n'existe pas (ou plus) dans le DMP.", False),
     "XDSUnknownRepositoryId": ("L'entrepôt du document est inconnu du DMP.", False),
+    "XDSMetadataUpdateError": (
+        "Le DMP a refusé la mise à jour : le document a changé depuis sa lecture ; "
+        "relisez le DMP puis recommencez.",
+        False,
+    ),
+    "XDSMetadataVersionError": (
+        "Le DMP a refusé la mise à jour : une version plus récente des métadonnées existe ; "
+        "relisez le DMP puis recommencez.",
+        False,
+    ),
     "XDSRegistryBusy": ("Le DMP est surchargé ; l'envoi sera réessayé.", True),
     "XDSRepositoryBusy": ("Le DMP est surchargé ; l'envoi sera réessayé.", True),
     "XDSRegistryError": ("Erreur interne du DMP ; l'envoi sera réessayé.", True),
@@ -130,6 +140,16 @@ LOCAL_MESSAGES: dict[str, str] = {
 }
 
 
+# Refusals whose reason (the service's own words) helps to fix the document.
+_WITH_REASON = {
+    CDA_INVALID,
+    "XDSRegistryMetadataError",
+    REQUEST_INVALID,
+    SIGNATURE_INVALID,
+    VIHF_INVALID,
+}
+
+
 def error_for_code(code: str, reason: str = "") -> DmpError:
     """The exception for a code answered by the service; unknown codes keep the reason."""
     known = FAULT_MESSAGES.get(code)
@@ -137,7 +157,7 @@ def error_for_code(code: str, reason: str = "") -> DmpError:
         detail = f" ({reason})" if reason else ""
         return DmpRefused(f"Le DMP a refusé l'opération{detail}.", code)
     message, retryable = known
-    if code in (CDA_INVALID, "XDSRegistryMetadataError", REQUEST_INVALID) and reason:
+    if code in _WITH_REASON and reason:
         message = f"{message.rstrip('.')} : {reason}"
     cls = DmpUnavailable if retryable else DmpRefused
     if code == VIHF_INVALID:
