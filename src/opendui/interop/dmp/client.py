@@ -85,8 +85,6 @@ class DmpClient:
                 "OPENDUI_CONFIGURATION",
             ) from exc
         self.session = session or requests.Session()
-        self.session.cert = (config.cert_file, config.key_file)
-        self.session.verify = config.ca_file or True
 
     # Transport -------------------------------------------------------------------------
     def _url(self, service: str) -> str:
@@ -130,6 +128,9 @@ class DmpClient:
                 url,
                 data=data,
                 headers={"Content-Type": content_type},
+                # Per request: a session-level `verify` loses to REQUESTS_CA_BUNDLE.
+                verify=self.config.ca_file or True,
+                cert=(self.config.cert_file, self.config.key_file),
                 timeout=(self.config.connect_timeout, self.config.read_timeout),
             )
             raw = response.content

@@ -450,7 +450,7 @@ def submission_request(
     signature = sign_submission(
         set_unique_id,
         [(document.unique_id, cda)],
-        signature_id=signature_unique_id,
+        signature_id=f"sig-{signature_unique_id}",  # an xs:ID cannot start with a digit
         credentials=credentials,
         now=now,
     )
