@@ -369,7 +369,7 @@ def test_a_professional_without_national_identifier_cannot_call(client, state):
 
 def test_the_simulator_keeps_its_dmp_in_a_directory(pki, tmp_path):
     store = tmp_path / "dmp"
-    server, thread, url = serve(pki_dir=pki.directory, store=store)
+    server, _thread, url = serve(pki_dir=pki.directory, store=store)
     try:
         client = make_client(url, pki.client_cert, pki.client_key, pki.ca_cert)
         person, nurse = patient(), professional()
@@ -380,7 +380,7 @@ def test_the_simulator_keeps_its_dmp_in_a_directory(pki, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    server, thread, url = serve(pki_dir=pki.directory, store=store)
+    server, _thread, url = serve(pki_dir=pki.directory, store=store)
     try:
         client = make_client(url, pki.client_cert, pki.client_key, pki.ca_cert)
         entries = client.find_documents(nurse, person)
