@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature as BadCertificateSignature
 from lxml import etree
 from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, XMLVerifier
 from signxml.algorithms import CanonicalizationMethod
@@ -254,7 +255,7 @@ def check_certificate(cert: x509.Certificate, ca: x509.Certificate, now: dt.date
     """The signing certificate must be issued by the trusted CA and valid now."""
     try:
         cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, x509.InvalidSignature) as exc:
+    except (ValueError, TypeError, BadCertificateSignature) as exc:
         raise VihfError(
             "Le certificat de signature n'est pas émis par une autorité de confiance."
         ) from exc

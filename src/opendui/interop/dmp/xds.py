@@ -112,10 +112,13 @@ def hl7_escape(text: str) -> str:
     return text
 
 
+_HL7_UNESCAPE = re.compile(r"\\([EFSTR])\\")
+_HL7_RAW = {"E": "\\", "F": "|", "S": "^", "T": "&", "R": "~"}
+
+
 def hl7_unescape(text: str) -> str:
-    for raw, escaped in reversed(_HL7_ESCAPES):
-        text = text.replace(escaped, raw)
-    return text
+    """The inverse of `hl7_escape`, in one pass (so `\\E\\F...` is not read twice)."""
+    return _HL7_UNESCAPE.sub(lambda match: _HL7_RAW[match.group(1)], text)
 
 
 def xds_time(value: dt.datetime | dt.date) -> str:
