@@ -269,6 +269,12 @@ def _executable(schematron: str) -> Any:
     return xslt.compile_stylesheet(stylesheet_file=str(compiled))
 
 
+def prepare_schematron(schematron: str = STRUCTURATION_MINIMALE) -> None:
+    """Compile `schematron` now (about 15 s the first time in a process), not on first use."""
+    with _lock:
+        _executable(schematron)
+
+
 def svrl_report(xml: bytes, schematron: str) -> etree._Element:
     """The SVRL report of `xml` against `schematron` (path relative to `schematrons/`)."""
     with _lock:
