@@ -127,6 +127,8 @@ def _check(document: DmpDocument) -> None:
             raise CdaError("Les dates du document doivent porter leur fuseau horaire.")
     if not document.title.strip():
         raise CdaError("Le document n'a pas de titre.")
+    if document.structured_body is None and not document.pdf:
+        raise CdaError("Le document PDF à envoyer est vide.")
     if document.version < 1:
         raise CdaError("Le numéro de version du document commence à 1.")
     for professional in (document.author, document.legal_authenticator):
