@@ -389,3 +389,18 @@ def test_the_simulator_keeps_its_dmp_in_a_directory(pki, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_cda_from_the_generator_is_accepted_and_read_back(client, state):
+    from opendui.interop.dmp.cda import build_cda
+
+    from . import samples
+
+    doc = samples.document()
+    nurse = professional(finess=doc.organisation.finess)
+    cda = build_cda(doc)
+    client.authorise(nurse, doc.patient)
+    client.publish(nurse, doc.patient, doc, cda)
+    entry = client.find_documents(nurse, doc.patient)[0]
+    assert entry.title == doc.title
+    assert client.retrieve(nurse, doc.patient, entry).content == cda

@@ -34,7 +34,6 @@ import base64
 import enum
 import hashlib
 import json
-import os
 import socketserver
 import ssl
 import threading
@@ -48,7 +47,7 @@ from lxml import etree
 
 from opendui.interop.testpki import ensure_test_pki
 
-from . import errors, patients, soap, xds
+from . import conformance, errors, patients, soap, xds
 from .vihf import NS_SAML, VihfError, verify_vihf
 from .xades import digest, verify_submission_signature
 
@@ -114,19 +113,9 @@ class RegistryFailure(Exception):
 
 
 def conformance_xsd() -> Path | None:
-    """The CDA XSD of the ANS kit, when the kit is on this machine."""
-    candidates = []
-    configured = os.environ.get("OPENDUI_CONFORMANCE_DIR", "").strip()
-    if configured:
-        candidates += [Path(configured), Path(configured) / "ans-testcontenucda"]
-    candidates.append(
-        Path(__file__).resolve().parents[4].parent / "shared/conformance/ans-testcontenucda"
-    )
-    for base in candidates:
-        path = base / "infrastructure/cda/CDA_extended.xsd"
-        if path.is_file():
-            return path
-    return None
+    """The CDA XSD of the ANS kit, when the kit is on this machine (`conformance.kit_dir`)."""
+    kit = conformance.kit_dir()
+    return kit / conformance.XSD if kit is not None else None
 
 
 _SCHEMA_LOCK = threading.Lock()
