@@ -82,12 +82,11 @@ def fake_cda(document: DmpDocument) -> bytes:
     return f'<ClinicalDocument id="{document.unique_id}" v="{document.version}"/>'.encode()
 
 
-class FakeDmpError(Exception):
-    """Shaped like the client's errors: French message, code, retryable."""
+def FakeDmpError(message_fr: str, code: str = "", retryable: bool = False):
+    """The client's errors: unavailable (retried) or refused."""
+    from opendui.interop.dmp.errors import DmpRefused, DmpUnavailable
 
-    def __init__(self, message_fr: str, code: str = "", retryable: bool = False):
-        super().__init__(message_fr)
-        self.message_fr, self.code, self.retryable = message_fr, code, retryable
+    return (DmpUnavailable if retryable else DmpRefused)(message_fr, code)
 
 
 @dataclass
@@ -131,6 +130,10 @@ class FakeDmp:
     def find_documents(self, professional, patient):
         self._maybe_fail()
         return list(self.entries.values())
+
+    def get_document(self, professional, patient, unique_id):
+        self._maybe_fail()
+        return self.entries.get(unique_id)
 
     def update_visibility(self, professional, patient, entry, visibility):
         self._maybe_fail()

@@ -300,6 +300,7 @@ def test_visibility_change_and_removal_go_through_their_jobs(educator, document,
     assert changed.visibility_status == "pending" and changed.invisible_to_patient
     assert Job.objects.filter(task_path="opendui.interop.dmp.tasks.apply_visibility").exists()
     assert sending.apply_visibility(changed.pk, client=dmp) == "appliqué"
+    assert dmp.updates[0][0].entry_uuid == "urn:uuid:entry-1"
     assert dmp.updates[0][1].invisible_to_patient
     removed = services.remove_from_dmp(
         Actor(educator),
@@ -310,7 +311,7 @@ def test_visibility_change_and_removal_go_through_their_jobs(educator, document,
     )
     assert removed.is_stopped and removed.removal_status == "pending"
     assert sending.remove(removed.pk, client=dmp) == "appliqué"
-    assert dmp.deleted == ["urn:uuid:entry-1"]
+    assert [entry.entry_uuid for entry in dmp.deleted] == ["urn:uuid:entry-1"]
     with pytest.raises(ValidationError, match="retiré du DMP"):
         services.queue_version(Actor(educator), document, professional=professional)
 
@@ -364,3 +365,26 @@ def test_a_pp_of_a_person_not_qualified_is_recorded_as_blocked(world):
     submission = DmpSubmission.objects.get()
     assert submission.status == "blocked" and "qualifiée" in submission.reason
     assert not Job.objects.filter(task_path="opendui.interop.dmp.tasks.send_submission").exists()
+
+
+def test_the_real_mapping_and_cda_generator_build_what_is_sent(educator, world):
+    from lxml import etree
+
+    from opendui.interop.dmp.cda import build_cda
+
+    from ...documents.generation.conftest import TEST_IDENTITIES
+
+    traits = TEST_IDENTITIES["several_first_names"]
+    document = store_pdf(educator, make_person(world.ehpad, **traits), world.ehpad)
+    share(educator, document, world)
+    submission = DmpSubmission.objects.get()
+    dmp = FakeDmp()
+    assert sending.send(submission.pk, client=dmp, build_cda=build_cda) == "versé"
+    submission.refresh_from_db()
+    root = etree.fromstring(store.read(submission.cda_name))
+    ns = {"h": "urn:hl7-org:v3"}
+    assert root.find("h:id", ns).get("root") == submission.unique_id
+    assert root.find("h:setId", ns).get("root") == submission.set_id
+    assert root.find("h:code", ns).get("code") == "28653-4"  # CR-SOCIAL's J07 equivalent
+    patient_id = root.find("h:recordTarget/h:patientRole/h:id", ns)
+    assert patient_id.get("extension") == document.person.ins_matricule

@@ -18,8 +18,8 @@
    `documents.record_sharing` for the indicator), refused (the DMP's French reason), or
    failed with a French error and `DmpRetry` raised so the job is tried again later.
 
-Errors of the client are recognised by their `message_fr` and `retryable` attributes
-(errors.DmpError and its subclasses).
+Errors of the client (errors.DmpError: DmpUnavailable retryable, DmpRefused and
+DmpConfigurationError not) carry their French message and whether to retry.
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ from opendui.documents.services import record_sharing
 from opendui.jobs.tasks import JobError
 
 from . import mapping, rules
+from .cda import CdaError
 from .document import DmpDocument, Visibility
+from .errors import DmpError
 from .models import ActionStatus, DmpShare, DmpSubmission, SubmissionStatus
 
 ROBOT = Actor.system("dmp.envoi")
@@ -59,10 +61,9 @@ class DmpRetry(JobError):
 
 def _dmp_error(error: BaseException) -> tuple[str, bool] | None:
     """(French message, retryable) of a DMP client error; None for any other exception."""
-    message = getattr(error, "message_fr", None)
-    if not isinstance(message, str):
+    if not isinstance(error, DmpError):
         return None
-    return message or UNAVAILABLE, bool(getattr(error, "retryable", False))
+    return error.message_fr or UNAVAILABLE, bool(error.retryable)
 
 
 def _load(submission_id: int) -> DmpSubmission | None:
@@ -159,11 +160,10 @@ def _stored_cda(submission: DmpSubmission, document: DmpDocument, build_cda) -> 
 
 
 def _already_in_dmp(client, professional, patient, unique_id: str) -> str | None:
-    """The entryUUID of `unique_id` when the DMP already holds it (ITI-18), else None."""
-    for entry in client.find_documents(professional, patient):
-        if getattr(entry, "unique_id", None) == unique_id:
-            return getattr(entry, "entry_uuid", "") or unique_id
-    return None
+    """The entryUUID of `unique_id` when the DMP already holds it (ITI-18 GetDocuments),
+    else None."""
+    entry = client.get_document(professional, patient, unique_id)
+    return (entry.entry_uuid or unique_id) if entry is not None else None
 
 
 def _mark_sent(submission: DmpSubmission, entry_uuid: str, now: dt.datetime) -> None:
@@ -234,7 +234,11 @@ def send(
     except mapping.MappingError as error:
         _update(submission, status=SubmissionStatus.BLOCKED, reason=error.message)
         return "bloqué"
-    cda = _stored_cda(submission, document, build_cda)
+    try:
+        cda = _stored_cda(submission, document, build_cda)
+    except CdaError as error:  # the record cannot make a conformant CDA: say why
+        _update(submission, status=SubmissionStatus.BLOCKED, reason=str(error)[:500])
+        return "bloqué"
     try:
         if submission.status == SubmissionStatus.SENDING or submission.attempts:
             # A previous run died during the call, or it timed out: the DMP may hold the
@@ -329,7 +333,9 @@ def apply_visibility(share_id: int, *, client: Any) -> str:
     """Send the share's visibility flags to the DMP (ITI-57 metadata update)."""
 
     def call(professional, patient, latest, share):
-        client.update_visibility(professional, patient, latest.entry_uuid, visibility_of(share))
+        entry = client.get_document(professional, patient, latest.unique_id)
+        if entry is not None:
+            client.update_visibility(professional, patient, entry, visibility_of(share))
 
     return _share_action(
         share_id, status_field="visibility_status", error_field="visibility_error", call=call
@@ -340,7 +346,9 @@ def remove(share_id: int, *, client: Any) -> str:
     """Delete the share's document from the DMP (ITI-57 status Deleted)."""
 
     def call(professional, patient, latest, share):
-        client.delete(professional, patient, latest.entry_uuid)
+        entry = client.get_document(professional, patient, latest.unique_id)
+        if entry is not None:
+            client.delete(professional, patient, entry)
 
     return _share_action(
         share_id, status_field="removal_status", error_field="removal_error", call=call

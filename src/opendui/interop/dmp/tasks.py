@@ -21,10 +21,10 @@ BACKOFF = sending.BACKOFF_SECONDS
 
 def default_client() -> Any:
     """The DMP client configured by the OPENDUI_DMP_* settings."""
-    from . import config
     from .client import DmpClient
+    from .config import DmpConfig
 
-    return DmpClient(config.from_settings())
+    return DmpClient(DmpConfig.from_settings())
 
 
 def default_build_cda():
