@@ -7,6 +7,8 @@ import time
 import pyotp
 import segno
 
+from opendui.core.identifiers import ascii_digits
+
 ISSUER = "OpenDUI"
 DIGITS = 6
 STEP = 30
@@ -33,7 +35,7 @@ def matching_counter(
     A counter not greater than `last_counter` is refused so a code cannot be replayed.
     """
     code = (code or "").strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not ascii_digits(code):
         return None
     now = time.time() if at is None else at
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP)

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from opendui.audit.models import EventKind
 from opendui.audit.services import record
 from opendui.core.actor import Actor, client_address
+from opendui.core.identifiers import ascii_digits
 
 from . import services
 from .models import User
@@ -128,7 +129,7 @@ def psc_exercice(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         raw = request.POST.get("exercice", "")
-        if raw.isdigit() and int(raw) < len(exercices):
+        if ascii_digits(raw) and int(raw) < len(exercices):
             user = User.objects.filter(pk=data["user_id"], is_active=True).first()
             if user is None:
                 return _refuse(request, "disabled")

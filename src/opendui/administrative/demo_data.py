@@ -20,6 +20,7 @@ import random
 from collections.abc import Sequence
 
 from opendui.core.actor import Actor
+from opendui.core.identifiers import ascii_digits
 
 from .models import (
     Address,
@@ -63,7 +64,7 @@ def _age(person, today: dt.date) -> int:
 
 def _caisse(postal_code: str) -> str:
     """A régime général code organisme: 01 + caisse of the département + centre."""
-    department = postal_code[:2] if postal_code[:2].isdigit() else "75"
+    department = postal_code[:2] if ascii_digits(postal_code[:2]) else "75"
     return f"01{department}1{0:04d}"
 
 

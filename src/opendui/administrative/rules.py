@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from opendui.core.identifiers import ascii_digits
+
 #: A right is announced for renewal this many days before its end (issue 13 §1).
 ALERT_DAYS = 60
 
@@ -96,7 +98,7 @@ def alerts(rights: Iterable[RightFacts], today: dt.date) -> list[RightAlert]:
 def organisation_code_problem(code: str, regime: str = "") -> str | None:
     """The code organisme of an insurance fund: 9 digits, régime (2) + caisse (3) +
     centre (4). When a régime is given, the code starts with it."""
-    if len(code) != 9 or not code.isdigit():
+    if len(code) != 9 or not ascii_digits(code):
         return (
             "Le code organisme comporte 9 chiffres : le régime (2), la caisse (3) "
             "puis le centre (4)."

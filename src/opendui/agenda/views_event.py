@@ -25,6 +25,7 @@ from opendui.core.forms import (
     handle_creation,
     save_or_refuse,
 )
+from opendui.core.identifiers import ascii_digits
 from opendui.core.params import PK_MAX, int_param, posted
 from opendui.core.services import ConcurrentEditError
 from opendui.persons.services import record_person_access
@@ -375,7 +376,7 @@ def event_presence(request: HttpRequest, pk: int) -> HttpResponse:
             Actor.from_request(request),
             event,
             presences,
-            expected_version=int(version) if version and version.isdigit() else None,
+            expected_version=int(version) if version and ascii_digits(version) else None,
         )
     except ConcurrentEditError as error:
         return _conflict(request, event, error)

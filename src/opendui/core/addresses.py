@@ -8,13 +8,15 @@ one-line form an address is shown in. The form side is `core.address_forms`.
 
 from __future__ import annotations
 
+from opendui.core.identifiers import ascii_digits
+
 FRENCH_POSTAL_CODE = "Un code postal français comporte 5 chiffres."
 
 
 def postal_code_problem(code: str) -> str | None:
     """A French postal code: 5 digits (overseas ones too, 971xx–988xx). Foreign codes
     follow their country's own rules and are not checked."""
-    if len(code) == 5 and code.isdigit():
+    if len(code) == 5 and ascii_digits(code):
         return None
     return FRENCH_POSTAL_CODE
 

@@ -9,9 +9,19 @@ from __future__ import annotations
 import re
 
 
+def ascii_digits(value: str) -> bool:
+    """True when `value` is non-empty and made of the digits 0–9 only.
+
+    `str.isdigit` also accepts "²", "①" or "٣": `int` refuses the first two (a crash
+    where a view or a key check converts the value) and reads the last as 3. Every digit
+    check of a typed or posted value goes through here.
+    """
+    return value.isascii() and value.isdigit()
+
+
 def luhn_is_valid(digits: str) -> bool:
     """Luhn check over a string of digits (rightmost digit is the check digit)."""
-    if not digits.isdigit():
+    if not ascii_digits(digits):
         return False
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -41,10 +51,10 @@ def finess_problem(value: str) -> str | None:
     if len(value) != 9:
         return "Un numéro FINESS comporte 9 caractères."
     if value[:2] in {"2A", "2B"}:
-        if not value[2:].isdigit():
+        if not ascii_digits(value[2:]):
             return "Un numéro FINESS ne contient que des chiffres après le département."
         return None
-    if not value.isdigit():
+    if not ascii_digits(value):
         return "Un numéro FINESS ne contient que des chiffres (ou 2A/2B pour la Corse)."
     if not luhn_is_valid(value):
         return "La clé du numéro FINESS est incorrecte (contrôle de Luhn) : vérifiez la saisie."
@@ -57,7 +67,7 @@ def siret_problem(value: str) -> str | None:
     La Poste establishments (SIREN 356000000) use another rule: the sum of
     the digits is a multiple of 5.
     """
-    if len(value) != 14 or not value.isdigit():
+    if len(value) != 14 or not ascii_digits(value):
         return "Un numéro SIRET comporte exactement 14 chiffres."
     if value.startswith("356000000") and sum(int(c) for c in value) % 5 == 0:
         return None
@@ -68,14 +78,14 @@ def siret_problem(value: str) -> str | None:
 
 def rpps_problem(value: str) -> str | None:
     """RPPS (and RPPS+) number: 11 digits whose last one is a Luhn key."""
-    if len(value) != 11 or not value.isdigit():
+    if len(value) != 11 or not ascii_digits(value):
         return "Un numéro RPPS comporte exactement 11 chiffres."
     if not luhn_is_valid(value):
         return "La clé du numéro RPPS est incorrecte (contrôle de Luhn) : vérifiez la saisie."
     return None
 
 
-_ADELI = re.compile(r"^(\d{2}|2A|2B)\d{7}$")
+_ADELI = re.compile(r"^([0-9]{2}|2A|2B)[0-9]{7}$")
 
 
 def adeli_problem(value: str) -> str | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from opendui.core.identifiers import ascii_digits
+
 #: French overseas numbers dialled nationally with a 0 and a 4-digit prefix belong to
 #: their own E.164 country codes (ARCEP numbering plan: Guadeloupe, Saint-Martin and
 #: Saint-Barthélemy +590, Guyane +594, Martinique +596, La Réunion and Mayotte +262,
@@ -61,12 +63,12 @@ def normalise_phone(text: str) -> tuple[str, str | None]:
         raw = "+" + raw[2:]
     if raw.startswith("+"):
         digits = raw[1:]
-        if not digits.isdigit() or not 9 <= len(digits) <= 15 or digits[0] == "0":
+        if not ascii_digits(digits) or not 9 <= len(digits) <= 15 or digits[0] == "0":
             return "", PHONE_FORMAT
         if digits.startswith("33") and (len(digits) != 11 or digits[2] == "0"):
             return "", "Un numéro français (+33) compte 9 chiffres après l'indicatif."
         return "+" + digits, None
-    if not raw.isdigit():
+    if not ascii_digits(raw):
         return "", PHONE_FORMAT
     if len(raw) != 10 or raw[0] != "0" or raw[1] == "0":
         return "", PHONE_FORMAT
@@ -96,7 +98,7 @@ def display_phone(e164: str) -> str:
     any other value as stored."""
     for country in _FRENCH_CODES:
         national = e164.removeprefix(f"+{country}")
-        if national == e164 or len(national) != 9 or not national.isdigit():
+        if national == e164 or len(national) != 9 or not ascii_digits(national):
             continue
         number = "0" + national
         if country == "33" or OVERSEAS_PREFIXES.get(number[:4]) == country:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from opendui.core.identifiers import ascii_digits
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -42,7 +44,7 @@ def parse_trusted_proxies(value: str) -> TrustedProxies:
     value = (value or "").strip()
     if not value:
         return TrustedProxies()
-    if value.isdigit():
+    if ascii_digits(value):
         count = int(value)
         if count > 10:
             raise ValueError(f"OPENDUI_TRUSTED_PROXIES: {count} proxies in a row is implausible")

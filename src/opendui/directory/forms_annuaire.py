@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from opendui.core import identifiers
+from opendui.core.identifiers import ascii_digits
 
 from . import professions
 
@@ -41,7 +42,7 @@ class AnnuaireSearchForm(forms.Form):
 
     def clean_postal_code(self) -> str:
         value = self.cleaned_data["postal_code"].strip()
-        if value and not value.isdigit():
+        if value and not ascii_digits(value):
             raise ValidationError("Un code postal ne contient que des chiffres.")
         return value
 

@@ -56,7 +56,7 @@ def _search_q(query: str, *, names: str = "name_key") -> Q | None:
     if not query:
         return None
     compact = normalise_identifier(query)
-    if re.fullmatch(r"\d{5,14}|2[AB]\d{3,7}", compact):
+    if re.fullmatch(r"[0-9]{5,14}|2[AB][0-9]{3,7}", compact):
         return None  # identifiers: the caller adds its own columns
     condition = Q()
     # A directory holds hundreds to a few thousand entries per organisation: a scan of

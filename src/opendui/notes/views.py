@@ -32,7 +32,7 @@ from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import creation_token, handle_creation, save_or_refuse
 from opendui.core.pagination import Page, page_of
-from opendui.core.params import date_param
+from opendui.core.params import PK_MAX, date_param, int_param
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
 from opendui.persons.services import record_person_access
@@ -693,8 +693,8 @@ def liaison_mark_all(request: HttpRequest, facility_pk: int) -> HttpResponse:
     authorize(request, VIEW, facility=facility)
     ids = []
     for value in request.POST.getlist("note")[: settings.PAGE_SIZE]:
-        if value.isdigit():
-            ids.append(int(value))
+        if (pk := int_param(value, default=0, minimum=1, maximum=PK_MAX)) > 0:
+            ids.append(pk)
     count = mark_read(request.user, ids, facility=facility) if ids else 0
     _said_marked(request, count)
     return _back_to(request, reverse("notes:liaison", kwargs={"facility_pk": facility.pk}))

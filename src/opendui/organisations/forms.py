@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opendui.core import fields as bounded
 from opendui.core.forms import VersionedFormMixin
-from opendui.core.identifiers import normalise_identifier
+from opendui.core.identifiers import ascii_digits, normalise_identifier
 
 from .models import (
     Couloir,
@@ -58,7 +58,7 @@ def _clean_identifier(value: str | None, validator: Any) -> str:
 
 def _clean_postal_code(value: str | None) -> str:
     value = (value or "").replace(" ", "")
-    if value and (len(value) != 5 or not value.isdigit()):
+    if value and (len(value) != 5 or not ascii_digits(value)):
         raise ValidationError(_("Un code postal comporte 5 chiffres (ex. : 75012)."))
     return value
 

@@ -31,7 +31,7 @@ from .identifiers import MedicoSocialId, parse_medico_social_identifier
 from .models import Person
 from .name_words import NameWordStarts
 
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DATE = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
 
 
 def visible_persons(

@@ -14,7 +14,7 @@ from opendui.accounts.access import check
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import creation_token, handle_creation
-from opendui.core.params import posted
+from opendui.core.params import PK_MAX, int_param, posted
 from opendui.organisations.models import Facility
 from opendui.organisations.selectors import facilities_of
 
@@ -133,6 +133,5 @@ def identity_alert(request: HttpRequest) -> HttpResponse:
 def _posted_facility(request: HttpRequest) -> Facility | None:
     """The facility named in the submission, whether or not the user may choose it."""
     raw = request.POST.get("facility", "") if request.method == "POST" else ""
-    if not raw.isdigit():
-        return None
-    return Facility.objects.filter(pk=int(raw)).first()
+    pk = int_param(raw, default=0, minimum=1, maximum=PK_MAX)
+    return Facility.objects.filter(pk=pk).first() if pk else None

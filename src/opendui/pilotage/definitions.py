@@ -301,7 +301,7 @@ class Period:
         return start < self.end and (end is None or end >= self.start)
 
 
-MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+MONTH = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{2})$")
 
 
 def parse_month(value: str, today: dt.date) -> tuple[int, int]:

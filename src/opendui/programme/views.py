@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from opendui.core.actor import Actor
 from opendui.core.authz import authorize
 from opendui.core.forms import conflict_status, creation_token, handle_creation, save_or_refuse
+from opendui.core.identifiers import ascii_digits
 from opendui.core.params import parse_int, posted
 from opendui.core.services import ConcurrentEditError
 
@@ -154,7 +155,9 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = list(facilities.values())
     else:
         wanted = request.POST.get("facility", "")
-        chosen = [facilities[int(wanted)]] if wanted.isdigit() and int(wanted) in facilities else []
+        chosen = (
+            [facilities[int(wanted)]] if ascii_digits(wanted) and int(wanted) in facilities else []
+        )
     if not chosen:
         messages.error(request, "Rien n'a été enregistré : cet établissement n'est pas à ajouter.")
         return redirect("programme:detail", pk=grappe.pk)

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from opendui.audit.verify import CHUNK_SIZE, PROGRESS_EVERY
 
-_ANCHOR = re.compile(r"^(s?)(\d+):([0-9a-f]{64})$")
+_ANCHOR = re.compile(r"^(s?)([0-9]+):([0-9a-f]{64})$")
 # Anchors read from each store by default: the newest one already catches any rewrite
 # before it (every later hash changes); a few more cover a removed or unreadable newest.
 ANCHORS_CHECKED = 3

@@ -33,6 +33,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from opendui.core.commands import REQUIRED, UNRECOGNISED, ContractCommand
+from opendui.core.identifiers import ascii_digits
 from opendui.programme.funding import Part, ProjectType, RuleSet, estimate
 
 USAGE = (
@@ -50,7 +51,7 @@ _NAMES = {
 
 def _positive_integer(value: str | None) -> int | None:
     text = (value or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    return int(text) if ascii_digits(text) and int(text) > 0 else None
 
 
 def _problems(options: dict[str, Any]) -> list[str]:
