@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# One test process per core (each with its own test database); tests are handed out as
+# workers free up, so a long module does not hold the others back.
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 DEMO_ENV := OPENDUI_DEMO=1 OPENDUI_DATABASE_URL=$${OPENDUI_DATABASE_URL:-sqlite:///var/demo.sqlite3}
 
 .PHONY: demo test lint format venv clean bench
@@ -28,10 +31,10 @@ test: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/opendui makemigrations --check --dry-run
-	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/pytest
+	OPENDUI_DATABASE_URL=sqlite:// $(BIN)/pytest $(PYTEST_PARALLEL)
 	@if [ "$${CI:-}" = "true" ] || [ -n "$${OPENDUI_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "== Suite sur PostgreSQL =="; \
-	  OPENDUI_TEST_REQUIRE_POSTGRES=1 OPENDUI_DATABASE_URL=$${OPENDUI_TEST_POSTGRES_URL:-$(PG_TEST_URL)} $(BIN)/pytest; \
+	  OPENDUI_TEST_REQUIRE_POSTGRES=1 OPENDUI_DATABASE_URL=$${OPENDUI_TEST_POSTGRES_URL:-$(PG_TEST_URL)} $(BIN)/pytest $(PYTEST_PARALLEL); \
 	fi
 
 lint: venv
