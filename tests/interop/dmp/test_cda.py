@@ -220,7 +220,7 @@ VARIANTS = {
     },
     "generated": {"author": None, "legal_authenticator": None},
     "restricted": {"confidentiality": "R"},
-    "nia": {"patient": samples.patient(ins="155037512345678", ins_oid="1.2.250.1.213.1.4.9")},
+    "nia": {"patient": samples.patient(ins="155037512345656", ins_oid="1.2.250.1.213.1.4.9")},
     "used-name": {
         "patient": samples.patient(used_family_name="DUPONT", used_given_name="Dominique")
     },
