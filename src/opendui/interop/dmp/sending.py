@@ -275,6 +275,29 @@ def send(
     return "versé"
 
 
+def block_unsendable(submission_id: int, reason: str) -> str:
+    """The DMP cannot be called at all (not configured, certificate unreadable): a version
+    waiting to be sent is recorded as blocked with `reason`, so the job ends instead of
+    failing again at each retry; a user sends it again (services.retry) once it is fixed."""
+    submission = _load(submission_id)
+    if submission is None or submission.status in (
+        SubmissionStatus.SENT,
+        SubmissionStatus.REFUSED,
+        SubmissionStatus.BLOCKED,
+    ):
+        return "rien à faire"
+    _update(submission, status=SubmissionStatus.BLOCKED, reason=reason[:500], next_attempt_at=None)
+    return "bloqué"
+
+
+def fail_action(share_id: int, *, status_field: str, error_field: str, reason: str) -> str:
+    """As `block_unsendable`, for a pending visibility update or removal."""
+    updated = DmpShare.objects.filter(pk=share_id, **{status_field: ActionStatus.PENDING}).update(
+        **{status_field: ActionStatus.FAILED, error_field: reason[:500]}
+    )
+    return "échec" if updated else "rien à faire"
+
+
 def _latest_sent(share: DmpShare) -> DmpSubmission | None:
     return (
         share.submissions.filter(status=SubmissionStatus.SENT).order_by("-version_number").first()
