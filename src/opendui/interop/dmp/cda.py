@@ -249,8 +249,11 @@ def _component_of(root: Any, document: DmpDocument) -> None:
     organisation = document.organisation
     encounter = _el(_el(root, "componentOf"), "encompassingEncounter")
     period = _el(encounter, "effectiveTime")
-    _el(period, "low", value=_ts(document.service_start or document.created_at))
-    if document.service_stop is not None:
+    start = document.service_start or document.created_at
+    _el(period, "low", value=_ts(start))
+    # An encounter of one instant (a document dated by its act day) has no distinct end:
+    # the CI-SIS datatype rule dtr1-6-IVL_TS refuses a high equal to the low.
+    if document.service_stop is not None and _ts(document.service_stop) != _ts(start):
         _el(period, "high", value=_ts(document.service_stop))
     facility = _el(_el(encounter, "location"), "healthCareFacility")
     _el(facility, "id", root=IDNAT_STRUCT, extension=organisation.idnat_struct)
