@@ -323,6 +323,38 @@ class ProjectDocument(models.Model):
         return f"PP {self.project_id} → document {self.document_id}"
 
 
+class AggirDocument(models.Model):
+    """The stored PDF of one validated AGGIR grid (evaluation_pdf.py).
+
+    One row per evaluation (the one-to-one makes the job idempotent). A later grid of the
+    same stay validated in turn is a new version of the same `Document` (a correction or
+    a re-evaluation replaces the grid, in the record and in the DMP).
+    """
+
+    evaluation = models.OneToOneField(
+        "evaluations.AggirEvaluation",
+        on_delete=models.PROTECT,
+        related_name="stored_document",
+        verbose_name=_("grille AGGIR"),
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="aggir_grids", verbose_name=_("document")
+    )
+    document_version = models.OneToOneField(
+        DocumentVersion,
+        on_delete=models.PROTECT,
+        related_name="aggir_grid",
+        verbose_name=_("version du document"),
+    )
+    created_at = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grille AGGIR enregistrée")
+
+    def __str__(self) -> str:
+        return f"AGGIR {self.evaluation_id} → document {self.document_id}"
+
+
 # --- The record export --------------------------------------------------------------------
 #
 # The whole readable record of one person, as `dossier.pdf` and the person's documents in

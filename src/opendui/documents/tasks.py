@@ -1,5 +1,6 @@
 """Background jobs of the document store: first-page thumbnails, and the stored PDF of a
-validated projet personnalisé version (`store_project_pdf`, project_pdf.py).
+validated projet personnalisé version (`store_project_pdf`, project_pdf.py) or of a
+validated AGGIR grid (`store_aggir_pdf`, evaluation_pdf.py).
 
 `render_thumbnail` reads a version from the records storage and writes a small PNG of its
 first page beside it (`thumbnails/<uuid>.png`): pypdfium2 renders a PDF's first page,
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps
 from opendui.jobs.tasks import JobError
 
 from . import content, store
+from .evaluation_pdf import AggirPdfStorageDown
 from .models import DocumentVersion, ThumbnailStatus
 from .project_pdf import ProjectPdfStorageDown
 
@@ -90,3 +92,12 @@ def store_project_pdf(project_id: int) -> str:
     from .project_pdf import store_validated_project
 
     return store_validated_project(project_id)
+
+
+@task(max_attempts=5, retry_on=(AggirPdfStorageDown,), backoff_seconds=60)
+def store_aggir_pdf(evaluation_id: int) -> str:
+    """Store the PDF of a validated AGGIR grid (evaluation_pdf.py); retried while the
+    records storage or the antivirus is down."""
+    from .evaluation_pdf import store_validated_grid
+
+    return store_validated_grid(evaluation_id)

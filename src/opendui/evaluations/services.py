@@ -29,6 +29,7 @@ from opendui.core.services import ExpectedVersion, save_audited
 from opendui.persons.models import Person
 from opendui.stays.models import Stay
 
+from . import hooks
 from .aggir import DISCRIMINANT_VARIABLES, AggirError
 from .models import AggirEvaluation
 from .rules import (
@@ -228,4 +229,8 @@ def change_aggir_status(
         evaluation.validated_by = actor.user
         evaluation.validated_on = today or timezone.localdate()
     with transaction.atomic():
-        return _save(actor, decision, evaluation, "aggir.status", expected_version)
+        saved = _save(actor, decision, evaluation, "aggir.status", expected_version)
+        if target == Status.VALIDATED:
+            # The store keeps the grid as a document of the person (documents.apps).
+            hooks.aggir_validated(actor, saved)
+        return saved

@@ -46,3 +46,15 @@ def strucmin(kit: Path) -> str:
     conformance.prepare_schematron(conformance.STRUCTURATION_MINIMALE)
     print(f"\nstructuration minimale compiled in {time.perf_counter() - started:.1f} s")
     return conformance.STRUCTURATION_MINIMALE
+
+
+#: An endpoint that is never called (the tests pass a client in, or start a simulator).
+CONFIGURED_ENDPOINT = "https://dmp.test.invalid/si-dmp-server/v2/services"
+
+
+@pytest.fixture(autouse=True)
+def dmp_configured(settings):
+    """The feed is on in these tests: a DMP endpoint is set (the feed is off without one,
+    see test_app_not_configured.py, which clears it)."""
+    settings.DMP_ENDPOINT = CONFIGURED_ENDPOINT
+    return settings

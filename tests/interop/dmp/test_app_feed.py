@@ -335,7 +335,7 @@ def test_a_validated_pp_is_shared_then_replaced_as_its_validator(world, person):
     educator = world.user("educateur", facility=world.ehpad)
     chief = with_rpps(world.user("chef-de-service", facility=world.ehpad), "1000000099", "SOC:51")
     first = validated(person, educator, chief)
-    run_pending()  # stores the PDF; the hook queues the DMP submission
+    run_pending(limit=1)  # stores the PDF; the hook queues the DMP submission (not run)
     submission = DmpSubmission.objects.get()
     assert submission.status == "to_send" and submission.requested_by == chief
     assert submission.professional["idnat"] == chief.national_id

@@ -220,7 +220,7 @@ VARIANTS = {
     },
     "generated": {"author": None, "legal_authenticator": None},
     "restricted": {"confidentiality": "R"},
-    "nia": {"patient": samples.patient(ins="155037512345678", ins_oid="1.2.250.1.213.1.4.9")},
+    "nia": {"patient": samples.patient(ins="155037512345656", ins_oid="1.2.250.1.213.1.4.9")},
     "used-name": {
         "patient": samples.patient(used_family_name="DUPONT", used_given_name="Dominique")
     },
@@ -283,3 +283,17 @@ def test_free_text_with_xml_specials_and_accents_stays_valid_and_round_trips(
         tree.findtext("h:custodian//h:representedCustodianOrganization/h:name", namespaces=NS)
         == organisation
     )
+
+
+def test_an_encounter_of_one_instant_has_no_high_equal_to_its_low():
+    """A stored document is dated by its act day (start = stop): the CI-SIS rule
+    dtr1-6-IVL_TS refuses high = low, so the encounter gives its low only."""
+    instant = dt.datetime(2025, 3, 14, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    tree = _tree(samples.document(service_start=instant, service_stop=instant))
+    period = tree.find("h:componentOf/h:encompassingEncounter/h:effectiveTime", NS)
+    assert period.find("h:low", NS).get("value") == "20250314120000+0100"
+    assert period.find("h:high", NS) is None
+    later = instant + dt.timedelta(hours=2)
+    tree = _tree(samples.document(service_start=instant, service_stop=later))
+    period = tree.find("h:componentOf/h:encompassingEncounter/h:effectiveTime", NS)
+    assert period.find("h:high", NS).get("value") == "20250314140000+0100"

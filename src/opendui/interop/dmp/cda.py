@@ -31,6 +31,7 @@ from lxml import etree
 import opendui
 from opendui.interop.dmp import codes
 from opendui.interop.dmp.document import Coded, DmpDocument, Organisation, Professional
+from opendui.persons import ins as ins_rules
 
 HL7 = "urn:hl7-org:v3"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -41,12 +42,10 @@ TEMPLATE_CI_SIS = "1.2.250.1.213.1.1.1.1"
 TEMPLATE_XDS_SD = "1.3.6.1.4.1.19376.1.2.20"
 IDNAT_PS = "1.2.250.1.71.4.2.1"
 IDNAT_STRUCT = "1.2.250.1.71.4.2.2"
-INS_OIDS = frozenset(
-    {"1.2.250.1.213.1.4.8", "1.2.250.1.213.1.4.9", "1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11"}
-)
+#: The OIDs of a matricule INS (NIR, NIA, and the test and demo NIR of fictitious persons).
+INS_OIDS = frozenset(ins_rules.INS_OIDS)
 ADMINISTRATIVE_GENDER = "2.16.840.1.113883.5.1"
 _GENDERS = {"M": "Masculin", "F": "Féminin"}
-_INS = re.compile(r"^[0-9]{5}[0-9AB][0-9]{9}$")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -101,7 +100,9 @@ def build_cda(document: DmpDocument) -> bytes:
 
 def _check(document: DmpDocument) -> None:
     patient = document.patient
-    if not patient.ins or not _INS.match(patient.ins):
+    # The one rule of a matricule (persons.ins: 2A/2B of Corsica in positions 6-7, the
+    # control key), not a second pattern that could disagree with it.
+    if not patient.ins or ins_rules.matricule_problem(patient.ins) is not None:
         raise CdaError(
             "Le matricule INS est absent ou invalide : seule une identité qualifiée "
             "peut être envoyée au DMP."
@@ -248,8 +249,11 @@ def _component_of(root: Any, document: DmpDocument) -> None:
     organisation = document.organisation
     encounter = _el(_el(root, "componentOf"), "encompassingEncounter")
     period = _el(encounter, "effectiveTime")
-    _el(period, "low", value=_ts(document.service_start or document.created_at))
-    if document.service_stop is not None:
+    start = document.service_start or document.created_at
+    _el(period, "low", value=_ts(start))
+    # An encounter of one instant (a document dated by its act day) has no distinct end:
+    # the CI-SIS datatype rule dtr1-6-IVL_TS refuses a high equal to the low.
+    if document.service_stop is not None and _ts(document.service_stop) != _ts(start):
         _el(period, "high", value=_ts(document.service_stop))
     facility = _el(_el(encounter, "location"), "healthCareFacility")
     _el(facility, "id", root=IDNAT_STRUCT, extension=organisation.idnat_struct)

@@ -293,7 +293,10 @@ class DmpClient:
     def get_document(
         self, professional, patient: PatientIdentity, unique_id: str
     ) -> xds.DmpEntry | None:
-        """ITI-18 GetDocuments: the entry of one uniqueId (None when the DMP has none)."""
+        """ITI-18 GetDocuments: the current entry of one uniqueId (None when the DMP has
+        none). After a metadata update (ITI-57) the registry answers every metadata version
+        of the document, the older ones Deprecated: the current one is the highest version,
+        the one a further update or a deletion must target."""
         body, _ = self._call(
             SERVICE_REGISTRY,
             ACTION_FIND,
@@ -301,8 +304,8 @@ class DmpClient:
             professional,
             patient,
         )
-        entries = xds.parse_query_response(body)
-        return entries[0] if entries else None
+        entries = [e for e in xds.parse_query_response(body) if e.unique_id == unique_id]
+        return max(entries, key=lambda e: e.version) if entries else None
 
     def retrieve(
         self, professional, patient: PatientIdentity, entry: xds.DmpEntry

@@ -1,4 +1,10 @@
-"""`DmpConfig`: where the DMP is and how OpenDUI authenticates to it (OPENDUI_DMP_* settings)."""
+"""`DmpConfig`: where the DMP is and how OpenDUI authenticates to it (OPENDUI_DMP_* settings).
+
+`is_configured()` is the switch of the whole feed: without `OPENDUI_DMP_ENDPOINT` the
+installation has no DMP, so the store's hooks queue nothing, the share services refuse
+with `NOT_CONFIGURED`, and a job still queued from an earlier configuration records that
+reason on its row instead of failing (and being retried) again and again.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,20 @@ LPS_NAME = "OpenDUI"
 # sourceId of the submission sets when none is configured: an OID of the 2.25 (UUID) arc
 # fixed for OpenDUI, so every installation's submissions name the same software.
 DEFAULT_SOURCE_ID = "2.25.161318376403117357004958066546412394613"
+
+
+NOT_CONFIGURED = (
+    "Le DMP n'est pas configuré pour cet établissement : aucun document n'y est versé. "
+    "L'administrateur doit renseigner l'adresse du service (OPENDUI_DMP_ENDPOINT) et le "
+    "certificat de l'établissement."
+)
+
+
+def is_configured() -> bool:
+    """True when an endpoint of the DMP is set (OPENDUI_DMP_ENDPOINT)."""
+    from django.conf import settings
+
+    return bool((getattr(settings, "DMP_ENDPOINT", "") or "").strip())
 
 
 @dataclass(frozen=True)
@@ -34,11 +54,7 @@ class DmpConfig:
 
         endpoint = (getattr(settings, "DMP_ENDPOINT", "") or "").strip().rstrip("/")
         if not endpoint:
-            raise DmpConfigurationError(
-                "Le DMP n'est pas configuré : renseignez OPENDUI_DMP_ENDPOINT, "
-                "OPENDUI_DMP_CERT_FILE et OPENDUI_DMP_KEY_FILE.",
-                "OPENDUI_CONFIGURATION",
-            )
+            raise DmpConfigurationError(NOT_CONFIGURED, "OPENDUI_CONFIGURATION")
         if not endpoint.lower().startswith(("https://", "http://")):
             raise DmpConfigurationError(
                 "OPENDUI_DMP_ENDPOINT doit être une URL https du DMP.", "OPENDUI_CONFIGURATION"

@@ -39,7 +39,7 @@ from opendui.documents.models import Channel, SharingStatus
 from opendui.documents.services import record_sharing
 from opendui.jobs.tasks import JobError
 
-from . import mapping, rules
+from . import errors, mapping, rules
 from .cda import CdaError
 from .document import DmpDocument, Visibility
 from .errors import DmpError
@@ -159,10 +159,26 @@ def _stored_cda(submission: DmpSubmission, document: DmpDocument, build_cda) -> 
     return data
 
 
+def _entry_of(client, professional, patient, unique_id: str):
+    """The DMP's entry of `unique_id` (ITI-18 GetDocuments), None when it has none.
+
+    Reading a DMP needs the professional on the person's authorised list, which publishing
+    does not; the first lookup by a professional who is not on it gets NOT_AUTHORISED: the
+    feed then adds them (setAuthorization AJOUT, as the professional accompanying the
+    person) and asks again once. A person who refused access still gets the refusal."""
+    try:
+        return client.get_document(professional, patient, unique_id)
+    except DmpError as error:
+        if getattr(error, "code", "") != errors.NOT_AUTHORISED:
+            raise
+    client.authorise(professional, patient)
+    return client.get_document(professional, patient, unique_id)
+
+
 def _already_in_dmp(client, professional, patient, unique_id: str) -> str | None:
     """The entryUUID of `unique_id` when the DMP already holds it (ITI-18 GetDocuments),
     else None."""
-    entry = client.get_document(professional, patient, unique_id)
+    entry = _entry_of(client, professional, patient, unique_id)
     return (entry.entry_uuid or unique_id) if entry is not None else None
 
 
@@ -275,6 +291,29 @@ def send(
     return "versé"
 
 
+def block_unsendable(submission_id: int, reason: str) -> str:
+    """The DMP cannot be called at all (not configured, certificate unreadable): a version
+    waiting to be sent is recorded as blocked with `reason`, so the job ends instead of
+    failing again at each retry; a user sends it again (services.retry) once it is fixed."""
+    submission = _load(submission_id)
+    if submission is None or submission.status in (
+        SubmissionStatus.SENT,
+        SubmissionStatus.REFUSED,
+        SubmissionStatus.BLOCKED,
+    ):
+        return "rien à faire"
+    _update(submission, status=SubmissionStatus.BLOCKED, reason=reason[:500], next_attempt_at=None)
+    return "bloqué"
+
+
+def fail_action(share_id: int, *, status_field: str, error_field: str, reason: str) -> str:
+    """As `block_unsendable`, for a pending visibility update or removal."""
+    updated = DmpShare.objects.filter(pk=share_id, **{status_field: ActionStatus.PENDING}).update(
+        **{status_field: ActionStatus.FAILED, error_field: reason[:500]}
+    )
+    return "échec" if updated else "rien à faire"
+
+
 def _latest_sent(share: DmpShare) -> DmpSubmission | None:
     return (
         share.submissions.filter(status=SubmissionStatus.SENT).order_by("-version_number").first()
@@ -333,7 +372,7 @@ def apply_visibility(share_id: int, *, client: Any) -> str:
     """Send the share's visibility flags to the DMP (ITI-57 metadata update)."""
 
     def call(professional, patient, latest, share):
-        entry = client.get_document(professional, patient, latest.unique_id)
+        entry = _entry_of(client, professional, patient, latest.unique_id)
         if entry is not None:
             client.update_visibility(professional, patient, entry, visibility_of(share))
 
@@ -346,7 +385,7 @@ def remove(share_id: int, *, client: Any) -> str:
     """Delete the share's document from the DMP (ITI-57 status Deleted)."""
 
     def call(professional, patient, latest, share):
-        entry = client.get_document(professional, patient, latest.unique_id)
+        entry = _entry_of(client, professional, patient, latest.unique_id)
         if entry is not None:
             client.delete(professional, patient, entry)
 

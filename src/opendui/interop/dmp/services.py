@@ -10,6 +10,10 @@ while it runs joins the same job.
 `queue_generated_version` is the path of generated documents (the PP, the AGGIR grid):
 called by the store's job through documents.hooks, it never raises on a rule; it records
 the version as *blocked* with the reason, shown on the record.
+
+Without a DMP (`config.is_configured()` false: no OPENDUI_DMP_ENDPOINT) the feed is off:
+every user service refuses with `config.NOT_CONFIGURED` and writes nothing, and the
+generated documents' hook queues nothing (no row, no job).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from opendui.core.actor import Actor
 from opendui.core.services import ExpectedVersion, check_version
 from opendui.documents.models import Document, DocumentVersion
 
-from . import mapping, rules
+from . import config, mapping, rules
 from .habilitations import may_send
 from .models import (
     ActionStatus,
@@ -49,8 +53,11 @@ PENDING = (SubmissionStatus.TO_SEND, SubmissionStatus.SENDING, SubmissionStatus.
 
 
 def _require_sender(actor: Actor, document: Document) -> None:
+    """The actor may send this document, and the installation has a DMP to send it to."""
     if actor.user is None or not may_send(actor.user, document):
         raise PermissionDenied(REFUSED)
+    if not config.is_configured():
+        raise ValidationError(config.NOT_CONFIGURED, code="dmp_not_configured")
 
 
 def _flags(visibility: Mapping[str, bool] | None) -> dict[str, bool]:
@@ -226,10 +233,12 @@ def queue_generated_version(
 
     Idempotent (one submission per version); a rule that refuses records the version as
     blocked with its reason rather than failing the store job. Nothing when the document
-    was removed from the DMP by a user.
+    was removed from the DMP by a user, nor when no DMP is configured.
     """
     from opendui.accounts.national_identity import acting_professional
 
+    if not config.is_configured():  # no DMP: the feed is off, nothing is queued
+        return None
     if DmpSubmission.objects.filter(document_version=version).exists():
         return None
     actor = Actor.system(ROBOT)
