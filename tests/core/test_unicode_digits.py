@@ -24,9 +24,11 @@ from opendui.core.identifiers import (
 from opendui.core.phones import normalise_phone
 
 UNICODE_DIGITS = st.characters(categories=["Nd", "No"]).filter(lambda c: c not in "0123456789")
-ODD_DIGIT_STRINGS = st.lists(
-    st.one_of(UNICODE_DIGITS, st.sampled_from("0123456789")), min_size=1, max_size=16
-).map("".join).filter(lambda s: not s.isascii())
+ODD_DIGIT_STRINGS = (
+    st.lists(st.one_of(UNICODE_DIGITS, st.sampled_from("0123456789")), min_size=1, max_size=16)
+    .map("".join)
+    .filter(lambda s: not s.isascii())
+)
 
 
 def test_ascii_digits_accepts_only_0_to_9():
