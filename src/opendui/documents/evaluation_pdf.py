@@ -23,22 +23,17 @@ GIR, the evaluator; INS block and datamatrix on a qualified identity) and stores
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from opendui.core.actor import Actor
-from opendui.core.services import CURRENT
 from opendui.evaluations.models import AggirEvaluation
 from opendui.evaluations.rules import Status
 from opendui.jobs.tasks import JobError
 
-from . import hooks, store
-from .models import AggirDocument, AuthorKind
-from .services import replace_document, store_document
+from .generated_store import store_generated_pdf
+from .models import AggirDocument
 
 JOB_ACTOR = "documents.grille_aggir"
-#: ValidationError codes of services._store_file: the service, not the content, failed.
-UNAVAILABLE = {"storage", "antivirus"}
 
 
 class AggirPdfStorageDown(JobError):
@@ -84,46 +79,17 @@ def store_validated_grid(evaluation_id: int) -> str:
         if author is None:  # validated by an import, with no professional to name
             return "sans auteur : non enregistré"
         generated = aggir_document(evaluation)
-        actor = Actor.system(JOB_ACTOR)
-        files = [(generated.filename, generated.pdf)]
         previous = _previous_link(evaluation)
-        try:
-            if previous is not None:
-                document = previous.document
-                version = replace_document(
-                    actor,
-                    document,
-                    files=files,
-                    expected_version=CURRENT,
-                    title=generated.title,
-                    act_date=generated.act_date,
-                )
-            else:
-                document = store_document(
-                    actor,
-                    evaluation.person,
-                    facility=evaluation.stay.facility,
-                    data_category=generated.data_category,
-                    type_system=generated.type_system,
-                    type_code=generated.type_code,
-                    title=generated.title,
-                    act_date=generated.act_date,
-                    files=files,
-                    author_kind=AuthorKind.PROFESSIONAL,
-                    author_user=author,
-                )
-                version = document.current
-        except ValidationError as error:
-            if getattr(error, "code", None) in UNAVAILABLE:
-                raise AggirPdfStorageDown(error.messages[0]) from error
-            raise
-        try:
-            AggirDocument.objects.create(
+        store_generated_pdf(
+            job_actor=JOB_ACTOR,
+            source=evaluation,
+            generated=generated,
+            filename=generated.filename,
+            author=author,
+            joins=previous.document if previous is not None else None,
+            link=lambda document, version: AggirDocument.objects.create(
                 evaluation=evaluation, document=document, document_version=version
-            )
-            # The DMP feed (interop.dmp) shares it, acting as the validator.
-            hooks.version_stored(document, version, acting_user=author)
-        except BaseException:
-            store.remove(version.stored_name)
-            raise
+            ),
+            storage_down=AggirPdfStorageDown,
+        )
     return "enregistré"

@@ -21,22 +21,17 @@ datamatrix on a qualified identity) and stores it:
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
 from opendui.accompaniment.models import PersonalisedProject
 from opendui.core.actor import Actor
-from opendui.core.services import CURRENT
 from opendui.jobs.tasks import JobError
 
-from . import hooks, store
-from .models import AuthorKind, ProjectDocument
-from .services import replace_document, store_document
+from .generated_store import store_generated_pdf
+from .models import ProjectDocument
 
 JOB_ACTOR = "documents.projet_personnalise"
-#: ValidationError codes of services._store_file: the service, not the content, failed.
-UNAVAILABLE = {"storage", "antivirus"}
 
 
 class ProjectPdfStorageDown(JobError):
@@ -98,45 +93,17 @@ def store_validated_project(project_id: int) -> str:
         if author is None:  # written by an import, with no professional to name
             return "sans auteur : non enregistré"
         generated = generate("PROJET-PERSO", project=project)
-        actor = Actor.system(JOB_ACTOR)
-        files = [(f"projet-personnalise-v{project.number}.pdf", generated.pdf)]
         previous = _previous_link(project)
-        try:
-            if previous is not None:
-                document = previous.document
-                version = replace_document(
-                    actor,
-                    document,
-                    files=files,
-                    expected_version=CURRENT,
-                    title=generated.title,
-                    act_date=generated.act_date,
-                )
-            else:
-                document = store_document(
-                    actor,
-                    project.person,
-                    facility=project.stay.facility,
-                    data_category=generated.data_category,
-                    type_code=generated.type_code,
-                    title=generated.title,
-                    act_date=generated.act_date,
-                    files=files,
-                    author_kind=AuthorKind.PROFESSIONAL,
-                    author_user=author,
-                )
-                version = document.current
-        except ValidationError as error:
-            if getattr(error, "code", None) in UNAVAILABLE:
-                raise ProjectPdfStorageDown(error.messages[0]) from error
-            raise
-        try:
-            ProjectDocument.objects.create(
+        store_generated_pdf(
+            job_actor=JOB_ACTOR,
+            source=project,
+            generated=generated,
+            filename=f"projet-personnalise-v{project.number}.pdf",
+            author=author,
+            joins=previous.document if previous is not None else None,
+            link=lambda document, version: ProjectDocument.objects.create(
                 project=project, document=document, document_version=version
-            )
-            # The DMP feed (interop.dmp) shares it, acting as the validator.
-            hooks.version_stored(document, version, acting_user=author)
-        except BaseException:
-            store.remove(version.stored_name)
-            raise
+            ),
+            storage_down=ProjectPdfStorageDown,
+        )
     return "enregistré"
