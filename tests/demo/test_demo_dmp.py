@@ -48,3 +48,30 @@ def test_the_worker_sends_the_demo_pps_to_the_simulator(seeded, dmp_service):
     assert refused.status == "refused" and "pas de DMP" in refused.reason
     assert all(s.professional["idnat"] == "8" + DIRECTOR_RPPS_PLUS for s in submissions)
     assert Sharing.objects.filter(channel=Channel.DMP).count() == DMP_PERSONS - 1
+
+
+@pytest.mark.django_db
+def test_the_demo_command_starts_the_simulator_unless_a_dmp_is_configured(settings, tmp_path):
+    import io
+
+    from opendui.core.checks import _dmp_endpoint
+    from opendui.core.management.commands.demo import Command
+
+    settings.PROJECT_DIR = tmp_path
+    settings.DMP_ENDPOINT = ""
+    settings.DMP_LPS_ID = ""
+    command = Command(stdout=io.StringIO())
+    command._start_dmp_simulator(0)
+    try:
+        assert settings.DMP_ENDPOINT.startswith("https://127.0.0.1:")
+        assert (tmp_path / "var" / "pki").is_dir() and settings.DMP_LPS_ID == "OPENDUI-DEMO"
+        assert "Simulateur du DMP" in command.stdout.getvalue()
+        # `opendui check --deploy` refuses the simulator's endpoint.
+        assert "opendui.E040" in {error.id for error in _dmp_endpoint()}
+    finally:
+        command.dmp_server.shutdown()
+        command.dmp_server.server_close()
+    settings.DMP_ENDPOINT = "https://dmp.example/si-dmp-server/v2/services"
+    other = Command(stdout=io.StringIO())
+    other._start_dmp_simulator(0)
+    assert other.dmp_server is None and "dmp.example" in other.stdout.getvalue()

@@ -98,3 +98,17 @@ def seed_dmp(organisation: ManagingOrganisation, count: int = DMP_PERSONS) -> in
         PersonalisedProject.objects.filter(pk=project.pk).update(validated_by=director)
         queue_project_pdf(actor, project)
     return len(chosen)
+
+
+def residents_with_a_dmp() -> list[str]:
+    """French lines naming the demo residents whose PP goes to the DMP (for `opendui demo`)."""
+    rows = Person.objects.filter(ins_oid=INS_TEST_OID).order_by("pk")[:DMP_PERSONS]
+    return [
+        f"{person.display_name} ({person.local_id})"
+        + (
+            " – pas de DMP : refus visible dans « Envois au DMP »"
+            if person.ins_matricule[10:13] == NO_DMP_ORDER
+            else ""
+        )
+        for person in rows
+    ]

@@ -184,6 +184,10 @@ class Command(BaseCommand):
         settings.DMP_LPS_ID = settings.DMP_LPS_ID or "OPENDUI-DEMO"
         settings.DMP_HOMOLOGATION = settings.DMP_HOMOLOGATION or "DEMO"
         self.stdout.write(f"Simulateur du DMP (Mon espace santé fictif) : {url}")
+        from opendui.demo.dmp import residents_with_a_dmp
+
+        for line in residents_with_a_dmp():
+            self.stdout.write(f"  {line}")
 
     def _start_worker(self) -> None:
         """Run background jobs (INSi searches) in a daemon thread of this process, so the
