@@ -285,6 +285,40 @@ def use_psc_provider(settings, provider, *, discovery: bool = True) -> None:
     settings.PSC_LEEWAY = 120
 
 
+@pytest.fixture(scope="session")
+def dmp_simulator(tmp_path_factory):
+    """The loopback DMP (TLS, client certificate required) with a test PKI, for the whole
+    session: (server, services URL, test PKI)."""
+    from opendui.interop.dmp.simulator import serve
+    from opendui.interop.testpki import ensure_test_pki
+
+    pki = ensure_test_pki(tmp_path_factory.mktemp("dmp-pki"))
+    server, thread, url = serve(pki_dir=pki.directory)
+    yield server, url, pki
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def dmp_service(settings, dmp_simulator):
+    """Point the OPENDUI_DMP_* settings at the simulator; its state (to steer: national
+    errors, unavailability) is emptied before and after the test."""
+    server, url, pki = dmp_simulator
+    state = server.simulator.state
+    state.reset()
+    settings.DMP_ENDPOINT = url
+    settings.DMP_CERT_FILE = str(pki.client_cert)
+    settings.DMP_KEY_FILE = str(pki.client_key)
+    settings.DMP_CA_FILE = str(pki.ca_cert)
+    settings.DMP_LPS_ID = "LPS-TEST"
+    settings.DMP_HOMOLOGATION = "HOMOLOGATION-TEST"
+    settings.DMP_CONNECT_TIMEOUT = 2
+    settings.DMP_READ_TIMEOUT = 10
+    yield state
+    state.reset()
+
+
 @pytest.fixture(autouse=True)
 def _records_in_a_temporary_folder(settings, tmp_path_factory):
     """Person files (storages["records"]) go to a fresh temporary folder in every test,

@@ -19,6 +19,7 @@ urlpatterns = [
     path("transmissions/", include("opendui.notes.urls")),
     path("pilotage/", include("opendui.pilotage.urls")),
     path("programme/", include("opendui.programme.urls")),
+    path("dmp/", include("opendui.interop.dmp.urls")),
 ]
 
 handler403 = "opendui.core.views.permission_denied"

@@ -79,6 +79,24 @@ dpo               | N N
 """
 
 
+# The facility's DMP failures list (interop.dmp, facility scope): those who keep the
+# facility's documents.
+DMP_COLUMNS = ["dmp.manage_failures"]
+EXPECTED_DMP = """
+accueil           | Y
+educateur         | N
+aide-soignant     | N
+infirmier         | N
+medecin           | N
+psychologue       | N
+chef-de-service   | Y
+directeur         | Y
+identitovigilance | N
+admin             | N
+dpo               | N
+"""
+
+
 def expected_rows() -> list[tuple[str, str, bool]]:
     rows = []
     for line in EXPECTED.strip().splitlines():
@@ -93,6 +111,11 @@ def expected_rows() -> list[tuple[str, str, bool]]:
         role, flags = (part.split() for part in line.split("|"))
         (role,) = role
         for code, flag in zip(DIRECTORY_COLUMNS, flags, strict=True):
+            rows.append((role, code, flag == "Y"))
+    for line in EXPECTED_DMP.strip().splitlines():
+        role, flags = (part.split() for part in line.split("|"))
+        (role,) = role
+        for code, flag in zip(DMP_COLUMNS, flags, strict=True):
             rows.append((role, code, flag == "Y"))
     return rows
 
@@ -225,7 +248,11 @@ medecin-externe   | Y N N N N N N N N N N N N N N N N N N N N N N | R R W W R
 infirmier-externe | Y N N N N N N N N N N N N N N N N N N N N N N | R R W R -
 kine-externe      | Y N N N N N N N N N N N N N N N N N N N N N N | R - W - -
 """
-EXPECTED_EXTERNAL_DIRECTORY = {"directory.view": False, "directory.manage": False}
+EXPECTED_EXTERNAL_DIRECTORY = {
+    "directory.view": False,
+    "directory.manage": False,
+    "dmp.manage_failures": False,
+}
 
 
 def external_rows() -> list[tuple[str, str, bool]]:

@@ -68,6 +68,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("core/management/commands/demo.py", "annuaire"): _CORE_DEMO,
     ("core/management/commands/demo.py", "audit"): _CORE_DEMO,
     ("core/management/commands/demo.py", "interop"): _CORE_DEMO,
+    ("core/management/commands/demo.py", "interop.dmp"): _CORE_DEMO,
     ("core/management/commands/demo.py", "organisations"): _CORE_DEMO,
     ("core/management/commands/seed.py", "organisations"): _CORE_DEMO,
     ("organisations/selectors.py", "accounts"): "facilities listed within the user's scope",

@@ -159,6 +159,33 @@ def _document_of_anne(w) -> int:
     return document.pk
 
 
+def _dmp_submission_of_anne(w):
+    """A DMP share of world.anne's document with one failed submission (rows only)."""
+    from django.utils import timezone
+
+    from opendui.interop.dmp.models import DmpShare, DmpSubmission
+
+    document_pk = _document_of_anne(w)
+    share = DmpShare.objects.create(
+        document_id=document_pk,
+        person=w.anne,
+        facility=w.ehpad,
+        set_id=f"2.25.{document_pk}1",
+        decided_at=timezone.now(),
+    )
+    return DmpSubmission.objects.create(
+        share=share,
+        document_version_id=share.document.current_id,
+        person=w.anne,
+        facility=w.ehpad,
+        unique_id=f"2.25.{document_pk}2",
+        set_id=share.set_id,
+        version_number=1,
+        status="failed",
+        professional={},
+    )
+
+
 def _export_of_anne(w) -> dict:
     """A record export of world.anne, requested by a secretary of world.ehpad."""
     import uuid
@@ -392,6 +419,16 @@ KWARGS: dict[str, Callable] = {
     "stays:transfer": lambda w: {"pk": w.anne.stays.get().pk},
     "stays:relocate": lambda w: {"pk": w.anne.stays.get().pk},
     # Transmissions: world.anne's, in world.ehpad.
+    # DMP: world.anne's shared document, its submission, her DMP tab.
+    "dmp:share": lambda w: {"pk": _document_of_anne(w)},
+    "dmp:queue_version": lambda w: {"pk": _dmp_submission_of_anne(w).share_id},
+    "dmp:visibility": lambda w: {"pk": _dmp_submission_of_anne(w).share_id},
+    "dmp:remove": lambda w: {"pk": _dmp_submission_of_anne(w).share_id},
+    "dmp:retry": lambda w: {"pk": _dmp_submission_of_anne(w).pk},
+    "dmp:person": lambda w: {"pk": w.anne.pk},
+    "dmp:authorise": lambda w: {"pk": w.anne.pk},
+    "dmp:document": lambda w: {"pk": w.anne.pk, "unique_id": "2.25.1"},
+    "dmp:document_pdf": lambda w: {"pk": w.anne.pk, "unique_id": "2.25.1"},
     "documents:person_documents": lambda w: {"pk": w.anne.pk},
     "documents:person_withdrawn": lambda w: {"pk": w.anne.pk},
     "documents:upload": lambda w: {"pk": w.anne.pk},

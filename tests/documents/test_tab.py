@@ -63,7 +63,8 @@ def test_the_tab_issues_a_bounded_number_of_queries(
     user = world.user("accueil", facility=world.ehpad)
     login(user)
     url = reverse("documents:person_documents", args=[world.anne.pk])
-    with django_assert_max_num_queries(17):  # 14 + the record banner (photo, rights)
+    # 14 + the record banner (photo, rights) + the DMP status of the page (one query).
+    with django_assert_max_num_queries(18):
         response = client.get(url)
     assert response.status_code == 200
     shown = response.content.decode().count('href="/documents/')

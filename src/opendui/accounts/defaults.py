@@ -208,3 +208,9 @@ _DIRECTORY = {
 }
 for _spec in DEFAULT_ROLES:
     _spec["permissions"] = [*_spec["permissions"], *_DIRECTORY.get(_spec["code"], [])]
+
+# The facility's DMP failures (interop.dmp, facility scope): the secretariat, which keeps
+# the facility's documents, the chief of service and the director.
+for _spec in DEFAULT_ROLES:
+    if _spec["code"] in ("accueil", "chef-de-service", "directeur"):
+        _spec["permissions"] = [*_spec["permissions"], "dmp.manage_failures"]

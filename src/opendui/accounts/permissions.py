@@ -203,6 +203,14 @@ _FUNCTIONAL = [
         ),
         ScopeKind.FACILITY,
     ),
+    # The facility's list of DMP submissions refused, failed or blocked (interop.dmp):
+    # those who keep the facility's documents follow it; a retry needs, in addition, the
+    # write right on the document's category for its person.
+    Permission(
+        "dmp.manage_failures",
+        _("Suivre les envois au DMP de l'établissement (refus, échecs, blocages)"),
+        ScopeKind.FACILITY,
+    ),
     # Directory of the professionals and structures outside the organisation
     # (directory app). Facility scope, checked against the directory's organisation
     # ("anywhere in that organisation"): the directory is shared by all the facilities

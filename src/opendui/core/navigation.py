@@ -30,6 +30,7 @@ _SECTIONS = [
     (_("Identitovigilance"), "persons:merge_list", "identity.merge"),
     (_("Événements indésirables"), "incidents:home", "incident.declare"),
     (_("Pilotage"), "pilotage:home", "pilotage.view"),
+    (_("Envois au DMP"), "dmp:failures", "dmp.manage_failures"),
     (_("Projet ESMS Numérique"), "programme:home", "programme.manage"),
     (_("Administration"), "organisations:admin_home", "organisation.manage"),
     (_("Professionnels"), "accounts:user_list", "accounts.manage"),

@@ -591,6 +591,10 @@ def seed_demo(
         counts = _persons(rng, organisation, plans, persons, today, progress)
         if activity:
             counts["activity"] = seed_activity(rng, organisation, today, persons=activity_persons)
+            # The DMP history is made by the real client once the worker runs (demo/dmp.py).
+            from .dmp import seed_dmp
+
+            counts["activity"]["dmp_projets"] = seed_dmp(organisation)
         summary = SeedSummary(
             organisations=1,
             facilities=len(plans),

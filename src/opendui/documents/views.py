@@ -35,6 +35,7 @@ from opendui.persons.services import record_person_access
 from . import content, store
 from .codes import document_types
 from .forms import DocumentForm, ReplaceForm, WithdrawForm
+from .hooks import document_statuses
 from .models import Document, DocumentVersion
 from .selectors import person_documents, readable_categories, writable_categories
 from .services import REFUSED, replace_document, store_document, withdraw_document
@@ -85,6 +86,11 @@ def documents_tab(request: HttpRequest, pk: int, *, withdrawn: bool = False) -> 
         decision,
         {"documents": [d.pk for d in page.object_list]},
     )
+    # What the apps above the store say of each document (the DMP status and its actions):
+    # one call per provider for the whole page. Not for the withdrawn list.
+    statuses = {} if withdrawn else document_statuses(request, person, list(page.object_list))
+    for document in page.object_list:
+        document.status_blocks = statuses.get(document.pk, [])
     query = "".join(
         f"{name}={quote(value)}&"
         for name, value in (("type", type_key), ("categorie", category))

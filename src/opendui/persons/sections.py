@@ -86,6 +86,10 @@ class Tab:
     #: person=person) (break-the-glass included).
     permissions: tuple[str, ...]
     pages: tuple[str, ...] = ()  # other URL names (view names) that belong to this tab
+    #: Optional predicate on the reading (no query, or one shared through `reading.shared`):
+    #: a tab that applies to some persons or readers only (the DMP tab: a qualified INS and
+    #: a profession the DMP lets read).
+    shown: Callable[[RecordReading], bool] | None = None
 
 
 class RecordReading:
@@ -183,18 +187,21 @@ def register_tab(
     url_name: str,
     permission: str | tuple[str, ...],
     pages: tuple[str, ...] = (),
+    shown: Callable[[RecordReading], bool] | None = None,
 ) -> None:
     """Add (or replace, when `key` is registered again) a tab of the record.
 
     `label` may be lazy (gettext_lazy): it is translated when the page is shown.
     `permission`: a permission code, or several of which the reader needs one.
-    `pages`: the view names ("app:name") of other pages shown under this tab."""
+    `pages`: the view names ("app:name") of other pages shown under this tab.
+    `shown(reading)`: when given, the tab is listed only when it returns True (after the
+    permission check)."""
     codes = (permission,) if isinstance(permission, str) else tuple(permission)
     if not codes:
         raise ValueError("A record tab needs a permission.")
     for code in codes:
         get_permission(code)  # an unknown code fails at start-up, not on a page
-    _TABS[key] = Tab(key, label, order, url_name, codes, tuple(pages))
+    _TABS[key] = Tab(key, label, order, url_name, codes, tuple(pages), shown)
 
 
 def _add(registry: list, provider: Callable, order: int) -> None:
@@ -307,6 +314,8 @@ def navigation(
     items = []
     for tab in tabs():
         if not any(reading.allowed(code) for code in tab.permissions):
+            continue
+        if tab.shown is not None and not tab.shown(reading):
             continue
         is_active = tab.key == active if active else view_name in (tab.url_name, *tab.pages)
         items.append(

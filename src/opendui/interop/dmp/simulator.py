@@ -14,7 +14,9 @@ Never for production. It speaks what `client.py` speaks and checks what the DMP 
 - ITI-57: new metadata versions (visibility codes) and status changes (deleted, archived),
   only by the structure that published the document;
 - ITI-18 / ITI-43: only Approved (or asked-for) entries of the VIHF's person, for a
-  professional the person authorised; MASQUE_PS entries only for the publishing structure.
+  professional the person authorised (GetDocuments of an entry the caller's structure
+  published needs no authorisation: the feed's metadata updates look their entry up);
+  MASQUE_PS entries only for the publishing structure.
 
 What it accepts is kept in memory, or in a directory (`store=`: `state.json` + one file
 per document) so that the demo keeps its DMP across restarts.
@@ -560,7 +562,7 @@ class Simulator:
 
     def _query(self, claims, request, parts):
         self._require_open(claims)
-        self._require_authorised(claims)
+        authorised = (claims.patient_ins, claims.idnat) in self.state.authorisations
         query = request.find("rim:AdhocQuery", xds.NS)
         if request.tag != f"{{{xds.NS_QUERY}}}AdhocQueryRequest" or query is None:
             raise Fault(errors.REQUEST_INVALID, "AdhocQueryRequest attendue")
@@ -570,6 +572,7 @@ class Simulator:
         with self.state.lock:
             entries = list(self.state.entries.values())
         if query_id == xds.FIND_DOCUMENTS:
+            self._require_authorised(claims)
             patient = _unquote(xds.slot_value(query, "$XDSDocumentEntryPatientId"))
             if patient != [f"{claims.patient_ins}^^^&{claims.patient_oid}&ISO"]:
                 return _query_failure("XDSPatientIdDoesNotMatch", "patientId différent du VIHF")
@@ -578,9 +581,17 @@ class Simulator:
         elif query_id == xds.GET_DOCUMENTS:
             wanted = set(_unquote(",".join(xds.slot_values(query, "$XDSDocumentEntryUniqueId"))))
             every = {xds.APPROVED, xds.DEPRECATED, xds.ARCHIVED}
+            # A structure finds what it published itself without the person's
+            # authorisation (its metadata updates need the entry); anything else needs it.
             selected = [
-                e for e in entries if e["unique_id"] in wanted and self._visible(e, claims, every)
+                e
+                for e in entries
+                if e["unique_id"] in wanted
+                and self._visible(e, claims, every)
+                and (authorised or e["structure"] == claims.structure_id)
             ]
+            if not authorised and not selected:
+                self._require_authorised(claims)
         else:
             return _query_failure("XDSRegistryError", "requête stockée non prise en charge")
         for entry in selected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,12 @@ class Command(BaseCommand):
             type=int,
             default=8091,
             help="Port du simulateur Pro Santé Connect sur 127.0.0.1 (0 : port libre quelconque).",
+        )
+        parser.add_argument(
+            "--dmp-port",
+            type=int,
+            default=8092,
+            help="Port du simulateur du DMP sur 127.0.0.1 (0 : port libre quelconque).",
         )
         parser.add_argument(
             "--no-worker",
@@ -75,6 +82,7 @@ class Command(BaseCommand):
         self._start_insi_simulator(options["insi_port"])
         self._start_annuaire_simulator(options["annuaire_port"])
         self._start_psc_simulator(options["psc_port"])
+        self._start_dmp_simulator(options["dmp_port"])
         if not options["no_worker"]:
             self._start_worker()
         self.stdout.write(f"\nOpenDUI : http://{options['addr']}/  (Ctrl+C pour arrêter)\n")
@@ -151,6 +159,35 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  e-CPS {card.idnat}  {card.given_name} {card.family_name} – {card.description}"
             )
+
+    def _start_dmp_simulator(self, port: int) -> None:
+        """Serve the DMP simulator (TLS with a test PKI under var/pki/, documents kept under
+        var/dmp/) on loopback in a daemon thread and point the OPENDUI_DMP_* settings at
+        it, unless OPENDUI_DMP_ENDPOINT names a service. The demo's PPs queued by the seed
+        are sent to it by the worker."""
+        self.dmp_server = None
+        if settings.DMP_ENDPOINT:
+            self.stdout.write(f"DMP : {settings.DMP_ENDPOINT}")
+            return
+        from opendui.interop.dmp.simulator import serve
+        from opendui.interop.testpki import ensure_test_pki
+
+        var = Path(settings.PROJECT_DIR) / "var"
+        pki = ensure_test_pki(var / "pki")
+        self.dmp_server, _thread, url = _listen(
+            "du DMP", "--dmp-port", port, serve, pki_dir=pki.directory, store=var / "dmp"
+        )
+        settings.DMP_ENDPOINT = url
+        settings.DMP_CERT_FILE = str(pki.client_cert)
+        settings.DMP_KEY_FILE = str(pki.client_key)
+        settings.DMP_CA_FILE = str(pki.ca_cert)
+        settings.DMP_LPS_ID = settings.DMP_LPS_ID or "OPENDUI-DEMO"
+        settings.DMP_HOMOLOGATION = settings.DMP_HOMOLOGATION or "DEMO"
+        self.stdout.write(f"Simulateur du DMP (Mon espace santé fictif) : {url}")
+        from opendui.demo.dmp import residents_with_a_dmp
+
+        for line in residents_with_a_dmp():
+            self.stdout.write(f"  {line}")
 
     def _start_worker(self) -> None:
         """Run background jobs (INSi searches) in a daemon thread of this process, so the
