@@ -26,8 +26,9 @@ DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
 }
 UNKNOWN_RPPS = "10999000069"
 #: Dr Hélène LEMAIRE, the first médecin traitant of the demo's directory
-#: (directory/demo_data.py): no account until an administrator opens her access to the
-#: persons she follows (« Annuaire » → « Accès aux dossiers »).
+#: (directory/demo_data.py): the demo opens her access to the two residents she follows
+#: (directory.demo_data.seed_external_access), as an administrator would (« Annuaire » →
+#: « Accès aux dossiers ») with the directeur général's approval.
 EXTERNAL_GP_RPPS = "10990000019"
 
 HEALTH_OID = "1.2.250.1.71.1.2.7"
