@@ -131,20 +131,22 @@ def test_a_struck_off_identifier_is_noticed_once_and_the_account_stays_open(
     gone = account(
         world, ANCIEN, "Gilles", "Ancien", Profession.MEDECIN, annuaire_checked_at=checked
     )
-    unknown = account(world, UNKNOWN, "Lucie", "Garnier", Profession.MEDECIN)
+    removed = account(
+        world, UNKNOWN, "Lucie", "Garnier", Profession.MEDECIN, annuaire_checked_at=checked
+    )
 
     summary = recheck_accounts(client_from_settings(), now=NOW)
     assert (summary.checked, summary.flagged, summary.confirmed) == (2, 2, 0)
-    for user in (gone, unknown):
+    for user in (gone, removed):
         user = fresh(user)
         assert user.is_active  # never disabled by the job
         assert user.annuaire_checked_at is None  # « non vérifié dans l'Annuaire »
     events = notices()
-    # The account never confirmed comes first.
-    assert [(e.object_id, e.details["reason"], e.details["national_id"]) for e in events] == [
-        (str(unknown.pk), "unknown", "8" + UNKNOWN),
-        (str(gone.pk), "unknown", "8" + ANCIEN),
-    ]
+    assert sorted(
+        (e.object_id, e.details["reason"], e.details["national_id"]) for e in events
+    ) == sorted(
+        [(str(gone.pk), "unknown", "8" + ANCIEN), (str(removed.pk), "unknown", "8" + UNKNOWN)]
+    )
     assert {(e.kind, e.user_id, e.user_label) for e in events} == {
         ("security", None, "annuaire.recheck")
     }
@@ -157,8 +159,16 @@ def test_a_struck_off_identifier_is_noticed_once_and_the_account_stays_open(
 
     # The next nights: looked up again, not noticed again.
     summary = recheck_accounts(client_from_settings(), now=NOW + dt.timedelta(days=1))
-    assert (summary.checked, summary.flagged, summary.already_flagged) == (2, 0, 2)
+    assert (summary.checked, summary.flagged, summary.unconfirmed) == (2, 0, 2)
     assert len(notices()) == 2 and Job.objects.count() == 2  # the two mails of the first night
+
+
+def test_an_identifier_never_confirmed_and_unknown_is_no_news(world, annuaire_settings):
+    typed = account(world, UNKNOWN, "Lucie", "Garnier", Profession.MEDECIN)
+    summary = recheck_accounts(client_from_settings(), now=NOW)
+    assert (summary.checked, summary.unconfirmed, summary.flagged) == (1, 1, 0)
+    assert fresh(typed).annuaire_checked_at is None and fresh(typed).is_active
+    assert notices() == [] and Job.objects.count() == 0
 
 
 def test_another_profession_is_noticed_with_both_codes(world, annuaire_settings):
@@ -249,3 +259,21 @@ def test_the_job_is_scheduled_nightly():
     entry = next(e for e in SCHEDULE if e.name == "accounts.annuaire_recheck")
     assert entry.task_path == "opendui.accounts.tasks.recheck_account_identifiers"
     assert entry.at == dt.time(2, 45)
+
+
+def test_the_demo_s_health_professionals_are_confirmed(db, annuaire_settings):
+    """The demo's accounts with an RPPS of a health profession, and its external doctor,
+    are those the Annuaire simulator publishes: the demo's first night notices none."""
+    from opendui.demo.seed import seed_demo
+
+    seed_demo(3, 12, seed=1, activity_persons=12)
+    summary = recheck_accounts(client_from_settings(), now=NOW)
+    confirmed = set(User.objects.filter(annuaire_checked_at=NOW).values_list("email", flat=True))
+    assert {
+        f"{login}@demo.opendui.fr"
+        for login in ("medecin", "infirmier", "aide-soignant", "psychologue", "medecin-traitant")
+    } <= confirmed
+    # The others (generated professionals, the éducateur's RPPS+) are not in the
+    # simulator: never confirmed, they stay « non vérifié », without a notice.
+    assert summary.flagged == 0 and notices() == []
+    assert summary.unconfirmed == summary.checked - summary.confirmed

@@ -11,11 +11,17 @@ unnoticed: each night the active accounts with an identifier, not confirmed for
 - Names differ (a change of name, a typo): the account is no longer « vérifié »
   (`annuaire_checked_at` null), nothing else; the administrator corrects it from the
   account's page with the Annuaire lookup.
-- Unknown or inactive identifier, or another profession: no longer « vérifié » either,
-  and a security notice for the administrators: an audit event (`account.annuaire_mismatch`)
-  and a mail to each (accounts.tasks.notify_annuaire_mismatch), once per problem until
-  the account is confirmed again. The account is never disabled by the job: deciding is
-  the administrator's (a homonym's merge at the Annuaire, a slow update…).
+- An identifier the Annuaire *no longer* knows (unknown or inactive there, the account
+  confirmed before), or another profession than the Annuaire's: no longer « vérifié »
+  either, and a security notice for the administrators: an audit event
+  (`account.annuaire_mismatch`) and a mail to each (accounts.tasks.notify_annuaire_mismatch),
+  once per problem until the account is confirmed again. The account is never disabled
+  by the job: deciding is the administrator's (a homonym's merge at the Annuaire, a slow
+  update…).
+- An identifier the Annuaire has never confirmed and does not know: the account stays
+  « non vérifié dans l'Annuaire », as its page already says, without a notice (an
+  identifier typed by hand that nobody confirmed is not news); it is looked up again each
+  night and confirmed as soon as the Annuaire knows it.
 
 The Annuaire down: AnnuaireError propagates, the job is retried; the accounts not reached
 keep their dates, so the next attempt starts with them.
@@ -111,7 +117,7 @@ def accounts_to_recheck(checked_before: dt.datetime) -> QuerySet[User]:
 class RecheckSummary:
     checked: int = 0
     confirmed: int = 0
-    unconfirmed: int = 0  # names differ: no longer « vérifié », no notice
+    unconfirmed: int = 0  # names differ, or never confirmed and unknown: no notice
     flagged: int = 0  # a notice for the administrators
     already_flagged: int = 0  # the same problem was noticed already
 
@@ -177,7 +183,9 @@ def recheck_accounts(
         if problem is None:
             User.objects.filter(pk=user.pk).update(annuaire_checked_at=now)
             summary.confirmed += 1
-        elif problem is Problem.NAMES:
+        elif problem is Problem.NAMES or (
+            problem is Problem.UNKNOWN and user.annuaire_checked_at is None
+        ):
             User.objects.filter(pk=user.pk).update(annuaire_checked_at=None)
             summary.unconfirmed += 1
         elif _flag(user, problem, practitioner):

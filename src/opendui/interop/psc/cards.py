@@ -14,9 +14,10 @@ from typing import Any
 
 # Site names are the demo's facilities (demo.seed.facility_name: fixed whatever the seed).
 # Demo login (DemoAccount.role_code) → (User field, number); the last digit is the Luhn key.
-# The médecin's and the infirmière's are those the Annuaire Santé simulator publishes for
-# them (annuaire/data/simulator_fixture.json on main); the others ('10999…') are ours. The
-# seed never draws any of them at random.
+# The médecin's, the infirmière's, the aide-soignante's and the psychologue's are published
+# by the Annuaire Santé simulator (annuaire/data/simulator_fixture.json), so the nightly
+# re-check of the accounts confirms them; the éducateur's RPPS+ is not (the simulator
+# publishes health professions only). The seed never draws any of them at random.
 DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
     "medecin": ("rpps", "10100001014"),
     "infirmier": ("rpps", "10100001022"),
