@@ -14,6 +14,7 @@ from django.utils import timezone
 from opendui.accounts.models import LinkedPersonsAssignment, Role, User
 from opendui.accounts.psc_only import PSC_ONLY_MESSAGE
 from opendui.audit.models import AuditEvent
+from opendui.directory.models import PersonProfessional
 from opendui.interop.psc.cards import EXTERNAL_GP_RPPS
 from tests.browser.conftest import login_with_keyboard
 from tests.conftest import PASSWORD
@@ -62,8 +63,11 @@ def test_the_gp_reaches_the_person_she_follows_and_no_one_else(world, page, live
     page.get_by_label(re.compile("LEMAIRE")).check()
     page.get_by_label("Rôle auprès de la personne").select_option(label="Médecin traitant")
     page.get_by_label("Depuis le").fill((today - dt.timedelta(days=30)).isoformat())
-    page.get_by_role("button", name="Enregistrer le lien").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer le lien").click()
     assert "LEMAIRE" in _main(page)
+    link = PersonProfessional.objects.get(professional=gp)
+    assert (link.person, link.role, link.end_date) == (world.anne, "medecin_traitant", None)
     _log_out(page)
 
     # The administrator opens her access, with an end date; nothing opens before approval.
@@ -75,7 +79,8 @@ def test_the_gp_reaches_the_person_she_follows_and_no_one_else(world, page, live
     page.get_by_label("Début").fill(today.isoformat())
     end = today + dt.timedelta(days=90)
     page.get_by_label("Fin").fill(end.isoformat())
-    page.get_by_role("button", name="Ouvrir l'accès aux personnes suivies").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ouvrir l'accès aux personnes suivies").click()
     assert "en attente d'approbation par le directeur général" in _main(page)
     assert "en attente d'approbation" in page.locator("table").inner_text()
     account = User.objects.get(email=GP_EMAIL)
@@ -88,7 +93,8 @@ def test_the_gp_reaches_the_person_she_follows_and_no_one_else(world, page, live
     page.get_by_role("link", name="Décider").click()
     page.get_by_label("Approuver").check()
     page.get_by_label("Je confirme que ce professionnel").check()
-    page.get_by_role("button", name="Enregistrer la décision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer la décision").click()
     assert "Demande approuvée" in _main(page)
     assert LinkedPersonsAssignment.objects.get(user=account).status == "active"
     _log_out(page)
@@ -126,8 +132,8 @@ def test_the_gp_reaches_the_person_she_follows_and_no_one_else(world, page, live
     page.goto("/connexion/")
     page.fill("#id_email", GP_EMAIL)
     page.fill("#id_password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter", exact=True).click()
     assert "/connexion/" in page.url
     assert PSC_ONLY_MESSAGE in _main(page)
     page.goto("/")
@@ -146,4 +152,4 @@ def test_the_gp_reaches_the_person_she_follows_and_no_one_else(world, page, live
     response = page.goto(f"/personnes/{world.anne.pk}/")
     assert response.status == 403
     assert page.locator("h1").inner_text() == "Accès refusé"
-    assert gp.pk  # the directory entry stays, only the access ended
+    assert PersonProfessional.objects.get(professional=gp).end_date is None  # the link stays
