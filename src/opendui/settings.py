@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opendui.evaluations",
     "opendui.notes",
     "opendui.documents",
+    "opendui.interop.dmp",
     "opendui.pilotage",
     "opendui.programme",
 ]
@@ -287,6 +288,21 @@ INSI_TIMEOUT = float(env("INSI_TIMEOUT", "10") or 10)
 # persons a minute.
 INSI_REVERIFY_DAYS = env_int("INSI_REVERIFY_DAYS", 365)
 INSI_REVERIFY_BATCH = env_int("INSI_REVERIFY_BATCH", 20)
+
+# DMP (Mon espace santé), DMPi SOAP services. An empty endpoint means "not configured";
+# `opendui demo` points it at the loopback simulator. In production: the base URL of the
+# services (https://lps2.dmp.gouv.fr/si-dmp-server/v2/services), the establishment
+# certificate (PEM) that authenticates TLS and signs the VIHF, the CA bundle of the DMP's
+# server certificate, and the software's DMP identifiers (LPS_ID, homologation number).
+DMP_ENDPOINT = env("DMP_ENDPOINT").strip()
+DMP_CERT_FILE = env("DMP_CERT_FILE").strip()
+DMP_KEY_FILE = env("DMP_KEY_FILE").strip()
+DMP_CA_FILE = env("DMP_CA_FILE").strip()
+DMP_LPS_ID = env("DMP_LPS_ID").strip()
+DMP_HOMOLOGATION = env("DMP_HOMOLOGATION").strip()
+DMP_SOURCE_ID = env("DMP_SOURCE_ID").strip()  # OID of the submitting system (sourceId)
+DMP_CONNECT_TIMEOUT = float(env("DMP_CONNECT_TIMEOUT", "5") or 5)
+DMP_READ_TIMEOUT = float(env("DMP_READ_TIMEOUT", "30") or 30)
 
 # Annuaire Santé (FHIR API of the ANS): base URL (https://gateway.api.esante.gouv.fr/fhir/v2)
 # and the key of the ANS API portal (ESANTE-API-KEY header). Unset: `opendui demo` starts

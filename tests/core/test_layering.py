@@ -33,6 +33,9 @@ ORDER = (
     "evaluations",
     "notes",
     "documents",
+    # The DMP feed shares documents of the store: above documents, below pilotage (which
+    # reads documents.Sharing only). Other interop packages rank as "interop".
+    "interop.dmp",
     "pilotage",
     "programme",
 )
@@ -119,16 +122,26 @@ def imported_apps(path: Path) -> set[str]:
             continue
         for name in names:
             parts = name.split(".")
-            if parts[0] == "opendui" and len(parts) > 1 and parts[1] in RANK:
-                apps.add(parts[1])
+            if parts[0] == "opendui" and len(parts) > 1:
+                app = app_of(parts[1:])
+                if app in RANK:
+                    apps.add(app)
     return apps
+
+
+def app_of(parts: tuple[str, ...] | list[str]) -> str:
+    """The app of a module path under opendui: its first part, or `interop.<name>` when
+    that sub-package has a rank of its own."""
+    if len(parts) > 1 and f"{parts[0]}.{parts[1]}" in RANK:
+        return f"{parts[0]}.{parts[1]}"
+    return parts[0]
 
 
 def upward_imports() -> set[tuple[str, str]]:
     found = set()
     for path in sorted(SOURCE.rglob("*.py")):
         relative = path.relative_to(SOURCE)
-        app = relative.parts[0]
+        app = app_of(relative.parts)
         if app not in RANK or "migrations" in relative.parts:
             continue
         for imported in imported_apps(path):
@@ -141,6 +154,9 @@ def test_every_app_of_the_source_is_in_the_order():
     apps = {p.name for p in SOURCE.iterdir() if (p / "apps.py").exists()}
     # demo and jobs are above every app (they serve them all): not part of the order.
     assert apps - {"demo", "jobs"} <= set(ORDER), apps - set(ORDER)
+    # interop's sub-packages with a rank of their own are Django apps too.
+    ranked = {app for app in ORDER if "." in app}
+    assert all((SOURCE / app.replace(".", "/") / "apps.py").exists() for app in ranked)
 
 
 def test_no_app_imports_a_higher_app():
@@ -159,6 +175,15 @@ def test_persons_record_imports_no_higher_app():
     """The record page is assembled through persons.sections (issue 13 §3)."""
     for name in ("record.py", "sections.py", "templatetags/record_header.py"):
         assert imported_apps(SOURCE / "persons" / name) <= set(ORDER[: RANK["persons"] + 1])
+
+
+def test_the_dmp_feed_ranks_above_documents_and_below_pilotage(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from opendui.interop.dmp.models import DmpShare\nimport opendui.interop.insi\n"
+    )
+    assert imported_apps(module) == {"interop.dmp", "interop"}
+    assert RANK["documents"] < RANK["interop.dmp"] < RANK["pilotage"]
 
 
 def test_the_parser_sees_imports_inside_functions(tmp_path):

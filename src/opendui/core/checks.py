@@ -50,6 +50,7 @@ def refuse_demo_configuration(app_configs, **kwargs) -> list[CheckMessage]:
     errors.extend(_insi_endpoint())
     errors.extend(_annuaire_url())
     errors.extend(_psc_issuer())
+    errors.extend(_dmp_endpoint())
     errors.extend(_email())
     errors.extend(_demo_accounts())
     return errors
@@ -172,6 +173,43 @@ def _psc_issuer() -> list[Error]:
                 "Le certificat client Pro Santé Connect est incomplet.",
                 hint="Renseignez OPENDUI_PSC_CERT_FILE et OPENDUI_PSC_KEY_FILE ensemble.",
                 id="opendui.E015",
+            )
+        )
+    return errors
+
+
+def _dmp_endpoint() -> list[Error]:
+    """A configured DMP must be the national service: HTTPS, not this machine (the demo's
+    simulator listens on loopback), with the establishment certificate and the software's
+    DMP identifiers."""
+    endpoint = (getattr(settings, "DMP_ENDPOINT", "") or "").strip()
+    if not endpoint:
+        return []
+    errors: list[Error] = []
+    if not endpoint.lower().startswith("https://") or _is_loopback(_host_of(endpoint)):
+        errors.append(
+            Error(
+                "Le DMP configuré n'est pas un service HTTPS distant (simulateur ou adresse locale).",
+                hint="OPENDUI_DMP_ENDPOINT doit désigner les services DMPi "
+                "(https://lps2.dmp.gouv.fr/si-dmp-server/v2/services).",
+                id="opendui.E040",
+            )
+        )
+    if not (getattr(settings, "DMP_CERT_FILE", "") and getattr(settings, "DMP_KEY_FILE", "")):
+        errors.append(
+            Error(
+                "Le DMP est configuré sans certificat d'établissement.",
+                hint="Renseignez OPENDUI_DMP_CERT_FILE et OPENDUI_DMP_KEY_FILE (fichiers PEM).",
+                id="opendui.E041",
+            )
+        )
+    if not (getattr(settings, "DMP_LPS_ID", "") and getattr(settings, "DMP_HOMOLOGATION", "")):
+        errors.append(
+            Error(
+                "Le DMP est configuré sans les identifiants du logiciel.",
+                hint="Renseignez OPENDUI_DMP_LPS_ID et OPENDUI_DMP_HOMOLOGATION "
+                "(numéro d'homologation DMP).",
+                id="opendui.E042",
             )
         )
     return errors

@@ -30,7 +30,7 @@ from opendui.core.actor import Actor
 from opendui.core.services import CURRENT
 from opendui.jobs.tasks import JobError
 
-from . import store
+from . import hooks, store
 from .models import AuthorKind, ProjectDocument
 from .services import replace_document, store_document
 
@@ -134,6 +134,8 @@ def store_validated_project(project_id: int) -> str:
             ProjectDocument.objects.create(
                 project=project, document=document, document_version=version
             )
+            # The DMP feed (interop.dmp) shares it, acting as the validator.
+            hooks.version_stored(document, version, acting_user=author)
         except BaseException:
             store.remove(version.stored_name)
             raise

@@ -124,6 +124,8 @@ class DmpDocument:
     structured_body: StructuredBody | None = None
     # The software that produced a generated document: name and version (assignedAuthoringDevice).
     software: tuple[str, str] = ("OpenDUI", "")
+    # uniqueId of the version this one replaces (CDA relatedDocument RPLC); "" for version 1.
+    replaces: str = ""
 
 
 BodyBuilder = Callable[[DmpDocument], Any]
