@@ -13,6 +13,7 @@ import pytest
 
 from opendui.accounts.access import check
 from opendui.accounts.permissions import CATALOGUE, ScopeKind
+from tests.factories_external import external_professional, rpps_of
 
 FUNCTIONAL_COLUMNS = [
     "person.view_identity",
@@ -165,7 +166,6 @@ def test_unit_assignment_limits_to_the_unit(world):
 
 
 def test_ended_assignment_grants_nothing(world):
-    import datetime as dt
 
     educator = world.user("educateur", facility=world.ime)
     educator.assignments.update(end_date=dt.date(2021, 1, 1))
@@ -203,7 +203,6 @@ def test_merge_referent_is_an_organisation_wide_directeur(world):
 
 
 def test_an_admission_request_places_the_applicant_in_the_facility_not_in_its_units(world):
-    import datetime as dt
 
     from opendui.persons.models import Person
     from opendui.persons.selectors import visible_persons
@@ -280,42 +279,17 @@ def test_external_table_covers_the_whole_catalogue_and_the_external_roles(db):
     ) == (set(EXTERNAL_ROLE_CODES))
 
 
-def external_professional(world, role_code: str):
+def external_professional_with(world, role_code: str):
     """An external professional of world.og's directory, linked to world.anne only,
     holding `role_code` on the persons they follow (opened by world.og's administrator)."""
-    from opendui.accounts.defaults import EXTERNAL_ROLE_PROFESSIONS
-    from opendui.accounts.models import Role, User
-    from opendui.core.actor import Actor
-    from opendui.core.identifiers import luhn_check_digit
-    from opendui.directory.external_access import open_access
-    from opendui.directory.models import ExternalProfessional, PersonProfessional
-    from tests.directory.approval_helpers import approve_linked
-
-    rpps = "1000346103" + luhn_check_digit("1000346103")
-    entry = ExternalProfessional.objects.create(
-        organisation=world.og,
-        last_name="Extérieur",
-        profession_code=EXTERNAL_ROLE_PROFESSIONS[role_code],  # the role follows it
-        profession_label="Professionnel",
-        rpps=rpps,
-        idnat_ps="8" + rpps,
+    return external_professional(
+        world, [world.anne], rpps=rpps_of("1000346103"), role_code=role_code, link_role="autre"
     )
-    PersonProfessional.objects.create(
-        person=world.anne, professional=entry, role="autre", start_date=dt.date(2020, 1, 1)
-    )
-    account = User.objects.create_user(
-        "externe@cabinet.example", None, first_name="E", last_name="X", rpps=rpps
-    )
-    linked = open_access(
-        Actor(user=world.user("admin")), entry, account, Role.objects.get(code=role_code)
-    )
-    approve_linked(world, linked)  # pending until the directeur général approves
-    return User.objects.get(pk=account.pk)
 
 
 @pytest.mark.parametrize(("role", "code", "allowed"), external_rows())
 def test_external_role_permission_scope(world, role, code, allowed):
-    user = external_professional(world, role)
+    user = external_professional_with(world, role)
     scope = CATALOGUE[code].scope
     if scope is ScopeKind.PERSON:
         assert check(user, code, person=world.anne).allowed is allowed

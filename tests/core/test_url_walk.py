@@ -15,6 +15,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from opendui.persons.models_entourage import Consent
+from tests.factories_external import external_professional, link_persons, rpps_of
 from tests.incidents.helpers import action_of, incident_of
 from tests.programme.helpers import grappe_of, member_of, milestone_of
 
@@ -658,33 +659,14 @@ OUTSIDER_CASES = [
 def _external_professional_of_chloe(w):
     """Chloé's médecin traitant, an external professional (linked-persons scope): the
     objects of the walk are world.anne's, world.og's and world.ehpad's, all out of reach."""
-    from opendui.accounts.models import Role, User
-    from opendui.core.actor import Actor
-    from opendui.core.identifiers import luhn_check_digit
-    from opendui.directory.external_access import open_access
-    from opendui.directory.models import ExternalProfessional, PersonProfessional
-    from tests.directory.approval_helpers import approve_linked
-
-    rpps = "1000000009" + luhn_check_digit("1000000009")
-    entry = ExternalProfessional.objects.create(
-        organisation=w.og,
+    return external_professional(
+        w,
+        [w.chloe],
+        rpps=rpps_of("1000000009"),
+        email="generaliste@cabinet.example",
         last_name="Généraliste",
-        profession_code="10",
         profession_label="Médecin",
-        rpps=rpps,
-        idnat_ps="8" + rpps,
     )
-    PersonProfessional.objects.create(
-        person=w.chloe, professional=entry, role="medecin_traitant", start_date=dt.date(2024, 1, 1)
-    )
-    account = User.objects.create_user(
-        "generaliste@cabinet.example", None, first_name="G", last_name="X", rpps=rpps
-    )
-    linked = open_access(
-        Actor(user=w.user("admin")), entry, account, Role.objects.get(code="medecin-externe")
-    )
-    approve_linked(w, linked)  # pending until the directeur général approves
-    return User.objects.get(pk=account.pk)
 
 
 def _log_in(client, login, user) -> None:
@@ -737,16 +719,10 @@ def test_an_external_professional_s_own_pages_answer_and_show_no_one_else(world,
 
 def _external_professional_of_anne(w):
     """Chloé's médecin traitant, also following world.anne (a specialist link)."""
-    user = _external_professional_of_chloe(w)
-    from opendui.directory.models import PersonProfessional
+    from opendui.directory.models import ExternalProfessional
 
-    link = PersonProfessional.objects.get(person=w.chloe)
-    PersonProfessional.objects.create(
-        person=w.anne,
-        professional=link.professional,
-        role="specialiste",
-        start_date=link.start_date,
-    )
+    user = _external_professional_of_chloe(w)
+    link_persons(ExternalProfessional.objects.get(account=user), [w.anne], role="specialiste")
     return user
 
 

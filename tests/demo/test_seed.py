@@ -258,11 +258,17 @@ def test_activity_goes_to_a_spread_sample_of_persons_beyond_the_limit(db):
     assert len(facilities) == 5  # every facility gets its share
 
 
-def test_the_external_gp_card_is_a_directory_entry_without_an_account(db):
-    """The simulator's « médecin traitant » card is the first GP of the demo directory: no
-    OpenDUI account holds her RPPS until an administrator opens her access."""
-    from opendui.directory.demo_data import GP_NAMES, _rpps
-    from opendui.directory.models import ExternalProfessional
+def test_the_external_gp_card_opens_an_approved_access_to_two_residents(db):
+    """The simulator's « médecin traitant » card is the first GP of the demo directory,
+    Dr Hélène LEMAIRE: the demo opens her access through the services (account created
+    by the administrator, approved by the directeur général, audited), to two residents
+    of the first EHPAD and no one else."""
+    from opendui.accounts.access import check
+    from opendui.accounts.models import GrantRequest, LinkedPersonsAssignment
+    from opendui.accounts.psc.claims import identity_of
+    from opendui.accounts.psc.session import linked_account
+    from opendui.directory.demo_data import EXTERNAL_GP_EMAIL, GP_NAMES, _rpps
+    from opendui.directory.models import ExternalProfessional, PersonProfessional
     from opendui.interop.psc.cards import CARDS_BY_KEY, EXTERNAL_GP_RPPS
 
     seed_demo(2, 20, seed=1, reference_date=REFERENCE_DATE)
@@ -271,4 +277,23 @@ def test_the_external_gp_card_is_a_directory_entry_without_an_account(db):
     assert (card.family_name.upper(), card.given_name) == GP_NAMES[0][1:]
     entry = ExternalProfessional.objects.get(rpps=EXTERNAL_GP_RPPS)
     assert (entry.last_name, entry.first_name) == GP_NAMES[0][1:]
-    assert not User.objects.filter(rpps=EXTERNAL_GP_RPPS).exists()
+    account = User.objects.get(rpps=EXTERNAL_GP_RPPS)
+    assert entry.account == account and account.email == EXTERNAL_GP_EMAIL
+    assert not account.has_usable_password()  # Pro Santé Connect only
+    assert linked_account(identity_of(card.userinfo("sub")).national_id) == account
+    access = LinkedPersonsAssignment.objects.get(user=account)
+    assert access.status == "active" and access.role.code == "medecin-externe"
+    request = GrantRequest.objects.get(linked_assignment=access)
+    assert request.status == "approved" and request.decided_by.email == "direction@demo.opendui.fr"
+    links = PersonProfessional.objects.filter(professional=entry, end_date__isnull=True)
+    followed = {link.person for link in links}
+    assert len(followed) == 2
+    assert {p.stays.get().facility.category_id for p in followed} == {"500"}
+    fresh = User.objects.get(pk=account.pk)
+    assert {p for p in Person.objects.all() if check(fresh, "person.view_identity", person=p)} == (
+        followed
+    )
+    # Through the services, by the demo's administrator and directeur général: audited.
+    for action in ("user.create", "directory.account_link", "grant.approve"):
+        event = AuditEvent.objects.get(action=action)
+        assert event.user_label.startswith(("admin@", "direction@")), action

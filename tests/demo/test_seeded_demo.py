@@ -46,7 +46,10 @@ def test_summary_counts_match_the_database(seeded):
     assert seeded.facilities == Facility.objects.count() == 5
     assert seeded.units == Unit.objects.count()
     assert seeded.demo_accounts == len(DEMO_ACCOUNTS) == 12
-    assert seeded.demo_accounts + seeded.professionals == User.objects.count()
+    # Plus the external doctor whose access the demo opens (directory.demo_data).
+    assert seeded.activity["acces_professionnels_exterieurs"] == 4  # 2 links, account, access
+    assert seeded.demo_accounts + seeded.professionals + 1 == User.objects.count()
+    assert User.objects.filter(has_linked_access=True).count() == 1
     assert seeded.assignments == Assignment.objects.count()
     assert seeded.persons == Person.objects.count() == 60
     assert seeded.stays == Stay.objects.count()
@@ -112,7 +115,10 @@ def test_generated_professionals_cover_every_facility_and_role(seeded):
     for facility in Facility.objects.all():
         for role in facility_roles:
             assert (facility.pk, role) in pairs
-    for user in User.objects.exclude(email__in=[a.email for a in DEMO_ACCOUNTS]):
+    external = User.objects.filter(has_linked_access=True)  # the demo's external doctor
+    for user in User.objects.exclude(email__in=[a.email for a in DEMO_ACCOUNTS]).exclude(
+        pk__in=external
+    ):
         assert not user.has_usable_password()
         local, _, domain = user.email.partition("@")
         assert domain == DEMO_DOMAIN

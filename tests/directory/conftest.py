@@ -7,17 +7,15 @@ import datetime as dt
 import pytest
 
 from opendui.core.actor import Actor
-from opendui.core.identifiers import luhn_check_digit
 from opendui.directory.models import ExternalProfessional, ExternalStructure
 from tests.annuaire.fixtures import (  # noqa: F401 - fixtures of the Annuaire simulator
     annuaire_down,
     annuaire_server_url,
     annuaire_settings,
 )
+from tests.factories_external import external_entry, rpps_of
 
-
-def valid_rpps(body10: str) -> str:
-    return body10 + luhn_check_digit(body10)
+valid_rpps = rpps_of
 
 
 RPPS = valid_rpps("1000346103")  # 10003461033, the Annuaire's own example
@@ -45,16 +43,14 @@ def actor(secretary):
 @pytest.fixture
 def doctor(world):
     """Dr Moreau, médecin généraliste, in world.og's directory."""
-    return ExternalProfessional.objects.create(
-        organisation=world.og,
+    return external_entry(
+        world,
+        RPPS,
         civility="DR",
         last_name="Moreau",
         first_name="Claire",
-        profession_code="10",
         profession_label="Médecin",
         specialty_label="Médecine générale",
-        rpps=RPPS,
-        idnat_ps="8" + RPPS,
         city="Lyon",
         city_key="lyon",
     )
@@ -62,15 +58,13 @@ def doctor(world):
 
 @pytest.fixture
 def other_doctor(world):
-    return ExternalProfessional.objects.create(
-        organisation=world.og,
+    return external_entry(
+        world,
+        OTHER_RPPS,
         civility="DR",
         last_name="Bernard",
         first_name="Luc",
-        profession_code="10",
         profession_label="Médecin",
-        rpps=OTHER_RPPS,
-        idnat_ps="8" + OTHER_RPPS,
     )
 
 

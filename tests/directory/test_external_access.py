@@ -19,8 +19,8 @@ from opendui.directory import external_access
 from opendui.directory.models import PersonProfessional
 from opendui.persons.models import Person
 from opendui.persons.selectors import visible_persons
-from tests.directory.approval_helpers import approve_linked
 from tests.directory.conftest import OTHER_RPPS, RPPS
+from tests.factories_external import open_external_access
 
 PERSON_CODES = sorted(c for c, p in CATALOGUE.items() if p.scope is ScopeKind.PERSON)
 PLACE_CODES = sorted(c for c, p in CATALOGUE.items() if p.scope is not ScopeKind.PERSON)
@@ -57,11 +57,7 @@ def link(person, professional, *, start=None, end=None, role="medecin_traitant")
 def external(world, admin, doctor, account):
     """Dr Moreau, médecin traitant of Anne, works in OpenDUI as medecin-externe."""
     link(world.anne, doctor)
-    linked = external_access.open_access(
-        Actor(user=admin), doctor, account, Role.objects.get(code="medecin-externe")
-    )
-    approve_linked(world, linked)
-    return User.objects.get(pk=account.pk)
+    return open_external_access(world, doctor, account, admin=admin)
 
 
 def fresh(user) -> User:

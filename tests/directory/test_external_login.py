@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
-from opendui.accounts.models import Role, User
+from opendui.accounts.models import User
 from opendui.accounts.psc_only import PSC_ONLY_MESSAGE
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
@@ -20,7 +20,7 @@ from opendui.interop.psc.cards import DEMO_NATIONAL_IDS
 from opendui.jobs.models import Job
 from tests.accounts.psc_helpers import psc_login
 from tests.conftest import PASSWORD
-from tests.directory.approval_helpers import approve_linked
+from tests.factories_external import external_entry, link_persons, open_external_access
 
 PSC_RPPS = DEMO_NATIONAL_IDS["medecin"][1]  # the simulator's test doctor
 
@@ -28,34 +28,21 @@ PSC_RPPS = DEMO_NATIONAL_IDS["medecin"][1]  # the simulator's test doctor
 def _opened(world, *, approved: bool) -> User:
     """The simulator's doctor, médecin traitant of Anne, as medecin-externe; her account
     had a password before the access was opened."""
-    entry = ExternalProfessional.objects.create(
-        organisation=world.og,
+    entry = external_entry(
+        world,
+        PSC_RPPS,
         civility="DR",
         last_name="Médecin",
         first_name="Test",
-        profession_code="10",
         profession_label="Médecin",
-        rpps=PSC_RPPS,
-        idnat_ps="8" + PSC_RPPS,
     )
-    PersonProfessional.objects.create(
-        person=world.anne,
-        professional=entry,
-        role="medecin_traitant",
-        start_date=timezone.localdate() - dt.timedelta(days=10),
-    )
+    link_persons(entry, [world.anne], start_date=timezone.localdate() - dt.timedelta(days=10))
     account = User.objects.create_user(
         "medecin.liberal@cabinet.example", PASSWORD, first_name="Test", last_name="Médecin"
     )
     User.objects.filter(pk=account.pk).update(rpps=PSC_RPPS)
     account.refresh_from_db()
-    linked = external_access.open_access(
-        Actor(user=world.user("admin")), entry, account, Role.objects.get(code="medecin-externe")
-    )
-    if approved:
-        approve_linked(world, linked)
-    account.refresh_from_db()
-    return account
+    return open_external_access(world, entry, account, approved=approved)
 
 
 @pytest.fixture

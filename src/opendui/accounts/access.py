@@ -55,6 +55,29 @@ class Grant:
         return permission.code in self.permissions
 
 
+def _grant(
+    assignment: Any,
+    *,
+    facility_id: int | None,
+    unit_id: int | None,
+    facility: Facility | None = None,
+) -> Grant:
+    """A Grant from an assignment row (facility-scoped or linked-persons) and its role:
+    the scope is passed explicitly so that a linked-persons grant can never carry one."""
+    role = assignment.role
+    return Grant(
+        role_code=role.code,
+        role_name=role.name,
+        permissions=frozenset(role.permissions),
+        data_access=dict(role.data_access),
+        organisation_id=assignment.organisation_id,
+        facility_id=facility_id,
+        unit_id=unit_id,
+        requires_totp=role.requires_totp,
+        facility=facility,
+    )
+
+
 def grants_of(user: Any) -> tuple[Grant, ...]:
     """The user's grants today, loaded once per user object (one query, with the
     assignments' facilities)."""
@@ -65,17 +88,7 @@ def grants_of(user: Any) -> tuple[Grant, ...]:
         from .models import Assignment
 
         cached = tuple(
-            Grant(
-                role_code=a.role.code,
-                role_name=a.role.name,
-                permissions=frozenset(a.role.permissions),
-                data_access=dict(a.role.data_access),
-                organisation_id=a.organisation_id,
-                facility_id=a.facility_id,
-                unit_id=a.unit_id,
-                requires_totp=a.role.requires_totp,
-                facility=a.facility,
-            )
+            _grant(a, facility_id=a.facility_id, unit_id=a.unit_id, facility=a.facility)
             for a in Assignment.objects.active_on()
             .filter(user=user)
             .select_related("role", "facility__category")
@@ -98,16 +111,7 @@ def linked_grants_of(user: Any) -> tuple[Grant, ...]:
         from .models import LinkedPersonsAssignment
 
         cached = tuple(
-            Grant(
-                role_code=a.role.code,
-                role_name=a.role.name,
-                permissions=frozenset(a.role.permissions),
-                data_access=dict(a.role.data_access),
-                organisation_id=a.organisation_id,
-                facility_id=None,
-                unit_id=None,
-                requires_totp=a.role.requires_totp,
-            )
+            _grant(a, facility_id=None, unit_id=None)
             for a in LinkedPersonsAssignment.objects.active_on()
             .filter(user=user)
             .select_related("role")

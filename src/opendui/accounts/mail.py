@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Assignment, GrantRequest, Role, User
+from .models import Assignment, GrantRequest, LinkedPersonsAssignment, Role, User
 from .notices import NOTICES, TO_FORMER_ADDRESS
 
 # Why a password link is sent: the user asked, or an administrator reset the password.
@@ -61,6 +61,11 @@ def administrators_of(user: User) -> list[User]:
     )
     organisations = list(
         Assignment.objects.active_on().filter(user=user).values_list("organisation_id", flat=True)
+    ) + list(
+        # An external professional's organisations: those of their linked-persons access.
+        LinkedPersonsAssignment.objects.active_on()
+        .filter(user=user)
+        .values_list("organisation_id", flat=True)
     )
     if organisations:
         assignments = assignments.filter(organisation_id__in=organisations)
@@ -80,6 +85,25 @@ def send_account_locked_notice(user: User) -> int:
     }
     messages = [
         _message(admin.email, "account_locked", {**context, "admin": admin})
+        for admin in administrators_of(user)
+    ]
+    if not messages:
+        return 0
+    return mailers.default.send_messages(messages) or 0
+
+
+def send_annuaire_mismatch_notice(user: User, reason: str) -> int:
+    """Tell the administrators the Annuaire Santé contradicts an account (one mail each;
+    accounts.annuaire_recheck): the account stays open, they decide."""
+    from .annuaire_recheck import PROBLEM_LABELS
+
+    context = {
+        "user": user,
+        "problem": PROBLEM_LABELS.get(reason, reason),
+        "national_id": user.national_id,
+    }
+    messages = [
+        _message(admin.email, "annuaire_mismatch", {**context, "admin": admin})
         for admin in administrators_of(user)
     ]
     if not messages:

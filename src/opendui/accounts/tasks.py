@@ -89,6 +89,44 @@ def notify_account_locked(user_id: int) -> dict[str, Any]:
     return {"sent": _sending(mail.send_account_locked_notice, user)}
 
 
+@task(max_attempts=5, retry_on=(MailUnreachable,))
+def notify_annuaire_mismatch(user_id: int, reason: str) -> dict[str, Any]:
+    """Tell the administrators what the Annuaire Santé says against an account
+    (accounts.annuaire_recheck): one mail each."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return {"sent": 0}
+    return {"sent": _sending(mail.send_annuaire_mismatch_notice, user, reason)}
+
+
+class AnnuaireUnavailable(JobError):
+    """The Annuaire did not answer at this attempt (the job is tried again later)."""
+
+
+@task(max_attempts=6, retry_on=(AnnuaireUnavailable,), backoff_seconds=600)
+def recheck_account_identifiers() -> dict[str, Any]:
+    """The nightly re-check of the accounts' national identifiers against the Annuaire
+    Santé (accounts.annuaire_recheck). Without a configured Annuaire there is nothing to
+    do; when it is down the job is retried, nothing changed by the failed attempt."""
+    from dataclasses import asdict
+
+    from opendui.annuaire.client import AnnuaireError
+    from opendui.annuaire.config import client_from_settings
+
+    from .annuaire_recheck import recheck_accounts
+
+    try:
+        client = client_from_settings()
+    except AnnuaireError as error:
+        if error.reason == "config":
+            return {"skipped": "not configured"}
+        raise
+    try:
+        return asdict(recheck_accounts(client))
+    except AnnuaireError as error:
+        raise AnnuaireUnavailable(str(error)) from error
+
+
 @task()
 def expire_grant_requests() -> dict[str, Any]:
     """Store as expired, with their audit rows, the grant requests left without a decision

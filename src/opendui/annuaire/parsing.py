@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,34 +211,43 @@ def idnat_parts(idnat_ps: str) -> tuple[str, str]:
     return "", ""
 
 
+def _contacts(resource: dict[str, Any], system: str) -> Iterator[dict[str, Any]]:
+    """The resource's telecom ContactPoints of `system` (phone, email…) that have a value,
+    in order: what every telecom reader starts from."""
+    for contact in resource.get("telecom") or []:
+        if contact.get("system") == system and contact.get("value"):
+            yield contact
+
+
+def _value_codings(element: dict[str, Any]) -> list[dict[str, Any]]:
+    """The codings an extension carries, as valueCoding or as valueCodeableConcept (the
+    Annuaire uses both for the same extensions)."""
+    return [element.get("valueCoding") or {}, *_codings(element.get("valueCodeableConcept"))]
+
+
 def _mailbox(contact: dict[str, Any]) -> Mailbox | None:
-    """An MSSanté mailbox from a ContactPoint, or None for any other contact point."""
-    if contact.get("system") != "email" or not contact.get("value"):
-        return None
+    """An MSSanté mailbox from an e-mail ContactPoint, or None for a plain e-mail."""
     is_mss = False
     kind = description = service = ""
     red_list = False
     for extension in contact.get("extension") or []:
         url = str(extension.get("url") or "")
-        codings = [
-            extension.get("valueCoding") or {},
-            *_codings(extension.get("valueCodeableConcept")),
-        ]
         if any(
             EMAIL_TYPE_MARK in (c.get("system") or "") and c.get("code") == "MSSANTE"
-            for c in codings
+            for c in _value_codings(extension)
         ):
             is_mss = True
         if url == MAILBOX_METADATA_URL or url.endswith("mailbox-mss-metadata"):
             for sub in extension.get("extension") or []:
                 name = sub.get("url")
                 if name == "type":
-                    codes = [
-                        sub.get("valueCoding") or {},
-                        *_codings(sub.get("valueCodeableConcept")),
-                    ]
                     kind = next(
-                        (str(c["code"]) for c in codes if c.get("code") in MAILBOX_KINDS), ""
+                        (
+                            str(c["code"])
+                            for c in _value_codings(sub)
+                            if c.get("code") in MAILBOX_KINDS
+                        ),
+                        "",
                     )
                 elif name == "description":
                     description = str(sub.get("valueString") or "")
@@ -253,7 +263,7 @@ def _mailbox(contact: dict[str, Any]) -> Mailbox | None:
 def mailboxes_of(resource: dict[str, Any]) -> tuple[Mailbox, ...]:
     """The MSSanté mailboxes of a resource's telecom, each address once, in order."""
     seen: dict[str, Mailbox] = {}
-    for contact in resource.get("telecom") or []:
+    for contact in _contacts(resource, "email"):
         mailbox = _mailbox(contact)
         if mailbox is not None and mailbox.address.lower() not in seen:
             seen[mailbox.address.lower()] = mailbox
@@ -261,14 +271,8 @@ def mailboxes_of(resource: dict[str, Any]) -> tuple[Mailbox, ...]:
 
 
 def _phone(resource: dict[str, Any]) -> str:
-    return next(
-        (
-            str(c["value"])
-            for c in resource.get("telecom") or []
-            if c.get("system") == "phone" and c.get("value")
-        ),
-        "",
-    )
+    """The first phone number of the resource's telecom, or ""."""
+    return next((str(c["value"]) for c in _contacts(resource, "phone")), "")
 
 
 def _address(resource: dict[str, Any]) -> tuple[str, str, str]:

@@ -110,6 +110,10 @@ ACTION_LABELS: dict[str, Any] = {
         "Mot de passe temporaire refusé (compte ayant accès à des données sensibles)"
     ),
     "account.owner_notified": _("Avis envoyé au titulaire du compte"),
+    "account.annuaire_mismatch": _(
+        "Compte en désaccord avec l'Annuaire Santé (identifiant ou profession) : "
+        "administrateurs avertis"
+    ),
     "user.reset_password": _("Mot de passe réinitialisé par un administrateur"),
     "auth.password_reset_by_admin": _("Mot de passe réinitialisé par un administrateur"),
     "user.reset_totp": _("Second facteur réinitialisé par un administrateur"),

@@ -54,7 +54,7 @@ def seed_activity(
     from opendui.accompaniment.demo_data import seed_projects
     from opendui.administrative.demo_data import seed_administrative
     from opendui.agenda.demo_data import seed_events
-    from opendui.directory.demo_data import seed_directory
+    from opendui.directory.demo_data import seed_directory, seed_external_access
     from opendui.documents.demo_data import seed_documents
     from opendui.evaluations.demo_data import seed_evaluations
     from opendui.incidents.demo_data import seed_incidents
@@ -108,6 +108,14 @@ def seed_activity(
             files,
             secretaries,
             rng,
+            today,
+        )
+        counts["acces_professionnels_exterieurs"] = seed_external_access(
+            organisation,
+            files,
+            secretaries,
+            staff.first_with("accounts.manage", organisation_wide=True),
+            staff.first_with("grants.approve", organisation_wide=True),
             today,
         )
         counts["dossiers_administratifs"] = seed_administrative(files, secretaries, rng, today)
@@ -174,9 +182,18 @@ class _Staff:
                 result[a.facility_id] = a.user
         return result
 
-    def first_with(self, permission: str):
-        """The first user whose role holds `permission`, or None."""
-        return next((a.user for a in self.assignments if permission in a.role.permissions), None)
+    def first_with(self, permission: str, *, organisation_wide: bool = False):
+        """The first user whose role holds `permission` (in an assignment without facility
+        when `organisation_wide`), or None."""
+        return next(
+            (
+                a.user
+                for a in self.assignments
+                if permission in a.role.permissions
+                and not (organisation_wide and a.facility_id is not None)
+            ),
+            None,
+        )
 
     @staticmethod
     def _unique(users) -> list:

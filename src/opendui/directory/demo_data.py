@@ -151,11 +151,17 @@ def seed_directory(
         person_actor = Actor(user=writer)
         start = min(stay.start_date, today)
         if rng.random() < GP_SHARE:
+            gp = rng.choice(gps)
+            if gp is gps[0]:
+                # Dr LEMAIRE follows only the residents seed_external_access gives her, so
+                # that her e-CPS opens one or two records; the draw is kept all the same
+                # (every other demo value stays the one of the seed).
+                gp = gps[1 + rows % (len(gps) - 1)]
             link_professional(
                 person_actor,
                 stay.person,
                 role=LinkRole.MEDECIN_TRAITANT,
-                professional=rng.choice(gps),
+                professional=gp,
                 start_date=start,
                 today=today,
             )
@@ -171,3 +177,78 @@ def seed_directory(
             )
             rows += 1
     return rows
+
+
+#: The demo's external professional: the first GP of GP_NAMES (Dr Hélène LEMAIRE), whose
+#: e-CPS is the PSC simulator's "medecin-traitant" card (interop/psc/cards.py).
+EXTERNAL_GP_EMAIL = "medecin-traitant@demo.opendui.fr"
+#: Residents of the first EHPAD she follows in the demo.
+EXTERNAL_GP_PERSONS = 2
+EHPAD_CATEGORY = "500"
+
+
+def seed_external_access(
+    organisation,
+    stays: Sequence,
+    writers: dict[int, object],
+    admin,
+    director,
+    today: dt.date,
+) -> int:
+    """Open, as real use would, Dr LEMAIRE's access to the records of the persons she
+    follows: the secretariat records her as médecin traitant of EXTERNAL_GP_PERSONS
+    residents of the first EHPAD among `stays` (those without one first, otherwise she
+    replaces the current one), the administrator `admin` creates her PSC-only account and
+    opens the access (directory.external_access), the directeur général `director`
+    approves it (accounts.grants). Everything audited; no random draw. Rows created."""
+    from opendui.accounts.grants import approve
+    from opendui.accounts.models import GrantRequest, Role
+
+    from .external_access import create_account, open_access
+    from .models import ExternalProfessional, PersonProfessional
+
+    if admin is None or director is None:
+        return 0
+    gp = ExternalProfessional.objects.filter(
+        organisation=organisation, rpps=_rpps(1), active=True
+    ).first()
+    ehpads = sorted(
+        {s.facility for s in stays if s.facility.category_id == EHPAD_CATEGORY},
+        key=lambda f: f.pk,
+    )
+    if gp is None or not ehpads or writers.get(ehpads[0].pk) is None:
+        return 0
+    residents = [s for s in stays if s.facility_id == ehpads[0].pk]
+    followed = set(
+        PersonProfessional.objects.filter(
+            person_id__in=[s.person_id for s in residents],
+            role=LinkRole.MEDECIN_TRAITANT,
+            end_date__isnull=True,
+        ).values_list("person_id", flat=True)
+    )
+    # Stable sort: residents without a médecin traitant first, in the stays' order.
+    chosen = sorted(residents, key=lambda s: s.person_id in followed)[:EXTERNAL_GP_PERSONS]
+    secretary = Actor(user=writers[ehpads[0].pk])
+    for stay in chosen:
+        link_professional(
+            secretary,
+            stay.person,
+            role=LinkRole.MEDECIN_TRAITANT,
+            professional=gp,
+            start_date=today,
+            replace_current_gp=stay.person_id in followed,
+            today=today,
+        )
+    actor = Actor(user=admin)
+    account = create_account(actor, gp, EXTERNAL_GP_EMAIL)
+    linked = open_access(
+        actor,
+        gp,
+        account,
+        Role.objects.get(code="medecin-externe"),
+        start_date=today,
+        new_account=True,
+    )
+    request = GrantRequest.objects.get(linked_assignment=linked)
+    approve(Actor(user=director), request, expected_version=request.version)
+    return len(chosen) + 2  # the links, the account, the access

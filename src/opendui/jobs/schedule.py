@@ -57,6 +57,13 @@ SCHEDULE: tuple[Daily, ...] = (
         "opendui.directory.tasks.refresh_annuaire_entries",
         dt.time(2, 30),
     ),
+    # Accounts' national identifiers checked again in the Annuaire Santé (never disabled:
+    # a mismatch is a security notice for the administrators).
+    Daily(
+        "accounts.annuaire_recheck",
+        "opendui.accounts.tasks.recheck_account_identifiers",
+        dt.time(2, 45),
+    ),
     # Keep the usage indicators of the closed months (the dashboard then reads them).
     Daily("pilotage.closed_months", "opendui.pilotage.tasks.keep_closed_months", dt.time(3, 0)),
     # Grant requests left without a decision past OPENDUI_GRANT_APPROVAL_DAYS become expired.

@@ -26,7 +26,7 @@ from opendui.accounts.permissions import DataCategory
 
 from .datamatrix import datamatrix_png, payload_for
 from .ins import ins_block
-from .templates import DocumentKind, GeneratedDocument, GenerationError, _context, _Ins, _render
+from .templates import DocumentKind, GeneratedDocument, GenerationError, _generate, _Ins
 
 #: The PP is social data (accompaniment.services: "person.view_social").
 PROJECT_CATEGORY = DataCategory.SOCIAL
@@ -53,7 +53,9 @@ def project_document(project, *, act_date: dt.date | None = None) -> GeneratedDo
     kind = DocumentKind.PROJET_PERSONNALISE
     category = PROJECT_CATEGORY
     ins = _project_ins(person)
-    context = _context(
+    # The identity include shows the INS block for a "health" document: this one is.
+    return _generate(
+        "project.html",
         person,
         facility,
         kind=kind,
@@ -63,9 +65,5 @@ def project_document(project, *, act_date: dt.date | None = None) -> GeneratedDo
         ins=ins,
         title=project.title,
         **{k: v for k, v in project_context(project).items() if k != "person"},
-    )
-    # The identity include shows the INS block for a "health" document: this one is.
-    context["health"] = True
-    return _render(
-        "project.html", context, kind=kind, category=category, act_date=act_date, ins=ins
+        health=True,
     )

@@ -191,6 +191,34 @@ def _context(person, facility, *, kind, category, act_date, director_name, ins, 
     }
 
 
+def _generate(
+    template: str,
+    person,
+    facility,
+    *,
+    kind,
+    category,
+    act_date,
+    director_name,
+    ins,
+    **extra,
+) -> GeneratedDocument:
+    """Every generated document: the shared frame (`_context`) plus the document's own
+    values (`extra`, which may override the frame's, e.g. `title` or `health`), rendered
+    to PDF with `template`."""
+    context = _context(
+        person,
+        facility,
+        kind=kind,
+        category=category,
+        act_date=act_date,
+        director_name=director_name,
+        ins=ins,
+        **extra,
+    )
+    return _render(template, context, kind=kind, category=category, act_date=act_date, ins=ins)
+
+
 def _render(template: str, context: dict, *, kind, category, act_date, ins) -> GeneratedDocument:
     html = render_to_string(TEMPLATE_DIR + template, context)
     return GeneratedDocument(
@@ -247,7 +275,8 @@ def contract_document(
     kind = _contract_kind(contract)
     category = DataCategory.ADMINISTRATIVE
     ins = _Ins(None)
-    context = _context(
+    return _generate(
+        "contract.html",
         person,
         facility,
         kind=kind,
@@ -262,9 +291,6 @@ def contract_document(
         is_ehpad=facility.category_id == EHPAD_CATEGORY,
         is_minor=_is_minor(person, act_date),
         signatories=person_signatories(person, act_date),
-    )
-    return _render(
-        "contract.html", context, kind=kind, category=category, act_date=act_date, ins=ins
     )
 
 
@@ -298,7 +324,8 @@ def amendment_document(
             "number": number,
             "document": kind_label(parent).lower(),
         }
-    context = _context(
+    return _generate(
+        "amendment.html",
         person,
         facility,
         kind=kind,
@@ -315,9 +342,6 @@ def amendment_document(
         effective_on=effective_on or act_date,
         is_minor=_is_minor(person, act_date),
         signatories=person_signatories(person, act_date),
-    )
-    return _render(
-        "amendment.html", context, kind=kind, category=category, act_date=act_date, ins=ins
     )
 
 
@@ -339,7 +363,8 @@ def attendance_certificate(
     ins = _Ins(None)
     absences = [a for a in stay.absences.all() if a.start_date <= act_date]
     ended = stay.end_date is not None and stay.end_date <= act_date
-    context = _context(
+    return _generate(
+        "attendance.html",
         stay.person,
         stay.facility,
         kind=kind,
@@ -350,9 +375,6 @@ def attendance_certificate(
         stay=stay,
         ended=ended,
         absences=absences,
-    )
-    return _render(
-        "attendance.html", context, kind=kind, category=category, act_date=act_date, ins=ins
     )
 
 
@@ -365,7 +387,8 @@ def admission_certificate(
     kind = DocumentKind.CERTIFICAT_ADMISSION
     category = DataCategory.ADMINISTRATIVE
     ins = _Ins(None)
-    context = _context(
+    return _generate(
+        "admission.html",
         stay.person,
         stay.facility,
         kind=kind,
@@ -374,9 +397,6 @@ def admission_certificate(
         director_name=director_name,
         ins=ins,
         stay=stay,
-    )
-    return _render(
-        "admission.html", context, kind=kind, category=category, act_date=act_date, ins=ins
     )
 
 
@@ -420,7 +440,8 @@ def letter_document(
     act_date = _today(act_date)
     kind = DocumentKind.COURRIER
     ins = _ins_for(person, category)
-    context = _context(
+    return _generate(
+        "letter.html",
         person,
         facility,
         kind=kind,
@@ -436,4 +457,3 @@ def letter_document(
         author_name=author_name.strip(),
         author_title=author_title.strip(),
     )
-    return _render("letter.html", context, kind=kind, category=category, act_date=act_date, ins=ins)

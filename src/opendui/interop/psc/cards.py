@@ -14,9 +14,10 @@ from typing import Any
 
 # Site names are the demo's facilities (demo.seed.facility_name: fixed whatever the seed).
 # Demo login (DemoAccount.role_code) → (User field, number); the last digit is the Luhn key.
-# The médecin's and the infirmière's are those the Annuaire Santé simulator publishes for
-# them (annuaire/data/simulator_fixture.json on main); the others ('10999…') are ours. The
-# seed never draws any of them at random.
+# The médecin's, the infirmière's, the aide-soignante's and the psychologue's are published
+# by the Annuaire Santé simulator (annuaire/data/simulator_fixture.json), so the nightly
+# re-check of the accounts confirms them; the éducateur's RPPS+ is not (the simulator
+# publishes health professions only). The seed never draws any of them at random.
 DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
     "medecin": ("rpps", "10100001014"),
     "infirmier": ("rpps", "10100001022"),
@@ -26,8 +27,9 @@ DEMO_NATIONAL_IDS: dict[str, tuple[str, str]] = {
 }
 UNKNOWN_RPPS = "10999000069"
 #: Dr Hélène LEMAIRE, the first médecin traitant of the demo's directory
-#: (directory/demo_data.py): no account until an administrator opens her access to the
-#: persons she follows (« Annuaire » → « Accès aux dossiers »).
+#: (directory/demo_data.py): the demo opens her access to the two residents she follows
+#: (directory.demo_data.seed_external_access), as an administrator would (« Annuaire » →
+#: « Accès aux dossiers ») with the directeur général's approval.
 EXTERNAL_GP_RPPS = "10990000019"
 
 HEALTH_OID = "1.2.250.1.71.1.2.7"
