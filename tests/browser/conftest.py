@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -42,6 +43,34 @@ def browser():
         browser.close()
 
 
+# On SQLite the live server shares the test's in-memory connection (Django's
+# LiveServerThread): the server's requests and the jobs a test runs in its own thread must
+# not use it at the same time, or a query reads garbage (a get() by id returning two rows, a
+# session not found). The server handles a request under this lock; `run_jobs` takes it.
+APP_LOCK = threading.RLock()
+
+
+@pytest.fixture(autouse=True)
+def _requests_one_at_a_time_with_the_test(monkeypatch):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handle = WSGIHandler.__call__
+
+    def serialised(self, environ, start_response):
+        with APP_LOCK:
+            return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", serialised)
+
+
+def run_jobs(rounds: int = 1) -> int:
+    """Run the pending background jobs in the test's thread, never during a request."""
+    from opendui.jobs.worker import run_pending
+
+    with APP_LOCK:
+        return sum(run_pending() for _ in range(rounds))
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
@@ -62,3 +91,13 @@ def login_with_keyboard(page, email: str, password: str) -> None:
     page.keyboard.type(password)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/connexion/" not in url)
+
+
+def run_jobs_while_away(page, rounds: int = 4) -> int:
+    """`run_jobs` while the page is on about:blank, then back where it was: the page shows
+    what the jobs did, and none of its own requests waits on them."""
+    url = page.url
+    page.goto("about:blank")
+    done = run_jobs(rounds)
+    page.goto(url)
+    return done

@@ -16,17 +16,20 @@ _DAILY = {"Personnes accompagnées", "Agenda", "Transmissions", "Événements in
 _PP = "Projets personnalisés"
 # The directory of external professionals: the roles that write records.
 _ANNUAIRE = "Annuaire"
+_DMP = "Envois au DMP"
 NAVIGATION = {
-    "accueil": _DAILY | {"Admissions et séjours", _ANNUAIRE},
+    # The facility's DMP failures: the secretariat, the chief of service, the director.
+    "accueil": _DAILY | {"Admissions et séjours", _ANNUAIRE, _DMP},
     "educateur": _DAILY | {_PP, _ANNUAIRE},
     "aide-soignant": _DAILY | {_PP, _ANNUAIRE},
     "infirmier": _DAILY | {_PP, _ANNUAIRE},
     "medecin": _DAILY | {_PP, _ANNUAIRE},
     "psychologue": _DAILY | {_PP, _ANNUAIRE},
-    "chef-de-service": _DAILY | {"Admissions et séjours", _PP, "Pilotage", _ANNUAIRE},
+    "chef-de-service": _DAILY | {"Admissions et séjours", _PP, "Pilotage", _ANNUAIRE, _DMP},
     # Directors approve grants (their facilities; the whole organisation for "direction")
     # and decide on admissions (admission.decide): the waiting list is theirs too.
-    "directeur": _DAILY | {"Admissions et séjours", _PP, "Pilotage", "Demandes d'habilitation"},
+    "directeur": _DAILY
+    | {"Admissions et séjours", _PP, "Pilotage", "Demandes d'habilitation", _DMP},
     # The same role assigned to the whole organisation: its organisation permissions
     # (identity merges, the programme project) apply.
     "direction": _DAILY
@@ -37,6 +40,7 @@ NAVIGATION = {
         "Identitovigilance",
         "Projet ESMS Numérique",
         "Demandes d'habilitation",
+        _DMP,
     },
     "identitovigilance": {"Personnes accompagnées", "Agenda", "Transmissions", "Identitovigilance"},
     "admin": {

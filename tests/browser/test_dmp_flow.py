@@ -17,8 +17,7 @@ from opendui.core.actor import Actor
 from opendui.documents.services import store_document
 from opendui.interop.dmp import xds
 from opendui.interop.dmp.models import DmpShare, DmpSubmission
-from opendui.jobs.worker import run_pending
-from tests.browser.conftest import login_with_keyboard
+from tests.browser.conftest import login_with_keyboard, run_jobs, run_jobs_while_away
 from tests.conftest import PASSWORD
 from tests.documents.conftest import pdf_bytes
 from tests.documents.generation.conftest import TEST_IDENTITIES, make_person
@@ -27,12 +26,12 @@ from tests.interop.dmp.app_support import with_rpps
 
 
 def drain(page=None) -> None:
-    """Run the jobs until none is left (PDF storing, then the DMP sends and updates), once
-    the page has finished loading (the test database is shared with the live server)."""
+    """Run the jobs until none is left (PDF storing, then the DMP sends and updates); with a
+    page, away from the application and back (see `run_jobs_while_away`)."""
     if page is not None:
-        page.wait_for_load_state("networkidle")
-    for _ in range(4):
-        run_pending()
+        run_jobs_while_away(page)
+    else:
+        run_jobs(4)
 
 
 def open_details(page, summary: str) -> None:
@@ -64,7 +63,6 @@ def test_a_nurse_follows_the_dmp_of_a_resident(world, page, dmp_service):
     # A new version of the PP, validated by the chief: it replaces the first in the DMP.
     validated(person, educator, chief, previous=first)
     drain(page)
-    page.reload()
     assert "Envoyé au DMP le" in page.locator("tr", has_text="Projet personnalisé").inner_text()
     second = DmpSubmission.objects.order_by("-version_number").first()
     assert second.version_number == 2 and second.replaces.status == "sent"
@@ -91,7 +89,6 @@ def test_a_nurse_follows_the_dmp_of_a_resident(world, page, dmp_service):
     page.keyboard.press("Enter")
     page.locator(".message-success").wait_for()
     drain(page)
-    page.reload()
     report = page.locator("tr", has_text="Bilan infirmier de juin")
     assert "Envoyé au DMP le" in report.inner_text()
     open_details(page, "Visibilité dans le DMP")
@@ -103,7 +100,6 @@ def test_a_nurse_follows_the_dmp_of_a_resident(world, page, dmp_service):
     page.keyboard.press("Enter")
     page.locator(".message-success").wait_for()
     drain(page)
-    page.reload()
     assert (
         "invisible pour le patient" in page.locator("tr", has_text="Bilan infirmier").inner_text()
     )

@@ -9,8 +9,7 @@ import io
 from PIL import Image
 
 from opendui.documents.models import Document
-from opendui.jobs.worker import run_pending
-from tests.browser.conftest import login_with_keyboard
+from tests.browser.conftest import login_with_keyboard, run_jobs_while_away
 from tests.browser.test_shell import accessibility_problems
 from tests.conftest import PASSWORD
 
@@ -45,7 +44,7 @@ def test_identity_card_photographed_in_two_pages(world, page):
     document = Document.objects.get()
     assert document.current.mime_type == "application/pdf"
     assert document.data_category == "administrative"
-    run_pending()  # the thumbnail job
+    run_jobs_while_away(page)  # the thumbnail job
     page.get_by_role("link", name="Retour aux documents de").click()
     page.wait_for_url(f"**/documents/personne/{world.anne.pk}/")
     row = page.get_by_role("row", name="Carte nationale d'identité")

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from opendui.audit.models import AuditEvent, AuditEventPerson
 from opendui.interop.insi.simulator import serve
-from opendui.jobs.worker import run_pending
 from opendui.persons.models import Person
 from opendui.stays.models import AdmissionRequest, Contract, Stay
-from tests.browser.conftest import login_with_keyboard
+from tests.browser.conftest import login_with_keyboard, run_jobs
 from tests.conftest import PASSWORD
 
 # A national test persona known to the simulator (interop/insi/identities.py).
@@ -81,7 +80,7 @@ def test_secretary_walkthrough_from_new_record_to_signed_contract(
         # page is seen before and after the job deterministically.
         page.get_by_text("Recherche en cours…").wait_for()
         assert page.get_by_role("status").filter(has_text="Recherche en cours").count() == 1
-        assert run_pending() == 1
+        assert run_jobs() == 1
         page.get_by_role("heading", name="Identité renvoyée par l'INSi").wait_for()
         comparison = page.locator("table.insi-comparison").inner_text()
         assert "ADRTROIS" in comparison and "DOMINIQUE" in comparison
@@ -149,7 +148,7 @@ def test_correction_and_acceptance_of_insi_traits(world, page, live_server, sett
 
         page.get_by_role("button", name="Interroger l'INSi").click()
         page.get_by_text("Recherche en cours…").wait_for()
-        assert run_pending() == 1
+        assert run_jobs() == 1
         page.get_by_role("heading", name="Identité renvoyée par l'INSi").wait_for()
         comparison = page.locator("table.insi-comparison").inner_text()
         assert "HELOISE MARIE" in comparison

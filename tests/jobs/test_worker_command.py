@@ -49,7 +49,9 @@ def test_once_runs_due_jobs_and_the_periodic_ones_then_stops(settings, tmp_path)
         JobStatus.SUCCEEDED,
         {"skipped": "not configured"},  # no OPENDUI_ANNUAIRE_URL in the tests
     )
-    assert "8 tâche(s) exécutée(s), dont 7 planifiée(s) ajoutée(s)." in out.getvalue()
+    recheck = Job.objects.get(idempotency_key__startswith="periodic:accounts.annuaire_recheck:")
+    assert (recheck.status, recheck.result) == (JobStatus.SUCCEEDED, {"skipped": "not configured"})
+    assert "9 tâche(s) exécutée(s), dont 8 planifiée(s) ajoutée(s)." in out.getvalue()
     # Once per period: a second run adds nothing.
     out = io.StringIO()
     call_command("worker", "--once", stdout=out)
