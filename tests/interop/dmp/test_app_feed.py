@@ -93,12 +93,14 @@ def test_a_role_without_the_category_is_refused_and_nothing_is_written(world, pe
 
 
 def test_another_facility_or_organisation_is_refused(world, document):
-    for user in (
+    outsiders = (
         world.user("educateur", facility=world.ime),
         world.user("educateur", facility=world.other),
-    ):
+    )
+    # The RPPS body is numbered by position: ids are not small on PostgreSQL (sequences run on).
+    for number, user in enumerate(outsiders, start=10):
         with pytest.raises(PermissionDenied):
-            share(with_rpps(user, f"10000000{user.pk:02d}"), document, world)
+            share(with_rpps(user, f"10000000{number}"), document, world)
     assert not DmpShare.objects.exists()
 
 
