@@ -334,10 +334,12 @@ def bomb() -> bytes:
     """100 MB of zeros deflated (about 100 kB), written in chunks: never held whole."""
     buffer = io.BytesIO()
     chunk = bytes(1024 * 1024)
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open(DOC1, "w", force_zip64=True) as stream:
-            for _ in range(BOMB_SIZE // len(chunk)):
-                stream.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(DOC1, "w", force_zip64=True) as stream,
+    ):
+        for _ in range(BOMB_SIZE // len(chunk)):
+            stream.write(chunk)
     data = buffer.getvalue()
     assert len(data) < 1024 * 1024
     return data
