@@ -105,6 +105,10 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "accompaniment/views.py",
         "evaluations",
     ): "a PP section is drafted from an evaluation's answers",
+    ("interop/mssante/xdm.py", "interop.dmp"): (
+        "the XDM archive reuses the pure XDS metadata builders of the DMP (dmp.xds); the",
+        "MSSanté package has no rank of its own until it becomes an app",
+    ),
 }
 
 SOURCE = Path(opendui.__file__).parent

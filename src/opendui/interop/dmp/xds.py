@@ -178,7 +178,8 @@ def _rim(parent, tag: str, **attrib) -> etree._Element:
     )
 
 
-def _slot(parent, name: str, *values: str) -> etree._Element:
+def slot(parent, name: str, *values: str) -> etree._Element:
+    """A `rim:Slot` named `name` holding `values` (also used by the MSSanté XDM metadata)."""
     slot = _rim(parent, "Slot", name=name)
     value_list = _rim(slot, "ValueList")
     for value in values:
@@ -201,7 +202,7 @@ def _classification(parent, scheme: str, code: Coded, object_id: str) -> etree._
         nodeRepresentation=code.code,
         id=new_uuid(),
     )
-    _slot(element, "codingScheme", code.system)
+    slot(element, "codingScheme", code.system)
     _localized(element, "Name", code.display or code.code)
     return element
 
@@ -216,7 +217,7 @@ def _author(parent, scheme: str, object_id: str, slots: list[tuple[str, str]]) -
         id=new_uuid(),
     )
     for name, value in slots:
-        _slot(element, name, value)
+        slot(element, name, value)
 
 
 def _external_id(parent, scheme: str, value: str, object_id: str, name: str) -> None:
@@ -231,7 +232,8 @@ def _external_id(parent, scheme: str, value: str, object_id: str, name: str) -> 
     _localized(element, "Name", name)
 
 
-def _association(parent, kind: str, source: str, target: str, **slots: str) -> etree._Element:
+def association(parent, kind: str, source: str, target: str, **slots: str) -> etree._Element:
+    """A `rim:Association` of `kind` from `source` to `target`, with optional slots."""
     element = _rim(
         parent,
         "Association",
@@ -241,7 +243,7 @@ def _association(parent, kind: str, source: str, target: str, **slots: str) -> e
         id=new_uuid(),
     )
     for name, value in slots.items():
-        _slot(element, name, value)
+        slot(element, name, value)
     return element
 
 
@@ -276,7 +278,8 @@ def source_patient_info(patient: PatientIdentity) -> list[str]:
     ]
 
 
-def _document_author_slots(document: DmpDocument) -> list[tuple[str, str]]:
+def document_author_slots(document: DmpDocument) -> list[tuple[str, str]]:
+    """The author slots of a DocumentEntry or SubmissionSet made by or for `document`."""
     author = document.author
     slots: list[tuple[str, str]] = []
     if author is not None:
@@ -304,25 +307,25 @@ def document_entry(
         mimeType=MIME_CDA,
         objectType=DOCUMENT_ENTRY,
     )
-    _slot(entry, "creationTime", xds_time(document.created_at))
-    _slot(entry, "submissionTime", xds_time(now))
-    _slot(entry, "languageCode", document.language)
+    slot(entry, "creationTime", xds_time(document.created_at))
+    slot(entry, "submissionTime", xds_time(now))
+    slot(entry, "languageCode", document.language)
     if document.legal_authenticator is not None:
-        _slot(entry, "legalAuthenticator", xcn(document.legal_authenticator))
-    _slot(entry, "serviceStartTime", xds_time(document.service_start or document.created_at))
-    _slot(entry, "serviceStopTime", xds_time(document.service_stop or document.created_at))
-    _slot(entry, "sourcePatientId", document.patient.xds_patient_id)
-    _slot(entry, "sourcePatientInfo", *source_patient_info(document.patient))
-    _slot(entry, "hash", hashlib.sha1(cda).hexdigest())  # noqa: S324 - the XDS hash is SHA-1
-    _slot(entry, "size", str(len(cda)))
-    _slot(
+        slot(entry, "legalAuthenticator", xcn(document.legal_authenticator))
+    slot(entry, "serviceStartTime", xds_time(document.service_start or document.created_at))
+    slot(entry, "serviceStopTime", xds_time(document.service_stop or document.created_at))
+    slot(entry, "sourcePatientId", document.patient.xds_patient_id)
+    slot(entry, "sourcePatientInfo", *source_patient_info(document.patient))
+    slot(entry, "hash", hashlib.sha1(cda).hexdigest())  # noqa: S324 - the XDS hash is SHA-1
+    slot(entry, "size", str(len(cda)))
+    slot(
         entry,
         "urn:ihe:iti:xds:2013:referenceIdList",
         f"{document.set_id}^^^^urn:ihe:iti:xds:2013:uniqueId",
     )
     _localized(entry, "Name", document.title)
     _rim(entry, "VersionInfo", versionName="1")
-    _author(entry, DE_AUTHOR, entry_uuid, _document_author_slots(document))
+    _author(entry, DE_AUTHOR, entry_uuid, document_author_slots(document))
     _classification(entry, DE_CLASS, document.class_code, entry_uuid)
     for code in confidentiality_codes(document.confidentiality, document.visibility):
         _classification(entry, DE_CONFIDENTIALITY, code, entry_uuid)
@@ -360,16 +363,16 @@ def _signature_entry(
         objectType=DOCUMENT_ENTRY,
     )
     stamp = xds_time(now)
-    _slot(entry, "creationTime", stamp)
-    _slot(entry, "submissionTime", stamp)
-    _slot(entry, "languageCode", "art")
-    _slot(entry, "serviceStartTime", stamp)
-    _slot(entry, "serviceStopTime", stamp)
-    _slot(entry, "sourcePatientId", document.patient.xds_patient_id)
-    _slot(entry, "hash", hashlib.sha1(signature).hexdigest())  # noqa: S324
-    _slot(entry, "size", str(len(signature)))
+    slot(entry, "creationTime", stamp)
+    slot(entry, "submissionTime", stamp)
+    slot(entry, "languageCode", "art")
+    slot(entry, "serviceStartTime", stamp)
+    slot(entry, "serviceStopTime", stamp)
+    slot(entry, "sourcePatientId", document.patient.xds_patient_id)
+    slot(entry, "hash", hashlib.sha1(signature).hexdigest())  # noqa: S324
+    slot(entry, "size", str(len(signature)))
     _localized(entry, "Name", "Source")
-    _author(entry, DE_AUTHOR, entry_uuid, _document_author_slots(document))
+    _author(entry, DE_AUTHOR, entry_uuid, document_author_slots(document))
     _classification(entry, DE_CLASS, SIGNATURE_CLASS, entry_uuid)
     for code in confidentiality_codes("N", document.visibility):
         _classification(entry, DE_CONFIDENTIALITY, code, entry_uuid)
@@ -388,7 +391,7 @@ def _signature_entry(
     _external_id(entry, DE_UNIQUE_ID, unique_id, entry_uuid, "XDSDocumentEntry.uniqueId")
 
 
-def _submission_set(
+def submission_set(
     parent,
     *,
     set_uuid: str,
@@ -400,8 +403,9 @@ def _submission_set(
     title: str,
     now: dt.datetime,
 ) -> None:
+    """The SubmissionSet (RegistryPackage) of a DMP submission or an XDM archive."""
     package = _rim(parent, "RegistryPackage", id=set_uuid, objectType=SUBMISSION_SET)
-    _slot(package, "submissionTime", xds_time(now))
+    slot(package, "submissionTime", xds_time(now))
     _localized(package, "Name", title)
     _author(package, SS_AUTHOR, set_uuid, author_slots)
     _classification(package, SS_CONTENT_TYPE, content_type, set_uuid)
@@ -460,24 +464,24 @@ def submission_request(
     request = etree.Element(f"{{{NS_XDSB}}}ProvideAndRegisterDocumentSetRequest", nsmap=NS)
     submit = etree.SubElement(request, f"{{{NS_LCM}}}SubmitObjectsRequest")
     objects = _rim(submit, "RegistryObjectList")
-    _submission_set(
+    submission_set(
         objects,
         set_uuid=set_uuid,
         unique_id=set_unique_id,
         source_id=source_id,
         patient=document.patient,
-        author_slots=_document_author_slots(document),
+        author_slots=document_author_slots(document),
         content_type=content_type,
         title=document.title,
         now=now,
     )
     document_entry(objects, document, cda, entry_uuid, now)
     _signature_entry(objects, document, signature, signature_uuid, signature_unique_id, now)
-    _association(objects, HAS_MEMBER, set_uuid, entry_uuid, SubmissionSetStatus="Original")
-    _association(objects, HAS_MEMBER, set_uuid, signature_uuid, SubmissionSetStatus="Original")
-    _association(objects, SIGNS, signature_uuid, set_uuid)
+    association(objects, HAS_MEMBER, set_uuid, entry_uuid, SubmissionSetStatus="Original")
+    association(objects, HAS_MEMBER, set_uuid, signature_uuid, SubmissionSetStatus="Original")
+    association(objects, SIGNS, signature_uuid, set_uuid)
     if replaces:
-        _association(objects, RPLC, entry_uuid, replaces)
+        association(objects, RPLC, entry_uuid, replaces)
     attachments: dict[str, bytes] = {}
     for index, (object_id, content) in enumerate(((entry_uuid, cda), (signature_uuid, signature))):
         cid = f"{index + 1}.{set_uuid.removeprefix('urn:uuid:')}@opendui"
@@ -500,7 +504,7 @@ def _update_submission(
     submit = etree.Element(f"{{{NS_LCM}}}SubmitObjectsRequest", nsmap=NS)
     objects = _rim(submit, "RegistryObjectList")
     set_uuid = new_uuid()
-    _submission_set(
+    submission_set(
         objects,
         set_uuid=set_uuid,
         unique_id=uuid_oid(),
@@ -546,7 +550,7 @@ def visibility_update_request(
     for code in confidentiality_codes(entry.confidentiality or "N", visibility):
         updated.append(_classification(etree.Element("x"), DE_CONFIDENTIALITY, code, new_id))
     objects.append(updated)
-    _association(
+    association(
         objects,
         HAS_MEMBER,
         set_uuid,
@@ -569,7 +573,7 @@ def status_update_request(
     """ITI-57: change the availability status of `entry` (DELETED or ARCHIVED)."""
     now = now or dt.datetime.now(dt.UTC)
     submit, objects, set_uuid = _update_submission(patient, author, source_id, now)
-    _association(
+    association(
         objects,
         UPDATE_STATUS,
         set_uuid,
@@ -590,7 +594,7 @@ def _query(query_id: str, slots: dict[str, list[str]]) -> etree._Element:
     )
     query = _rim(request, "AdhocQuery", id=query_id)
     for name, values in slots.items():
-        _slot(query, name, *values)
+        slot(query, name, *values)
     return request
 
 

@@ -1,0 +1,1 @@
+"""MSSanté secure messaging. `xdm.py`: the IHE_XDM.ZIP archives a message carries."""
