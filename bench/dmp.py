@@ -77,8 +77,16 @@ def main() -> None:
     parser.add_argument("--database", default=DEFAULT_DB)
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--cda-samples", type=int, default=200)
+    parser.add_argument(
+        "--background-nice",
+        type=int,
+        default=10,
+        help="niceness of the worker and the simulator (0: same priority as the page)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    global BACKGROUND_NICE
+    BACKGROUND_NICE = args.background_nice
     sys.path.insert(0, str(ROOT / "src"))
     work = Path(tempfile.mkdtemp(prefix="opendui-dmp-bench-"))
     env = dict(os.environ)
@@ -87,6 +95,7 @@ def main() -> None:
     simulator = subprocess.Popen(  # noqa: S603 - fixed arguments
         [sys.executable, "-c", SIMULATOR, str(work / "pki")],
         env=env,
+        preexec_fn=_background,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -263,6 +272,17 @@ def _page_sampler(client, url: str):
     return sample
 
 
+# Background work runs below the web's priority, as a deployment runs its worker (and as
+# the national DMP, which the simulator stands for, runs on other machines): on two cores
+# the person page then measures the application, not a CPU shared at equal priority.
+BACKGROUND_NICE = 10
+
+
+def _background() -> None:
+    if BACKGROUND_NICE:
+        os.nice(BACKGROUND_NICE)
+
+
 def _batch(env: dict[str, str], count: int, sample) -> dict[str, Any]:
     from django.db.models import Count
 
@@ -271,6 +291,7 @@ def _batch(env: dict[str, str], count: int, sample) -> dict[str, Any]:
     worker = subprocess.Popen(
         [sys.executable, "-m", "django", "worker", "--sleep", "0.2"],
         env=env,
+        preexec_fn=_background,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -385,6 +406,7 @@ def render(result: dict[str, Any], command: str) -> str:
             f"- {result['documents']} persons with a qualified INS, one stored PP synthesis"
             f" each ({result['pdf_kib']:.0f} KiB PDF); simulator in its own process, CDA XSD"
             f" check {'on' if result['xsd'] else 'off (ANS kit absent)'}; one worker process;"
+            f" worker and simulator at niceness {BACKGROUND_NICE};"
             f" seeding and queueing took {result['seeding']:.0f} s",
             "",
             "| measure | value |",
