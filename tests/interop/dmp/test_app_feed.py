@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from opendui.audit.models import AuditEvent
 from opendui.core.actor import Actor
-from opendui.core.services import CURRENT
+from opendui.core.services import CURRENT, ConcurrentEditError
 from opendui.documents import store
 from opendui.documents.models import Sharing
 from opendui.documents.services import replace_document, withdraw_document
@@ -226,6 +226,19 @@ def test_a_new_version_replaces_the_last_sent_one(educator, document, world):
     assert send(second, dmp) == "versé"
     first.refresh_from_db()
     assert dmp.published[1][1] == first.entry_uuid  # RPLC to the previous entry
+
+
+def test_a_new_version_is_refused_to_a_stale_share_version(educator, document, world):
+    shared = share(educator, document, world)
+    replace_document(Actor(educator), document, files=[("v2.pdf", PDF)], expected_version=CURRENT)
+    with pytest.raises(ConcurrentEditError):
+        services.queue_version(
+            Actor(educator),
+            document,
+            professional=identity_of(educator, world.ehpad),
+            expected_version=shared.version + 1,
+        )
+    assert shared.submissions.count() == 1
 
 
 def test_a_replacement_waits_for_the_version_it_replaces(educator, document, world):

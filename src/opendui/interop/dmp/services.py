@@ -28,7 +28,7 @@ from django.utils import timezone
 from opendui.accounts.national_identity import ProfessionalIdentity
 from opendui.audit.services import record_change, snapshot
 from opendui.core.actor import Actor
-from opendui.core.services import ExpectedVersion, check_version
+from opendui.core.services import CURRENT, ExpectedVersion, check_version
 from opendui.documents.models import Document, DocumentVersion
 
 from . import config, mapping, rules
@@ -191,13 +191,16 @@ def queue_version(
     *,
     professional: ProfessionalIdentity,
     version: DocumentVersion | None = None,
+    expected_version: ExpectedVersion = CURRENT,
 ) -> DmpSubmission:
     """Queue a new version (the current one by default) of a shared document: it replaces
     the previous one in the DMP (RPLC). Same refusals as `share_document`; a version
-    already queued is refused (it is never sent twice)."""
+    already queued is refused (it is never sent twice). `expected_version`: the share's
+    version the user saw (ConcurrentEditError otherwise), checked under the share's lock."""
     _require_sender(actor, document)
     with transaction.atomic():
         share = _locked_share(document)
+        check_version(share.version, expected_version)
         version = version or share.document.current
         if version is None or version.document_id != document.pk:
             raise ValidationError("Cette version n'est pas celle de ce document.")

@@ -37,7 +37,6 @@ from opendui.core.actor import Actor
 from opendui.core.authz import authorize, authorize_any, refuse
 from opendui.core.forms import conflict_status, handle_creation, save_or_refuse
 from opendui.core.params import posted
-from opendui.core.services import ConcurrentEditError
 from opendui.documents.models import Document
 from opendui.organisations.models import Facility
 from opendui.persons.models import Person
@@ -142,17 +141,16 @@ def queue_version(request: HttpRequest, pk: int) -> HttpResponse:
     _document_for_write(request, document)
     form = QueueVersionForm(posted(request))
 
-    def save():
-        locked = DmpShare.objects.get(pk=row.pk)
-        if locked.version != form.cleaned_data["expected_version"]:
-            raise ConcurrentEditError()
-        return services.queue_version(
+    done = form.is_valid() and save_or_refuse(
+        form,
+        lambda: services.queue_version(
             Actor.from_request(request),
             document,
             professional=_professional(request, document.facility),
-        )
-
-    done = form.is_valid() and save_or_refuse(form, save, refusals=(PermissionDenied,))
+            expected_version=form.cleaned_data["expected_version"],
+        ),
+        refusals=(PermissionDenied,),
+    )
     _outcome(request, form, done, "Nouvelle version versée : elle remplacera la précédente.")
     return redirect(_tab(document))
 
